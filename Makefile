@@ -1,0 +1,41 @@
+# `make run` and `make test` work on a fresh clone: they create .venv and install first.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+FLASK := $(BIN)/flask --app app
+PYTEST_ARGS ?=
+
+.PHONY: install translations run test bench lint clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+# Compiled catalogues (.mo) are build output, made from the committed .po files.
+translations: $(STAMP)
+	$(BIN)/pybabel compile --quiet --use-fuzzy -d walkapp/translations 2>/dev/null || $(BIN)/pybabel compile -d walkapp/translations
+
+run: install translations
+	$(FLASK) db upgrade
+	if $(FLASK) is-empty; then $(FLASK) seed-demo; else $(FLASK) demo-login; fi
+	@echo "Serving on http://127.0.0.1:5000"
+	$(FLASK) run --host 127.0.0.1 --port 5000
+
+test: install translations
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+bench: install translations
+	for script in bench/bench_*.py; do $(BIN)/python $$script || exit 1; done
+
+# Re-extract the UI strings after changing templates or code; then translate the .po file.
+messages: install
+	$(BIN)/pybabel extract --quiet -F babel.cfg -k _l -k lazy_gettext -o walkapp/translations/messages.pot .
+	$(BIN)/pybabel update --quiet --no-fuzzy-matching -i walkapp/translations/messages.pot -d walkapp/translations
+
+clean:
+	rm -rf $(VENV) .pytest_cache

@@ -1,0 +1,103 @@
+"""Tryghedsvandring: the app factory."""
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+# Secrets that appear in tutorials and templates; a cookie signed with one of them would be
+# forgeable by anyone, so the app refuses to start with them outside debug/testing.
+WELL_KNOWN_SECRETS = frozenset(
+    {"dev", "development", "secret", "secret-key", "secret_key", "changeme", "change-me",
+     "default", "test", "testing", "your-secret-key", "supersecret", "flask", "key"}
+)
+
+
+def create_app(test_config: dict[str, Any] | None = None, instance_path: str | os.PathLike | None = None) -> Flask:
+    """Build the application: config, extensions, blueprints, CLI."""
+    instance_path = Path(
+        instance_path or os.environ.get("WALKAPP_INSTANCE_PATH") or PROJECT_ROOT / "instance"
+    ).resolve()
+    app = Flask(
+        "walkapp",
+        instance_path=str(instance_path),
+        instance_relative_config=True,
+        template_folder=str(PROJECT_ROOT / "templates"),
+        static_folder=str(PROJECT_ROOT / "static"),
+    )
+    _load_config(app, test_config)
+    instance_path.mkdir(parents=True, exist_ok=True)
+    _ensure_secret_key(app)
+
+    from walkapp import models  # noqa: F401  (registers every table on the metadata)
+    from walkapp.extensions import babel, csrf, db, limiter, login_manager, migrate
+    from walkapp.i18n import init_i18n
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"))
+    csrf.init_app(app)
+    limiter.init_app(app)
+    init_i18n(app, babel)
+
+    from walkapp.auth import security
+    security.init_auth(app, login_manager)
+
+    from walkapp import errors
+    errors.register(app)
+
+    _register_blueprints(app)
+
+    from walkapp import cli
+    cli.register(app)
+
+    from walkapp import templating
+    templating.register(app)
+    return app
+
+
+def _load_config(app: Flask, test_config: dict[str, Any] | None) -> None:
+    """Defaults, then instance/config.py, then WALKAPP_* variables, then test_config."""
+    app.config.from_object("walkapp.config")
+    app.config.from_pyfile("config.py", silent=True)
+    app.config.from_prefixed_env("WALKAPP")
+    if test_config:
+        app.config.update(test_config)
+    if not app.config.get("SQLALCHEMY_DATABASE_URI"):
+        db_file = Path(app.instance_path) / "walkapp.sqlite3"
+        app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{db_file}"
+
+
+def _ensure_secret_key(app: Flask) -> None:
+    """Use the configured key, or a random one generated once and kept in the instance folder."""
+    key = app.config.get("SECRET_KEY")
+    if key:
+        if str(key).strip().lower() in WELL_KNOWN_SECRETS and not (app.debug or app.testing):
+            raise RuntimeError(
+                "SECRET_KEY is a well-known default value. Remove it (a random key is then "
+                "generated in the instance folder) or set WALKAPP_SECRET_KEY to a long random string."
+            )
+        return
+    key_file = Path(app.instance_path) / "secret_key"
+    if not key_file.exists():
+        fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secrets.token_urlsafe(48))
+    app.config["SECRET_KEY"] = key_file.read_text().strip()
+
+
+def _register_blueprints(app: Flask) -> None:
+    from walkapp.auth.api import bp as auth_api_bp
+    from walkapp.auth.views import bp as auth_bp
+    from walkapp.findings.views import bp as findings_bp
+    from walkapp.orgs.views import bp as orgs_bp
+    from walkapp.pwa.views import bp as pwa_bp
+    from walkapp.walks.api import bp as walks_api_bp
+    from walkapp.walks.views import bp as walks_bp
+
+    for blueprint in (auth_bp, auth_api_bp, orgs_bp, walks_bp, walks_api_bp, findings_bp, pwa_bp):
+        app.register_blueprint(blueprint)

@@ -1,0 +1,31 @@
+"""Login and user-administration forms."""
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
+from wtforms.validators import DataRequired, Length, Optional, Regexp
+
+EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
+
+ROLE_CHOICES = [
+    ("staff", _l("Staff")),
+    ("coordinator", _l("Coordinator")),
+    ("admin", _l("Administrator")),
+]
+
+
+class LoginForm(FlaskForm):
+    email = EmailField(_l("Email"), validators=[DataRequired(), Length(max=254)])
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=200)])
+
+
+class UserForm(FlaskForm):
+    email = EmailField(_l("Email"), validators=[DataRequired(), Regexp(EMAIL_PATTERN, message=_l("Enter a valid email address.")), Length(max=254)])
+    name = StringField(_l("Name"), validators=[Optional(), Length(max=200)])
+    role = SelectField(_l("Role"), choices=ROLE_CHOICES)
+    organisation_id = SelectField(_l("Organisation"), coerce=int)
+    password = PasswordField(
+        _l("New password"),
+        validators=[Optional(), Length(min=10, max=200)],
+        description=_l("At least 10 characters. Leave empty to keep the current password."),
+    )
+    active = BooleanField(_l("Active"), default=True)

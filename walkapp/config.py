@@ -1,0 +1,67 @@
+"""Configuration defaults. Every key is documented here and in the README.
+
+Precedence (lowest first): these defaults, `<instance>/config.py`, environment variables
+prefixed `WALKAPP_` (values parsed as JSON where possible, e.g. `WALKAPP_OPEN311_PUBLIC=true`),
+and finally the `test_config` mapping given to `create_app`.
+"""
+from datetime import timedelta
+
+# Signs session cookies and CSRF tokens. Unset: a random key is generated once and kept in
+# `<instance>/secret_key`, so no well-known default can ever sign a valid cookie.
+SECRET_KEY: str | None = None
+
+# SQLAlchemy database URL. Unset: SQLite file `<instance>/walkapp.sqlite3`.
+# Production: postgresql+psycopg://user:password@host/dbname
+SQLALCHEMY_DATABASE_URI: str | None = None
+
+# Largest request body accepted (bytes); larger uploads are answered with 413.
+MAX_CONTENT_LENGTH = 25 * 1024 * 1024
+
+# Route import limits: file size in bytes and number of points in the LineString.
+ROUTE_MAX_BYTES = 5 * 1024 * 1024
+ROUTE_MAX_POINTS = 5000
+
+# Largest decoded photo accepted, in pixels (width * height).
+PHOTO_MAX_PIXELS = 40_000_000
+
+# Background map tiles for Leaflet (the app works without them: route and points still show).
+MAP_TILE_URL = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+MAP_TILE_ATTRIBUTION = "&copy; OpenStreetMap-bidragydere"
+# Where maps open when a walk has no route yet (lat, lon, zoom): Copenhagen.
+MAP_DEFAULT_CENTER = [55.6761, 12.5683, 12]
+
+# Languages offered in the UI; the first is the default.
+LANGUAGES = ["da", "en"]
+BABEL_DEFAULT_LOCALE = "da"
+# Times are stored in UTC and shown in this time zone.
+BABEL_DEFAULT_TIMEZONE = "Europe/Copenhagen"
+
+# Rate limits (Flask-Limiter syntax). Storage: memory:// for one process, redis://… for many.
+RATELIMIT_STORAGE_URI = "memory://"
+RATELIMIT_HEADERS_ENABLED = True
+LOGIN_RATE_LIMIT = "10 per minute"
+JOIN_RATE_LIMIT = "20 per minute"
+
+# CSRF tokens stay valid for a whole evening walk (seconds).
+WTF_CSRF_TIME_LIMIT = 12 * 3600
+# CSRF is enforced by walkapp.auth.security for every cookie-authenticated write (forms and
+# JSON alike); requests with an API bearer token are exempt, which the default hook can't know.
+WTF_CSRF_CHECK_DEFAULT = False
+
+# Session cookie: participants stay joined on their phone for the walk and its follow-up.
+PERMANENT_SESSION_LIFETIME = timedelta(days=30)
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+# Set to true behind HTTPS in production (WALKAPP_SESSION_COOKIE_SECURE=true).
+SESSION_COOKIE_SECURE = False
+REMEMBER_COOKIE_SAMESITE = "Lax"
+REMEMBER_COOKIE_HTTPONLY = True
+
+# Open311 GeoReport v2 feed: findings can be sensitive, so it needs a staff token unless true.
+OPEN311_PUBLIC = False
+
+# Password hashing (argon2id). Raised in production, lowered only by the test-suite for speed.
+ARGON2_TIME_COST = 3
+ARGON2_MEMORY_COST = 65536
+
+SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}

@@ -1,0 +1,93 @@
+"""Errors as HTML pages for browsers and as {"error", "message"} JSON for API clients."""
+from __future__ import annotations
+
+from flask import Flask, jsonify, render_template, request
+from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+# Stable codes for API clients, by HTTP status.
+ERROR_CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "too_large",
+    415: "unsupported_media_type",
+    422: "unprocessable",
+    429: "rate_limited",
+    500: "server_error",
+}
+
+
+class ApiError(Exception):
+    """A refusal with a stable code, raised by services and API views."""
+
+    def __init__(self, status: int, code: str, message: str, **extra):
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+        self.extra = extra
+
+
+def wants_json() -> bool:
+    """API paths, and clients that prefer JSON over HTML, get JSON errors."""
+    if request.path.startswith(("/api/", "/open311/")):
+        return True
+    best = request.accept_mimetypes.best_match(["text/html", "application/json"])
+    return best == "application/json" and request.accept_mimetypes[best] > request.accept_mimetypes["text/html"]
+
+
+def default_message(status: int) -> str:
+    messages = {
+        400: _("The request could not be understood."),
+        401: _("You must log in."),
+        403: _("You do not have access to this."),
+        404: _("The page was not found."),
+        405: _("This action is not allowed here."),
+        409: _("The request conflicts with the current state."),
+        413: _("The file is too large."),
+        415: _("This file type is not supported."),
+        422: _("The request could not be carried out."),
+        429: _("Too many attempts. Wait a minute and try again."),
+        500: _("Something went wrong on the server. Try again."),
+    }
+    return messages.get(status, _("Something went wrong."))
+
+
+def error_response(status: int, code: str, message: str, **extra):
+    if wants_json():
+        response = jsonify({"error": code, "message": message, **extra})
+        response.status_code = status
+        return response
+    return render_template("error.html", status=status, message=message), status
+
+
+def register(app: Flask) -> None:
+    @app.errorhandler(ApiError)
+    def handle_api_error(exc: ApiError):
+        return error_response(exc.status, exc.code, exc.message, **exc.extra)
+
+    @app.errorhandler(CSRFError)
+    def handle_csrf_error(exc: CSRFError):
+        return error_response(
+            400, "csrf_failed", _("The form has expired. Reload the page and try again.")
+        )
+
+    @app.errorhandler(HTTPException)
+    def handle_http_error(exc: HTTPException):
+        status = exc.code or 500
+        code = ERROR_CODES.get(status, "error")
+        response = error_response(status, code, default_message(status))
+        if status == 405 and wants_json():
+            response.headers["Allow"] = ", ".join(exc.valid_methods or [])
+        return response
+
+    if not app.testing:  # in tests an unexpected error should fail loudly with its traceback
+        @app.errorhandler(Exception)
+        def handle_unexpected(exc: Exception):
+            app.logger.exception("Unhandled error")
+            return error_response(500, "server_error", default_message(500))

@@ -1,0 +1,1 @@
+"""Findings, categories and photos; the capture API."""

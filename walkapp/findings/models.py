@@ -1,0 +1,152 @@
+"""Category, Finding, FindingChange and Photo tables."""
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Float,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    Uuid,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from walkapp.db import UTCDateTime, now_utc
+from walkapp.extensions import db
+from walkapp.orgs.models import Estate
+from walkapp.walks.models import Participant, Walk
+
+FINDING_STATES = ("new", "triaged", "duplicate", "dismissed")
+LOCATION_SOURCES = ("gps", "map")
+DESCRIPTION_MAX = 2000
+
+
+class Category(db.Model):
+    """A finding category; `code` is stable forever (it is the Open311 service_code)."""
+
+    __tablename__ = "categories"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(40), unique=True)
+    name_da: Mapped[str] = mapped_column(String(100))
+    name_en: Mapped[str] = mapped_column(String(100))
+    # Name of an icon file under static/icons/categories/ (without extension).
+    icon: Mapped[str] = mapped_column(String(40), default="other")
+    sort_order: Mapped[int] = mapped_column(Integer, default=100)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    def name(self, locale: str = "da") -> str:
+        return self.name_en if locale == "en" else self.name_da
+
+    def __repr__(self) -> str:
+        return f"<Category {self.code}>"
+
+
+class Finding(db.Model):
+    """One pinned issue. The id is a UUID made on the phone, so a re-sent finding is
+    recognised by the primary key and never stored twice."""
+
+    __tablename__ = "findings"
+    __table_args__ = (
+        CheckConstraint("lat >= -90 AND lat <= 90", name="lat_range"),
+        CheckConstraint("lon >= -180 AND lon <= 180", name="lon_range"),
+        CheckConstraint("rating IS NULL OR (rating >= 0 AND rating <= 3)", name="rating_range"),
+        CheckConstraint("accuracy_m IS NULL OR accuracy_m >= 0", name="accuracy_positive"),
+        CheckConstraint("location_source IN ('gps', 'map')", name="location_source_known"),
+        CheckConstraint(
+            "state IN ('new', 'triaged', 'duplicate', 'dismissed')", name="state_known"
+        ),
+        CheckConstraint(
+            "participant_id IS NOT NULL OR user_id IS NOT NULL", name="has_reporter"
+        ),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    walk_id: Mapped[int] = mapped_column(ForeignKey("walks.id", ondelete="CASCADE"), index=True)
+    participant_id: Mapped[int | None] = mapped_column(
+        ForeignKey("participants.id", ondelete="SET NULL"), nullable=True, index=True
+    )
+    user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), nullable=True
+    )
+    category_id: Mapped[int] = mapped_column(ForeignKey("categories.id"), index=True)
+    lat: Mapped[float] = mapped_column(Float)
+    lon: Mapped[float] = mapped_column(Float)
+    accuracy_m: Mapped[float | None] = mapped_column(Float, nullable=True)
+    location_source: Mapped[str] = mapped_column(String(10), default="gps")
+    # 0 = very unsafe … 3 = safe; optional.
+    rating: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    description: Mapped[str] = mapped_column(Text, default="")
+    observed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now_utc)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now_utc, index=True)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now_utc, onupdate=now_utc)
+    estate_id: Mapped[int | None] = mapped_column(
+        ForeignKey("estates.id", ondelete="SET NULL"), nullable=True, index=True
+    )
+    state: Mapped[str] = mapped_column(String(20), default="new", index=True)
+    duplicate_of_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("findings.id", ondelete="SET NULL"), nullable=True
+    )
+    dismiss_reason: Mapped[str] = mapped_column(Text, default="")
+
+    walk: Mapped[Walk] = relationship()
+    participant: Mapped[Participant | None] = relationship()
+    category: Mapped[Category] = relationship()
+    estate: Mapped[Estate | None] = relationship()
+    photos: Mapped[list[Photo]] = relationship(
+        back_populates="finding", cascade="all, delete-orphan", order_by="Photo.created_at"
+    )
+
+    def __repr__(self) -> str:
+        return f"<Finding {self.id}>"
+
+
+class FindingChange(db.Model):
+    """History of staff corrections to a finding (category, place, text)."""
+
+    __tablename__ = "finding_changes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    finding_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("findings.id", ondelete="CASCADE"), index=True
+    )
+    by_user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), nullable=True
+    )
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now_utc)
+    field: Mapped[str] = mapped_column(String(40))
+    old_value: Mapped[str] = mapped_column(Text, default="")
+    new_value: Mapped[str] = mapped_column(Text, default="")
+
+
+class Photo(db.Model):
+    """A re-encoded photo stored under the instance folder; never under static/."""
+
+    __tablename__ = "photos"
+    __table_args__ = (
+        UniqueConstraint("finding_id", "sha256"),
+        CheckConstraint("width > 0 AND height > 0", name="size_positive"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    finding_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("findings.id", ondelete="CASCADE"), index=True
+    )
+    storage_key: Mapped[str] = mapped_column(String(100), unique=True)
+    # SHA-256 of the uploaded bytes: the same upload twice is recognised.
+    sha256: Mapped[str] = mapped_column(String(64))
+    width: Mapped[int] = mapped_column(Integer)
+    height: Mapped[int] = mapped_column(Integer)
+    size_bytes: Mapped[int] = mapped_column(Integer, default=0)
+    taken_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    # Hidden from every export (faces, number plates).
+    hidden: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now_utc)
+
+    finding: Mapped[Finding] = relationship(back_populates="photos")

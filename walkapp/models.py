@@ -1,0 +1,12 @@
+"""Imports every model so metadata (and Alembic autogenerate) sees the whole schema."""
+from walkapp.auth.models import ApiToken, User
+from walkapp.findings.models import Category, Finding, FindingChange, Photo
+from walkapp.measures.models import Measure, PlanItem, StatusChange, measure_findings
+from walkapp.orgs.models import Estate, Organisation
+from walkapp.walks.models import Participant, Walk, walk_estates
+
+__all__ = [
+    "ApiToken", "Category", "Estate", "Finding", "FindingChange", "Measure", "Organisation",
+    "Participant", "Photo", "PlanItem", "StatusChange", "User", "Walk", "measure_findings",
+    "walk_estates",
+]

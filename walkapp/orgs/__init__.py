@@ -1,0 +1,1 @@
+"""Organisations (housing, municipality, police, …) and their estates (afdelinger)."""

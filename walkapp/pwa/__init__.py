@@ -1,0 +1,1 @@
+"""Service worker, web app manifest and offline page."""

@@ -1,0 +1,1 @@
+"""Walks and inspections, their routes, join codes and participants."""

@@ -1,0 +1,112 @@
+"""Walk and Participant tables."""
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    Column,
+    Date,
+    Float,
+    ForeignKey,
+    String,
+    Table,
+    Text,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from walkapp.db import UTCDateTime, now_utc
+from walkapp.extensions import db
+from walkapp.orgs.models import Estate
+
+WALK_KINDS = ("walk", "inspection")
+WALK_STATUSES = ("planned", "active", "closed")
+PARTICIPANT_ROLES = (
+    "resident",
+    "board",
+    "housing",
+    "operations",
+    "municipality",
+    "police",
+    "coordinator",
+    "other",
+)
+
+walk_estates = Table(
+    "walk_estates",
+    db.Model.metadata,
+    Column("walk_id", ForeignKey("walks.id", ondelete="CASCADE"), primary_key=True),
+    Column("estate_id", ForeignKey("estates.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class Walk(db.Model):
+    __tablename__ = "walks"
+    __table_args__ = (
+        CheckConstraint("kind IN ('walk', 'inspection')", name="kind_known"),
+        CheckConstraint("status IN ('planned', 'active', 'closed')", name="status_known"),
+        CheckConstraint(
+            "meeting_lat IS NULL OR (meeting_lat >= -90 AND meeting_lat <= 90)",
+            name="meeting_lat_range",
+        ),
+        CheckConstraint(
+            "meeting_lon IS NULL OR (meeting_lon >= -180 AND meeting_lon <= 180)",
+            name="meeting_lon_range",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20), default="walk")
+    title: Mapped[str] = mapped_column(String(200))
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    meeting_point: Mapped[str] = mapped_column(String(300), default="")
+    meeting_lat: Mapped[float | None] = mapped_column(Float, nullable=True)
+    meeting_lon: Mapped[float | None] = mapped_column(Float, nullable=True)
+    # GeoJSON LineString geometry ({"type": "LineString", "coordinates": [[lon, lat], …]}).
+    route: Mapped[dict | None] = mapped_column(JSON, nullable=True)
+    notes: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[str] = mapped_column(String(20), default="planned")
+    # Unguessable code in the QR/join link; see walks.services.new_join_code.
+    join_code: Mapped[str] = mapped_column(String(32), unique=True)
+    follow_up_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    # When the coordinator sent the overview of possible measures (programme success criterion).
+    overview_sent_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    created_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), nullable=True
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now_utc)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now_utc, onupdate=now_utc)
+
+    estates: Mapped[list[Estate]] = relationship(secondary=walk_estates, order_by="Estate.name")
+    participants: Mapped[list[Participant]] = relationship(
+        back_populates="walk", cascade="all, delete-orphan", order_by="Participant.joined_at"
+    )
+
+    @property
+    def route_points(self) -> int:
+        return len(self.route["coordinates"]) if self.route else 0
+
+    def __repr__(self) -> str:
+        return f"<Walk {self.id} {self.title!r}>"
+
+
+class Participant(db.Model):
+    """A person on a walk, joined by code; no password, identified by their session cookie."""
+
+    __tablename__ = "participants"
+    __table_args__ = (
+        CheckConstraint(
+            "role IN ('resident', 'board', 'housing', 'operations', 'municipality', "
+            "'police', 'coordinator', 'other')",
+            name="role_known",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    walk_id: Mapped[int] = mapped_column(ForeignKey("walks.id", ondelete="CASCADE"), index=True)
+    display_name: Mapped[str] = mapped_column(String(100), default="")
+    role: Mapped[str] = mapped_column(String(20), default="resident")
+    joined_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now_utc)
+
+    walk: Mapped[Walk] = relationship(back_populates="participants")
