@@ -97,7 +97,11 @@ def _register_blueprints(app: Flask) -> None:
     from walkapp.orgs.views import bp as orgs_bp
     from walkapp.pwa.views import bp as pwa_bp
     from walkapp.walks.api import bp as walks_api_bp
+    from walkapp.walks.participation import bp as participation_bp
     from walkapp.walks.views import bp as walks_bp
 
-    for blueprint in (auth_bp, auth_api_bp, orgs_bp, walks_bp, walks_api_bp, findings_bp, pwa_bp):
+    for blueprint in (
+        auth_bp, auth_api_bp, orgs_bp, walks_bp, walks_api_bp, participation_bp, findings_bp,
+        pwa_bp,
+    ):
         app.register_blueprint(blueprint)

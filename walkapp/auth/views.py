@@ -38,7 +38,7 @@ def index():
         return redirect(url_for("walks.list_walks"))
     walk_id = session.get("walk_id")
     if walk_id:
-        return redirect(url_for("walks.capture", walk_id=walk_id))
+        return redirect(url_for("participation.capture", walk_id=walk_id))
     return redirect(url_for("auth.login"))
 
 

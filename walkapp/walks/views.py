@@ -14,11 +14,3 @@ def list_walks():
     """All walks and inspections, newest first."""
     walks = db.session.execute(db.select(Walk).order_by(Walk.starts_at.desc())).scalars().all()
     return render_template("walks/list.html", walks=walks)
-
-
-@bp.route("/walks/<int:walk_id>/capture")
-@staff_required
-def capture(walk_id: int):
-    """Placeholder until the capture issue lands."""
-    walk = db.get_or_404(Walk, walk_id)
-    return render_template("walks/list.html", walks=[walk])
