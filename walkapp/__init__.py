@@ -93,6 +93,8 @@ def _ensure_secret_key(app: Flask) -> None:
 def _register_blueprints(app: Flask) -> None:
     from walkapp.auth.api import bp as auth_api_bp
     from walkapp.auth.views import bp as auth_bp
+    from walkapp.findings.api import bp as findings_api_bp
+    from walkapp.findings.photo_views import bp as photos_bp
     from walkapp.findings.views import bp as findings_bp
     from walkapp.orgs.views import bp as orgs_bp
     from walkapp.pwa.views import bp as pwa_bp
@@ -102,6 +104,6 @@ def _register_blueprints(app: Flask) -> None:
 
     for blueprint in (
         auth_bp, auth_api_bp, orgs_bp, walks_bp, walks_api_bp, participation_bp, findings_bp,
-        pwa_bp,
+        findings_api_bp, photos_bp, pwa_bp,
     ):
         app.register_blueprint(blueprint)
