@@ -1,0 +1,1 @@
+"""Programme success criteria per year, housing organisation and estate."""

@@ -1,0 +1,4 @@
+"""Dashboard page and its JSON API."""
+from flask import Blueprint
+
+bp = Blueprint("dashboard", __name__)
