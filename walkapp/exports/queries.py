@@ -1,0 +1,114 @@
+"""Finding queries for exports with a constant number of SQL statements.
+
+Every export needs findings with their category, visible photos and measures (with the
+responsible organisation). Loading those through lazy relationships costs one statement per
+finding, and `selectinload` batches its IN lists (500 ids per statement), so both grow with
+the number of findings. Here each related table is read once by joining back to the same
+filter on `findings`: three statements whatever the size.
+"""
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy.orm import joinedload
+
+from walkapp.extensions import db
+from walkapp.findings.models import Finding, Photo
+from walkapp.measures.models import Measure, measure_findings
+
+OPEN311_CLOSED_STATUSES = frozenset({"done", "rejected", "referred"})
+
+
+@dataclass
+class ExportFinding:
+    """A finding with what every export shows about it (visible photos only)."""
+
+    finding: Finding
+    photos: list[Photo] = field(default_factory=list)
+    measures: list[Measure] = field(default_factory=list)
+
+    @property
+    def short_id(self) -> str:
+        return self.finding.id.hex[:8]
+
+
+def load_export_findings(*criteria: Any, limit: int | None = None) -> list[ExportFinding]:
+    """Findings matching the criteria (SQL expressions on Finding), oldest first, with their
+    category, visible photos and measures, in three statements."""
+    stmt = (
+        db.select(Finding)
+        .options(joinedload(Finding.category))
+        .where(*criteria)
+        .order_by(Finding.observed_at, Finding.id)
+    )
+    if limit is not None:
+        stmt = stmt.limit(limit)
+    findings = db.session.execute(stmt).scalars().all()
+    if not findings:
+        return []
+    by_id: dict[uuid.UUID, ExportFinding] = {f.id: ExportFinding(f) for f in findings}
+    # With a limit, the related queries reuse the same filter without it; rows for findings
+    # beyond the limit are simply ignored below.
+    matching_ids = db.select(Finding.id).where(*criteria).scalar_subquery()
+
+    photos = db.session.execute(
+        db.select(Photo)
+        .where(Photo.finding_id.in_(matching_ids), Photo.hidden.is_(False))
+        .order_by(Photo.created_at, Photo.id)
+    ).scalars().all()
+    for photo in photos:
+        if photo.finding_id in by_id:
+            by_id[photo.finding_id].photos.append(photo)
+
+    rows = db.session.execute(
+        db.select(measure_findings.c.finding_id, Measure)
+        .join(Measure, Measure.id == measure_findings.c.measure_id)
+        .options(joinedload(Measure.responsible_org))
+        .where(measure_findings.c.finding_id.in_(matching_ids))
+        .order_by(Measure.id)
+    ).all()
+    for finding_id, measure in rows:
+        if finding_id in by_id:
+            by_id[finding_id].measures.append(measure)
+    return list(by_id.values())
+
+
+def load_walk_measures(walk_id: int) -> list[tuple[Measure, list[uuid.UUID]]]:
+    """Measures linked to any finding of a walk, each with the ids of its findings on that
+    walk, in one statement."""
+    rows = db.session.execute(
+        db.select(Measure, measure_findings.c.finding_id)
+        .join(measure_findings, Measure.id == measure_findings.c.measure_id)
+        .join(Finding, Finding.id == measure_findings.c.finding_id)
+        .options(joinedload(Measure.responsible_org))
+        .where(Finding.walk_id == walk_id)
+        .order_by(Measure.id, Finding.observed_at)
+    ).all()
+    grouped: dict[int, tuple[Measure, list[uuid.UUID]]] = {}
+    for measure, finding_id in rows:
+        grouped.setdefault(measure.id, (measure, []))[1].append(finding_id)
+    return list(grouped.values())
+
+
+def follow_up_status(item: ExportFinding) -> str:
+    """One status for a finding's colour and summary: "none" without measures; the least
+    advanced open status while any measure is open; else "done" if any measure was carried
+    out, otherwise "closed" (rejected or referred)."""
+    statuses = [m.status for m in item.measures]
+    if not statuses:
+        return "none"
+    for status in ("proposed", "agreed", "in_plan", "in_progress"):
+        if status in statuses:
+            return status
+    return "done" if "done" in statuses else "closed"
+
+
+def is_closed(item: ExportFinding) -> bool:
+    """Open311 rule: closed when the finding was dismissed, or it has measures and all of
+    them are done, rejected or referred."""
+    if item.finding.state == "dismissed":
+        return True
+    return bool(item.measures) and all(m.status in OPEN311_CLOSED_STATUSES for m in item.measures)
+

@@ -1,0 +1,108 @@
+"""Export downloads: GeoJSON, CSV/XLSX, photo archive and the folium follow-up map."""
+from __future__ import annotations
+
+import json
+import uuid
+from typing import Any
+
+from flask import Blueprint, Response, abort, request, url_for
+from flask_babel import gettext as _
+from werkzeug.routing import BuildError
+
+from walkapp.auth.security import staff_required
+from walkapp.exports.geojson_export import feature_collection
+from walkapp.exports.queries import ExportFinding, load_export_findings
+from walkapp.extensions import db
+from walkapp.findings.models import FINDING_STATES, Category, Finding
+from walkapp.walks.models import Walk
+
+bp = Blueprint("exports", __name__)
+
+# Largest finding set exported from the triage-list filters in one file.
+FINDING_SET_LIMIT = 20_000
+
+
+def export_locale() -> str:
+    """Exports are Danish unless `?lang=en` asks for English."""
+    return "en" if request.args.get("lang") == "en" else "da"
+
+
+def photo_url(photo: Any, external: bool = False) -> str:
+    """URL of the view that serves a stored photo (after its access check)."""
+    try:
+        return url_for("photos.photo", photo_id=photo.id, _external=external)
+    except BuildError:
+        base = request.host_url.rstrip("/") if external else ""
+        return f"{base}/photos/{photo.id}"
+
+
+def attachment(body: Any, mimetype: str, filename: str) -> Response:
+    """A download response (Content-Disposition: attachment)."""
+    response = Response(body, mimetype=mimetype)
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def walk_or_404(walk_id: int) -> Walk:
+    walk = db.session.get(Walk, walk_id)
+    if walk is None:
+        abort(404)
+    return walk
+
+
+def walk_findings(walk: Walk) -> list[ExportFinding]:
+    return load_export_findings(Finding.walk_id == walk.id)
+
+
+def finding_set_criteria() -> list[Any]:
+    """Filters of the triage list (walk, category, state, estate) as SQL criteria; a bad
+    value is a 400, not an empty file that looks like a real answer."""
+    criteria: list[Any] = []
+    args = request.args
+    if args.get("walk"):
+        if not args["walk"].isdigit():
+            abort(400, _("Unknown walk."))
+        criteria.append(Finding.walk_id == int(args["walk"]))
+    if args.get("category"):
+        criteria.append(Finding.category_id.in_(
+            db.select(Category.id).where(Category.code.in_(args.getlist("category")))
+        ))
+    if args.get("state"):
+        states = args.getlist("state")
+        if any(s not in FINDING_STATES for s in states):
+            abort(400)
+        criteria.append(Finding.state.in_(states))
+    if args.get("estate"):
+        if not args["estate"].isdigit():
+            abort(400)
+        criteria.append(Finding.estate_id == int(args["estate"]))
+    if args.get("ids"):
+        try:
+            ids = [uuid.UUID(v) for v in args["ids"].split(",") if v.strip()]
+        except ValueError:
+            abort(400)
+        criteria.append(Finding.id.in_(ids))
+    return criteria
+
+
+def geojson_response(collection: dict, filename: str) -> Response:
+    body = json.dumps(collection, ensure_ascii=False, separators=(",", ":"))
+    return attachment(body, "application/geo+json", filename)
+
+
+@bp.route("/walks/<int:walk_id>/export.geojson")
+@staff_required
+def walk_geojson(walk_id: int):
+    """The walk's route and findings as GeoJSON (RFC 7946)."""
+    walk = walk_or_404(walk_id)
+    collection = feature_collection(walk_findings(walk), walk, export_locale(), photo_url)
+    return geojson_response(collection, f"walk-{walk.id}.geojson")
+
+
+@bp.route("/findings/export.geojson")
+@staff_required
+def findings_geojson():
+    """A filtered set of findings (the triage list's filters) as GeoJSON."""
+    items = load_export_findings(*finding_set_criteria(), limit=FINDING_SET_LIMIT)
+    return geojson_response(feature_collection(items, None, export_locale(), photo_url), "findings.geojson")
