@@ -94,6 +94,8 @@ def _register_blueprints(app: Flask) -> None:
     from walkapp.auth.api import bp as auth_api_bp
     from walkapp.auth.views import bp as auth_bp
     from walkapp.dashboard.views import bp as dashboard_bp
+    from walkapp.exports.open311 import bp as open311_bp
+    from walkapp.exports.views import bp as exports_bp
     from walkapp.findings.api import bp as findings_api_bp
     from walkapp.findings.photo_views import bp as photos_bp
     from walkapp.findings.triage_views import bp as triage_bp
@@ -110,6 +112,6 @@ def _register_blueprints(app: Flask) -> None:
     for blueprint in (
         auth_bp, auth_api_bp, orgs_bp, walks_bp, walks_api_bp, participation_bp, report_bp,
         findings_bp, findings_api_bp, photos_bp, triage_bp, measures_bp, measures_api_bp,
-        dashboard_bp, pwa_bp,
+        dashboard_bp, pwa_bp, exports_bp, open311_bp,
     ):
         app.register_blueprint(blueprint)
