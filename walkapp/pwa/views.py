@@ -1,4 +1,122 @@
 """Service worker, manifest and offline page routes."""
-from flask import Blueprint
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from flask import Blueprint, Response, current_app, render_template, url_for
+from flask_babel import gettext as _
 
 bp = Blueprint("pwa", __name__)
+
+# Static files (relative to the static folder) that make the capture page work offline.
+SHELL_FILES = (
+    "vendor/leaflet/leaflet.js",
+    "vendor/leaflet/leaflet.css",
+    "vendor/leaflet/images/layers.png",
+    "vendor/leaflet/images/layers-2x.png",
+    "vendor/leaflet/images/marker-icon.png",
+    "vendor/leaflet/images/marker-icon-2x.png",
+    "vendor/leaflet/images/marker-shadow.png",
+    "css/app.css",
+    "css/capture.css",
+    "js/capture.js",
+    "js/outbox.js",
+    "js/photo.js",
+    "js/sync-status.js",
+    "icons/icon-192.png",
+    "icons/icon-512.png",
+    "icons/icon-maskable-512.png",
+)
+CATEGORY_ICON_DIR = "icons/categories"
+SW_SOURCE = "js/sw.js"
+
+
+def _static_root() -> Path:
+    return Path(current_app.static_folder)
+
+
+def shell_static_files() -> list[str]:
+    """Precached static files that exist (category icons are admin-editable, so globbed)."""
+    root = _static_root()
+    files = [name for name in SHELL_FILES if (root / name).is_file()]
+    icon_dir = root / CATEGORY_ICON_DIR
+    if icon_dir.is_dir():
+        files += sorted(f"{CATEGORY_ICON_DIR}/{p.name}" for p in icon_dir.glob("*.svg"))
+    return files
+
+
+def shell_version(files: list[str]) -> str:
+    """A hash of the worker source and every precached file: any change rolls a new cache."""
+    root = _static_root()
+    digest = hashlib.sha256()
+    for name in [SW_SOURCE, *files]:
+        digest.update(name.encode())
+        digest.update((root / name).read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def tile_origin() -> str:
+    """Origin of the configured map tiles ("" when the app runs without tiles)."""
+    parts = urlsplit(current_app.config.get("MAP_TILE_URL") or "")
+    if not parts.scheme or not parts.netloc:
+        return ""
+    # Tile URLs may use a {s} subdomain placeholder; match on the rest of the host.
+    return parts.netloc.replace("{s}.", "")
+
+
+@bp.get("/sw.js")
+def service_worker():
+    """The service worker, with its precache list and version prepended to the static source."""
+    files = shell_static_files()
+    precache = [url_for("pwa.offline"), *(url_for("static", filename=name) for name in files)]
+    settings = {
+        "version": shell_version(files),
+        "precache": precache,
+        "tileHost": tile_origin(),
+        "offlineUrl": url_for("pwa.offline"),
+        "outboxUrl": url_for("static", filename="js/outbox.js"),
+    }
+    source = (_static_root() / SW_SOURCE).read_text(encoding="utf-8")
+    body = f"self.SW_SETTINGS = {json.dumps(settings)};\n{source}"
+    response = Response(body, mimetype="application/javascript")
+    response.headers["Service-Worker-Allowed"] = "/"
+    response.headers["Cache-Control"] = "no-cache"
+    return response
+
+
+@bp.get("/manifest.webmanifest")
+def manifest():
+    """Web app manifest: what Chromium needs to offer "install app"."""
+    data = {
+        "name": "Tryghedsvandring",
+        "short_name": _("Safety walk"),
+        "description": _("Register safety findings on a walk, also without coverage."),
+        "lang": "da",
+        "start_url": "/",
+        "scope": "/",
+        "id": "/",
+        "display": "standalone",
+        "orientation": "portrait",
+        "background_color": "#ffffff",
+        "theme_color": "#0b3d2e",
+        "icons": [
+            {"src": url_for("static", filename="icons/icon-192.png"), "sizes": "192x192",
+             "type": "image/png", "purpose": "any"},
+            {"src": url_for("static", filename="icons/icon-512.png"), "sizes": "512x512",
+             "type": "image/png", "purpose": "any"},
+            {"src": url_for("static", filename="icons/icon-maskable-512.png"), "sizes": "512x512",
+             "type": "image/png", "purpose": "maskable"},
+        ],
+    }
+    response = Response(json.dumps(data, ensure_ascii=False), mimetype="application/manifest+json")
+    response.headers["Cache-Control"] = "no-cache"
+    return response
+
+
+@bp.get("/offline")
+def offline():
+    """Shown by the service worker when a page is not cached and there is no network."""
+    return render_template("pwa/offline.html")

@@ -1,0 +1,158 @@
+/* Service worker (served at /sw.js, which prepends self.SW_SETTINGS: version, precache list,
+ * tile host, offline page). Pages: network first, cache fallback, then the offline page. Static
+ * files: cache first. Map tiles: a bounded runtime cache. API GETs: network first with a cache
+ * fallback so the findings list shows offline. Writes are never cached; they go through the
+ * IndexedDB outbox, which this worker also flushes on Background Sync. */
+/* global self, caches, importScripts, Outbox */
+"use strict";
+
+var SETTINGS = self.SW_SETTINGS;
+var SHELL_CACHE = "shell-" + SETTINGS.version;
+// Pages and API answers are kept across versions: after an update while offline the last
+// copy of the capture page must still be there.
+var PAGE_CACHE = "pages";
+var API_CACHE = "api";
+var TILE_CACHE = "tiles";
+var TILE_LIMIT = 300;
+
+importScripts(SETTINGS.outboxUrl);
+
+self.addEventListener("install", function (event) {
+  event.waitUntil(
+    caches.open(SHELL_CACHE)
+      .then(function (cache) { return cache.addAll(SETTINGS.precache); })
+      .then(function () { return self.skipWaiting(); })
+  );
+});
+
+self.addEventListener("activate", function (event) {
+  event.waitUntil(
+    caches.keys().then(function (names) {
+      return Promise.all(names.filter(function (name) {
+        return name.indexOf("shell-") === 0 && name !== SHELL_CACHE;
+      }).map(function (name) { return caches.delete(name); }));
+    }).then(function () { return self.clients.claim(); })
+  );
+});
+
+function isTile(url) {
+  return SETTINGS.tileHost && url.origin !== self.location.origin &&
+    (url.host === SETTINGS.tileHost || url.host.slice(-SETTINGS.tileHost.length - 1) === "." + SETTINGS.tileHost);
+}
+
+function trimCache(name, limit) {
+  return caches.open(name).then(function (cache) {
+    return cache.keys().then(function (keys) {
+      // keys() lists in insertion order: the oldest go first.
+      var extra = keys.length - limit;
+      var chain = Promise.resolve();
+      for (var i = 0; i < extra; i += 1) {
+        (function (key) { chain = chain.then(function () { return cache.delete(key); }); })(keys[i]);
+      }
+      return chain;
+    });
+  });
+}
+
+function tile(request) {
+  return caches.open(TILE_CACHE).then(function (cache) {
+    return cache.match(request).then(function (hit) {
+      if (hit) return hit;
+      return fetch(request).then(function (response) {
+        // Opaque (cross-origin no-cors) tiles have status 0; still worth keeping.
+        if (response.ok || response.type === "opaque") {
+          cache.put(request, response.clone()).then(function () { return trimCache(TILE_CACHE, TILE_LIMIT); });
+        }
+        return response;
+      });
+    });
+  });
+}
+
+function isCapturePage(url) {
+  return /^\/walks\/\d+\/capture\/?$/.test(url.pathname);
+}
+
+function page(request) {
+  var url = new URL(request.url);
+  return fetch(request).then(function (response) {
+    if (response.ok && !response.redirected && response.type === "basic" && isCapturePage(url)) {
+      var copy = response.clone();
+      caches.open(PAGE_CACHE).then(function (cache) { return cache.put(url.pathname, copy); });
+    }
+    return response;
+  }).catch(function () {
+    return caches.open(PAGE_CACHE)
+      .then(function (cache) { return cache.match(url.pathname); })
+      .then(function (hit) { return hit || caches.match(SETTINGS.offlineUrl); })
+      .then(function (hit) { return hit || new Response("Offline", { status: 503, headers: { "Content-Type": "text/plain; charset=utf-8" } }); });
+  });
+}
+
+function staticFile(request) {
+  return caches.match(request, { ignoreSearch: true }).then(function (hit) {
+    if (hit) return hit;
+    return fetch(request).then(function (response) {
+      if (response.ok && response.type === "basic") {
+        var copy = response.clone();
+        caches.open(SHELL_CACHE).then(function (cache) { return cache.put(request, copy); });
+      }
+      return response;
+    });
+  });
+}
+
+function apiGet(request) {
+  return fetch(request).then(function (response) {
+    if (response.ok) {
+      var copy = response.clone();
+      caches.open(API_CACHE).then(function (cache) { return cache.put(request, copy); });
+    }
+    return response;
+  }).catch(function () {
+    return caches.open(API_CACHE).then(function (cache) { return cache.match(request); }).then(function (hit) {
+      return hit || new Response(JSON.stringify({ error: "offline", message: "offline" }),
+        { status: 503, headers: { "Content-Type": "application/json" } });
+    });
+  });
+}
+
+self.addEventListener("fetch", function (event) {
+  var request = event.request;
+  if (request.method !== "GET") return; // writes go to the network (the outbox retries them)
+  var url = new URL(request.url);
+  if (isTile(url)) { event.respondWith(tile(request)); return; }
+  if (url.origin !== self.location.origin) return;
+  if (url.pathname === "/sw.js") return;
+  if (request.mode === "navigate") { event.respondWith(page(request)); return; }
+  if (url.pathname.indexOf("/static/") === 0) { event.respondWith(staticFile(request)); return; }
+  // A fresh CSRF token must never come from a cache.
+  if (url.pathname.indexOf("/api/") === 0 && url.pathname !== "/api/v1/csrf") {
+    event.respondWith(apiGet(request));
+  }
+});
+
+self.addEventListener("sync", function (event) {
+  if (event.tag === "outbox") {
+    event.waitUntil(Outbox.flush({ force: true }).then(function (report) {
+      // Ask the browser to call again while something is still waiting.
+      if (report && report.retryAt) throw new Error("outbox not empty");
+    }));
+  }
+});
+
+self.addEventListener("message", function (event) {
+  var data = event.data || {};
+  if (data.type === "flush") event.waitUntil(Outbox.flush({ force: !!data.force }));
+  if (data.type === "cache-page" && data.url) {
+    var url = new URL(data.url);
+    if (url.origin === self.location.origin && isCapturePage(url)) {
+      event.waitUntil(fetch(url.pathname, { credentials: "same-origin" }).then(function (response) {
+        if (response.ok && !response.redirected) {
+          return caches.open(PAGE_CACHE).then(function (cache) { return cache.put(url.pathname, response); });
+        }
+        return null;
+      }).catch(function () { return null; }));
+    }
+  }
+});

@@ -1,0 +1,53 @@
+/* Sync state shown to the user: the indicator in the top bar and the state of each finding
+ * (waiting / sending / sent / needs attention), derived from the outbox items. */
+(function (global) {
+  "use strict";
+
+  var RANK = { sent: 0, waiting: 1, sending: 2, attention: 3 };
+
+  /* The worst state among a finding's own outbox items (the finding, its photos, edits). */
+  function findingState(findingId, items) {
+    var state = "sent";
+    items.forEach(function (item) {
+      if (item.findingId !== findingId) return;
+      var s = item.state === "sending" ? "sending" : item.state;
+      if (RANK[s] > RANK[state]) state = s;
+    });
+    return state;
+  }
+
+  function errorOf(findingId, items) {
+    for (var i = 0; i < items.length; i += 1) {
+      if (items[i].findingId === findingId && items[i].state === "attention" && items[i].error) {
+        return items[i].error.message || items[i].error.code;
+      }
+    }
+    return "";
+  }
+
+  /* Update the top-bar indicator; data-state is what tests and CSS look at. */
+  function renderIndicator(element, items, strings) {
+    var counts = { waiting: 0, sending: 0, attention: 0 };
+    items.forEach(function (item) { counts[item.state] = (counts[item.state] || 0) + 1; });
+    var state;
+    var text;
+    if (counts.attention) {
+      state = "attention";
+      text = strings.attentionN.replace("{n}", counts.attention);
+    } else if (counts.sending) {
+      state = "sending";
+      text = strings.sending;
+    } else if (counts.waiting) {
+      state = "waiting";
+      text = strings.waitingN.replace("{n}", counts.waiting);
+    } else {
+      state = "sent";
+      text = strings.allSent;
+    }
+    element.setAttribute("data-state", state);
+    element.querySelector(".sync-text").textContent = text;
+    return state;
+  }
+
+  global.SyncStatus = { findingState: findingState, errorOf: errorOf, renderIndicator: renderIndicator };
+})(typeof self !== "undefined" ? self : this);
