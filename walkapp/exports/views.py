@@ -106,3 +106,36 @@ def findings_geojson():
     """A filtered set of findings (the triage list's filters) as GeoJSON."""
     items = load_export_findings(*finding_set_criteria(), limit=FINDING_SET_LIMIT)
     return geojson_response(feature_collection(items, None, export_locale(), photo_url), "findings.geojson")
+
+
+def _walk_tables(walk: Walk, what: str, lang: str) -> tuple[list[str], list[list[Any]], str]:
+    """Header, rows and sheet title for a walk's findings or measures."""
+    from walkapp.exports import tabular
+    from walkapp.exports.queries import load_walk_measures
+
+    items = walk_findings(walk)
+    if what == "findings":
+        rows = tabular.finding_rows(items, lang, {walk.id: walk.title})
+        return tabular.headers(tabular.FINDING_COLUMNS, lang), rows, "Findings" if lang == "en" else "Fund"
+    by_id = {item.finding.id: item for item in items}
+    rows = tabular.measure_rows(load_walk_measures(walk.id), by_id, lang)
+    return tabular.headers(tabular.MEASURE_COLUMNS, lang), rows, "Measures" if lang == "en" else "Tiltag"
+
+
+XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@bp.route("/walks/<int:walk_id>/export.<any(csv, xlsx):fmt>", defaults={"what": "findings"})
+@bp.route("/walks/<int:walk_id>/measures.<any(csv, xlsx):fmt>", defaults={"what": "measures"})
+@staff_required
+def walk_table(walk_id: int, fmt: str, what: str):
+    """The walk's findings or measures as CSV (UTF-8 with BOM) or XLSX."""
+    from walkapp.exports import tabular
+
+    walk = walk_or_404(walk_id)
+    lang = export_locale()
+    header, rows, sheet = _walk_tables(walk, what, lang)
+    stem = f"walk-{walk.id}-{what}"
+    if fmt == "csv":
+        return attachment(tabular.to_csv(header, rows), "text/csv", f"{stem}.csv")
+    return attachment(tabular.to_xlsx(header, rows, sheet), XLSX_MIMETYPE, f"{stem}.xlsx")

@@ -1,0 +1,226 @@
+"""CSV and XLSX exports of a walk's findings and measures. Pure module: no Flask imports.
+
+Both formats have the same fixed column order; headers are Danish, or English with
+`lang="en"`. CSV is UTF-8 with a byte-order mark (so Excel detects the encoding), comma
+separated, `\\r\\n` line ends; numbers are written with a decimal point and times as
+`YYYY-MM-DD HH:MM:SS` in Copenhagen time. XLSX cells are typed: numbers as numbers, times as
+date-times (Copenhagen time), due dates as dates; the header row is frozen and filtered.
+
+Findings (one row per finding):
+ 1. id – finding UUID                    2. walk – walk title
+ 3. category – category name              4. category_code – stable code
+ 5. rating – 0 (very unsafe) … 3 (safe)   6. description
+ 7. state – finding state                 8. observed_at
+ 9. lat                                  10. lon
+11. accuracy_m                           12. estate
+13. follow_up_status – summary of the finding's measures
+14. measures – titles, " | " separated   15. responsible – organisations, " | " separated
+16. due_on – earliest due date           17. photos – number of visible photos
+
+Measures (one row per measure linked to a finding of the walk):
+ 1. id                 2. title             3. description       4. status
+ 5. responsible        6. due_on            7. cost_estimate_dkk 8. plan_year (10-year plan)
+ 9. plan_amount_dkk   10. findings – count on this walk
+11. finding_ids – short ids (first 8 hex digits), " | " separated
+12. categories – names, " | " separated    13. updated_at
+
+Spreadsheet formula injection: any text cell starting with `=`, `+`, `-`, `@`, a tab or a
+carriage return gets a leading `'`, so it is shown as text and never evaluated. True numbers
+are numeric cells (not text) and are left as they are.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Iterable, Sequence
+from datetime import date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
+
+from walkapp.exports.queries import ExportFinding, follow_up_status
+
+LOCAL_TZ = ZoneInfo("Europe/Copenhagen")
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+# A plain number written as text (e.g. "-5" or "3.5") cannot start a formula.
+_PLAIN_NUMBER = re.compile(r"[+-]?\d+([.,]\d+)?")
+SEPARATOR = " | "
+
+FINDING_COLUMNS: list[tuple[str, str, str]] = [
+    ("id", "ID", "ID"),
+    ("walk", "Vandring", "Walk"),
+    ("category", "Kategori", "Category"),
+    ("category_code", "Kategorikode", "Category code"),
+    ("rating", "Tryghedsvurdering", "Safety rating"),
+    ("description", "Beskrivelse", "Description"),
+    ("state", "Status", "State"),
+    ("observed_at", "Observeret", "Observed at"),
+    ("lat", "Breddegrad", "Latitude"),
+    ("lon", "Længdegrad", "Longitude"),
+    ("accuracy_m", "Nøjagtighed (m)", "Accuracy (m)"),
+    ("estate", "Afdeling", "Estate"),
+    ("follow_up_status", "Opfølgning", "Follow-up status"),
+    ("measures", "Tiltag", "Measures"),
+    ("responsible", "Ansvarlig", "Responsible"),
+    ("due_on", "Frist", "Due date"),
+    ("photos", "Billeder", "Photos"),
+]
+
+MEASURE_COLUMNS: list[tuple[str, str, str]] = [
+    ("id", "ID", "ID"),
+    ("title", "Titel", "Title"),
+    ("description", "Beskrivelse", "Description"),
+    ("status", "Status", "Status"),
+    ("responsible", "Ansvarlig", "Responsible"),
+    ("due_on", "Frist", "Due date"),
+    ("cost_estimate_dkk", "Overslag (kr.)", "Cost estimate (DKK)"),
+    ("plan_year", "10-årsplan år", "10-year plan year"),
+    ("plan_amount_dkk", "10-årsplan beløb (kr.)", "10-year plan amount (DKK)"),
+    ("findings", "Antal fund", "Findings"),
+    ("finding_ids", "Fund-ID'er", "Finding ids"),
+    ("categories", "Kategorier", "Categories"),
+    ("updated_at", "Opdateret", "Updated at"),
+]
+
+STATUS_LABELS: dict[str, tuple[str, str]] = {
+    "none": ("Intet tiltag", "No measure"),
+    "proposed": ("Foreslået", "Proposed"),
+    "agreed": ("Aftalt", "Agreed"),
+    "in_plan": ("I 10-årsplan", "In 10-year plan"),
+    "in_progress": ("I gang", "In progress"),
+    "done": ("Udført", "Done"),
+    "rejected": ("Afvist", "Rejected"),
+    "referred": ("Henvist", "Referred"),
+    "closed": ("Afsluttet uden udførelse", "Closed without action"),
+}
+
+STATE_LABELS: dict[str, tuple[str, str]] = {
+    "new": ("Ny", "New"),
+    "triaged": ("Vurderet", "Triaged"),
+    "duplicate": ("Dublet", "Duplicate"),
+    "dismissed": ("Afvist", "Dismissed"),
+}
+
+
+def label(labels: dict[str, tuple[str, str]], key: str, lang: str = "da") -> str:
+    """Danish or English label for a status/state code (the code itself when unknown)."""
+    pair = labels.get(key)
+    if pair is None:
+        return key
+    return pair[1] if lang == "en" else pair[0]
+
+
+def neutralise(value: Any) -> Any:
+    """A text cell that a spreadsheet could read as a formula gets a leading `'`."""
+    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES) and not _PLAIN_NUMBER.fullmatch(value):
+        return "'" + value
+    return value
+
+
+def local_naive(value: datetime | None) -> datetime | None:
+    """Copenhagen wall-clock time without zone (spreadsheets have no time zones)."""
+    return value.astimezone(LOCAL_TZ).replace(tzinfo=None) if value else None
+
+
+def finding_rows(
+    items: Iterable[ExportFinding], lang: str = "da", walk_titles: dict[int, str] | None = None
+) -> list[list[Any]]:
+    """Rows (typed Python values) in FINDING_COLUMNS order; walk titles by walk id."""
+    walk_titles = walk_titles or {}
+    rows = []
+    for item in items:
+        f = item.finding
+        due_dates = [m.due_on for m in item.measures if m.due_on]
+        responsible = dict.fromkeys(m.responsible_org.name for m in item.measures if m.responsible_org)
+        rows.append([
+            str(f.id), walk_titles.get(f.walk_id), f.category.name(lang), f.category.code,
+            f.rating, f.description, label(STATE_LABELS, f.state, lang), local_naive(f.observed_at),
+            f.lat, f.lon, f.accuracy_m, f.estate.name if f.estate else None,
+            label(STATUS_LABELS, follow_up_status(item), lang),
+            SEPARATOR.join(m.title for m in item.measures), SEPARATOR.join(responsible),
+            min(due_dates) if due_dates else None, len(item.photos),
+        ])
+    return rows
+
+
+def measure_rows(
+    measures: Iterable[tuple[Any, Sequence[Any]]], findings_by_id: dict[Any, ExportFinding], lang: str = "da"
+) -> list[list[Any]]:
+    """Rows in MEASURE_COLUMNS order from (measure, finding ids on this walk) pairs."""
+    rows = []
+    for measure, finding_ids in measures:
+        plan = measure.plan_items[0] if measure.plan_items else None
+        categories = dict.fromkeys(
+            findings_by_id[fid].finding.category.name(lang) for fid in finding_ids if fid in findings_by_id
+        )
+        rows.append([
+            measure.id, measure.title, measure.description, label(STATUS_LABELS, measure.status, lang),
+            measure.responsible_org.name if measure.responsible_org else None, measure.due_on,
+            measure.cost_estimate_dkk, plan.plan_year if plan else None, plan.amount_dkk if plan else None,
+            len(finding_ids), SEPARATOR.join(fid.hex[:8] for fid in finding_ids), SEPARATOR.join(categories),
+            local_naive(measure.updated_at),
+        ])
+    return rows
+
+
+def headers(columns: list[tuple[str, str, str]], lang: str = "da") -> list[str]:
+    return [en if lang == "en" else da for _key, da, en in columns]
+
+
+def _csv_value(value: Any) -> Any:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%d %H:%M:%S")
+    if isinstance(value, date):
+        return value.isoformat()
+    return neutralise(value)
+
+
+def to_csv(header: list[str], rows: Iterable[list[Any]]) -> bytes:
+    """UTF-8 CSV with a byte-order mark; text cells neutralised against formula injection."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow([neutralise(h) for h in header])
+    for row in rows:
+        writer.writerow([_csv_value(v) for v in row])
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+
+
+def _xlsx_value(value: Any) -> Any:
+    if isinstance(value, str):
+        # openpyxl refuses control characters other than tab, LF and CR.
+        return neutralise(ILLEGAL_CHARACTERS_RE.sub("", value))
+    return value
+
+
+def to_xlsx(header: list[str], rows: Iterable[list[Any]], sheet_title: str) -> bytes:
+    """A workbook with typed cells, a bold frozen header row and an autofilter."""
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = sheet_title[:31]
+    sheet.append([_xlsx_value(h) for h in header])
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    count = 0
+    for row in rows:
+        sheet.append([_xlsx_value(v) for v in row])
+        count += 1
+    for column in sheet.iter_cols(min_row=2, max_row=count + 1):
+        for cell in column:
+            if isinstance(cell.value, datetime):
+                cell.number_format = "dd.mm.yyyy hh:mm"
+            elif isinstance(cell.value, date):
+                cell.number_format = "dd.mm.yyyy"
+    for index, title in enumerate(header, start=1):
+        sheet.column_dimensions[get_column_letter(index)].width = max(10, min(40, len(title) + 4))
+    sheet.freeze_panes = "A2"
+    sheet.auto_filter.ref = f"A1:{get_column_letter(len(header))}{count + 1}"
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
