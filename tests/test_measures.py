@@ -1,0 +1,280 @@
+"""Measure services (history, version, plan items, concurrency) and the /measures pages."""
+from __future__ import annotations
+
+import threading
+from datetime import date, timedelta
+
+import pytest
+
+from tests.conftest import login, post_form
+from walkapp.errors import ApiError
+from walkapp.extensions import db
+
+
+# ---------------------------------------------------------------- fixtures
+
+
+@pytest.fixture
+def estate_id(app):
+    """An estate of VIBO (committed)."""
+    from walkapp.orgs.models import Estate
+    from walkapp.seed import organisation_named
+
+    with app.app_context():
+        estate = Estate(name="Holmbladsgade", organisation=organisation_named("VIBO"))
+        db.session.add(estate)
+        db.session.commit()
+        return estate.id
+
+
+@pytest.fixture
+def make_measure(app, coordinator, make_walk, make_finding):
+    """Create a proposed measure on a new finding via the service (committed); returns its id."""
+    from walkapp.auth.models import User
+    from walkapp.findings.models import Finding
+    from walkapp.measures.services import create_measure
+    from walkapp.seed import organisation_named
+
+    def factory(title: str = "Ny belysning ved port", org: str | None = "VIBO", walk_id=None,
+                finding_ids=None, **fields) -> int:
+        if finding_ids is None:
+            walk_id = walk_id or make_walk()["id"]
+            finding_ids = [make_finding(walk_id)]
+        with app.app_context(), app.test_request_context():
+            measure = create_measure(
+                title=title, findings=[db.session.get(Finding, f) for f in finding_ids],
+                by_user=db.session.get(User, coordinator["id"]),
+                responsible_org=organisation_named(org) if org else None, **fields,
+            )
+            db.session.commit()
+            return measure.id
+
+    return factory
+
+
+def _change(app, measure_id: int, user_id: int, to: str, version: int, estate_id=None, **kw):
+    """Call change_status in a fresh app context and commit."""
+    from walkapp.auth.models import User
+    from walkapp.measures.models import Measure
+    from walkapp.measures.services import change_status
+    from walkapp.orgs.models import Estate
+
+    # A request context: services translate their messages (gettext needs the locale).
+    with app.app_context(), app.test_request_context():
+        measure = db.session.get(Measure, measure_id)
+        if estate_id is not None:
+            kw["estate"] = db.session.get(Estate, estate_id)
+        change_status(measure, to_status=to, by_user=db.session.get(User, user_id),
+                      expected_version=version, **kw)
+        db.session.commit()
+        return measure.version
+
+
+def _state(app, measure_id: int) -> tuple[str, int, list[tuple], int]:
+    """(status, version, history pairs, plan item count) as stored."""
+    from walkapp.measures.models import Measure
+
+    with app.app_context():
+        measure = db.session.get(Measure, measure_id)
+        return (measure.status, measure.version,
+                [(c.from_status, c.to_status) for c in measure.history], len(measure.plan_items))
+
+
+# ---------------------------------------------------------------- services
+
+
+def test_create_measure_records_first_history_entry_and_triages_findings(app, make_measure, coordinator):
+    from walkapp.findings.models import Finding
+    from walkapp.measures.models import Measure
+
+    measure_id = make_measure(cost_estimate_dkk=12000, due_on=date(2030, 5, 1))
+    with app.app_context():
+        measure = db.session.get(Measure, measure_id)
+        assert measure.status == "proposed" and measure.version == 1
+        assert [(c.from_status, c.to_status, c.by_user_id) for c in measure.history] == [
+            (None, "proposed", coordinator["id"])]
+        assert [f.state for f in measure.findings] == ["triaged"]
+        assert measure.cost_estimate_dkk == 12000
+        assert db.session.execute(db.select(Finding.state)).scalar_one() == "triaged"
+
+
+@pytest.mark.parametrize("fields, code", [
+    ({"title": "  "}, "invalid_title"),
+    ({"title": "x" * 201}, "invalid_title"),
+    ({"cost_estimate_dkk": -1}, "invalid_cost"),
+])
+def test_create_measure_refuses_bad_input(app, make_measure, fields, code):
+    from walkapp.measures.models import Measure
+
+    with pytest.raises(ApiError) as info:
+        make_measure(**fields)
+    assert (info.value.status, info.value.code) == (400, code)
+    with app.app_context():
+        assert db.session.execute(db.select(db.func.count(Measure.id))).scalar_one() == 0
+
+
+def test_create_measure_needs_findings(app, make_measure):
+    with pytest.raises(ApiError) as info:
+        make_measure(finding_ids=[])
+    assert info.value.code == "findings_required"
+
+
+def test_change_status_writes_history_and_bumps_version(app, make_measure, coordinator):
+    from walkapp.measures.models import Measure
+
+    measure_id = make_measure()
+    assert _change(app, measure_id, coordinator["id"], "agreed", 1, note="Aftalt på mødet") == 2
+    assert _change(app, measure_id, coordinator["id"], "in_progress", 2) == 3
+    status, version, history, _ = _state(app, measure_id)
+    assert (status, version) == ("in_progress", 3)
+    assert history == [(None, "proposed"), ("proposed", "agreed"), ("agreed", "in_progress")]
+    with app.app_context():
+        notes = [c.note for c in db.session.get(Measure, measure_id).history]
+    assert notes == ["", "Aftalt på mødet", ""]
+
+
+def test_stale_version_is_409_with_current_state_and_changes_nothing(app, make_measure, coordinator):
+    measure_id = make_measure()
+    _change(app, measure_id, coordinator["id"], "agreed", 1)
+    with pytest.raises(ApiError) as info:
+        _change(app, measure_id, coordinator["id"], "rejected", 1)
+    assert (info.value.status, info.value.code) == (409, "stale_version")
+    assert info.value.extra["current"]["status"] == "agreed"
+    assert info.value.extra["current"]["version"] == 2
+    assert _state(app, measure_id)[:3] == ("agreed", 2, [(None, "proposed"), ("proposed", "agreed")])
+
+
+def test_illegal_transition_is_422_and_changes_nothing(app, make_measure, coordinator):
+    measure_id = make_measure()
+    with pytest.raises(ApiError) as info:
+        _change(app, measure_id, coordinator["id"], "done", 1)
+    assert (info.value.status, info.value.code) == (422, "illegal_transition")
+    assert _state(app, measure_id) == ("proposed", 1, [(None, "proposed")], 0)
+
+
+def test_unknown_status_is_400(app, make_measure, coordinator):
+    measure_id = make_measure()
+    with pytest.raises(ApiError) as info:
+        _change(app, measure_id, coordinator["id"], "finished", 1)
+    assert info.value.status == 400
+    assert _state(app, measure_id) == ("proposed", 1, [(None, "proposed")], 0)
+
+
+def test_in_plan_creates_plan_item(app, make_measure, coordinator, estate_id):
+    from walkapp.measures.models import PlanItem
+    from walkapp.measures.services import local_today
+
+    measure_id = make_measure()
+    year = local_today().year + 10
+    _change(app, measure_id, coordinator["id"], "in_plan", 1, plan_year=year, amount_dkk=250000,
+            estate_id=estate_id, note="Udskiftning af armaturer")
+    assert _state(app, measure_id)[:2] == ("in_plan", 2)
+    with app.app_context():
+        item = db.session.execute(db.select(PlanItem)).scalar_one()
+        assert (item.estate_id, item.plan_year, item.amount_dkk) == (estate_id, year, 250000)
+
+
+@pytest.mark.parametrize("plan, code", [
+    ({"plan_year": -1, "amount_dkk": 1000}, "invalid_plan_year"),
+    ({"plan_year": 11, "amount_dkk": 1000}, "invalid_plan_year"),
+    ({"plan_year": 0, "amount_dkk": -1}, "invalid_amount"),
+    ({"plan_year": 0, "amount_dkk": None}, "invalid_amount"),
+    ({"plan_year": None, "amount_dkk": 1000}, "invalid_plan_year"),
+])
+def test_bad_plan_is_400_and_changes_nothing(app, make_measure, coordinator, estate_id, plan, code):
+    """Plan years are this year … this year + 10 (given here as offsets); amounts ≥ 0."""
+    from walkapp.measures.services import local_today
+
+    measure_id = make_measure()
+    if plan["plan_year"] is not None:
+        plan = {**plan, "plan_year": local_today().year + plan["plan_year"]}
+    with pytest.raises(ApiError) as info:
+        _change(app, measure_id, coordinator["id"], "in_plan", 1, estate_id=estate_id, **plan)
+    assert (info.value.status, info.value.code) == (400, code)
+    assert _state(app, measure_id) == ("proposed", 1, [(None, "proposed")], 0)
+
+
+def test_in_plan_needs_an_estate(app, make_measure, coordinator):
+    from walkapp.measures.services import local_today
+
+    measure_id = make_measure()
+    with pytest.raises(ApiError) as info:
+        _change(app, measure_id, coordinator["id"], "in_plan", 1,
+                plan_year=local_today().year, amount_dkk=0)
+    assert (info.value.status, info.value.code) == (400, "estate_required")
+    assert _state(app, measure_id) == ("proposed", 1, [(None, "proposed")], 0)
+
+
+def test_stale_object_loaded_before_a_concurrent_commit_loses(app, make_measure, coordinator):
+    """The version column guards the UPDATE itself: an object read before another session
+    committed fails at flush (StaleDataError) and is answered 409, nothing written."""
+    from walkapp.auth.models import User
+    from walkapp.measures.models import Measure
+    from walkapp.measures.services import change_status
+
+    measure_id = make_measure()
+    with app.app_context(), app.test_request_context():
+        stale = db.session.get(Measure, measure_id)
+        stale.history, stale.plan_items  # load relationships while still attached
+        user = db.session.get(User, coordinator["id"])
+        db.session.close()  # ends the read transaction; objects keep their loaded state
+        _change(app, measure_id, coordinator["id"], "agreed", 1)  # the other user wins
+        db.session.add(stale)
+        db.session.add(user)
+        with pytest.raises(ApiError) as info:
+            change_status(stale, to_status="rejected", by_user=user, expected_version=1)
+        db.session.rollback()
+    assert (info.value.status, info.value.code) == (409, "stale_version")
+    assert info.value.extra["current"]["status"] == "agreed"
+    assert _state(app, measure_id)[:3] == ("agreed", 2, [(None, "proposed"), ("proposed", "agreed")])
+
+
+def test_two_concurrent_changes_exactly_one_wins(app, make_measure, coordinator, make_user):
+    """Two threads, each with its own app context and session, change version 1 at once."""
+    measure_id = make_measure()
+    other = make_user("kollega@example.org", "coordinator")
+    barrier = threading.Barrier(2, timeout=20)
+    outcomes: dict[str, object] = {}
+
+    def worker(name: str, user_id: int, to: str) -> None:
+        try:
+            barrier.wait()
+            _change(app, measure_id, user_id, to, 1, note=name)
+            outcomes[name] = "won"
+        except ApiError as exc:
+            outcomes[name] = exc.status
+        except Exception as exc:  # noqa: BLE001 - reported by the assertion below
+            outcomes[name] = repr(exc)
+
+    threads = [threading.Thread(target=worker, args=("a", coordinator["id"], "agreed")),
+               threading.Thread(target=worker, args=("b", other["id"], "rejected"))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert sorted(map(str, outcomes.values())) == ["409", "won"], outcomes
+    winner = next(name for name, result in outcomes.items() if result == "won")
+    status, version, history, _ = _state(app, measure_id)
+    assert status == {"a": "agreed", "b": "rejected"}[winner]
+    assert version == 2 and len(history) == 2
+
+
+def test_can_change_status_by_role_and_organisation(app, make_measure, make_user):
+    from walkapp.auth.models import User
+    from walkapp.measures.models import Measure
+    from walkapp.measures.services import can_change_status
+
+    measure_id = make_measure(org="VIBO")
+    orphan_id = make_measure(org=None)
+    users = {
+        "admin": make_user(role="admin"),
+        "coordinator": make_user(role="coordinator"),
+        "vibo": make_user(role="staff", organisation="VIBO"),
+        "fsb": make_user(role="staff", organisation="fsb"),
+    }
+    with app.app_context():
+        measure, orphan = db.session.get(Measure, measure_id), db.session.get(Measure, orphan_id)
+        may = {k: can_change_status(db.session.get(User, u["id"]), measure) for k, u in users.items()}
+        assert may == {"admin": True, "coordinator": True, "vibo": True, "fsb": False}
+        assert not can_change_status(db.session.get(User, users["vibo"]["id"]), orphan)
+        assert not can_change_status(None, measure)

@@ -1,0 +1,290 @@
+"""Measures: create, change status (the only code that sets Measure.status), look-ups, JSON."""
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from flask_babel import gettext as _
+from sqlalchemy.orm.exc import StaleDataError
+
+from walkapp.auth.models import User
+from walkapp.errors import ApiError
+from walkapp.extensions import db
+from walkapp.findings.models import Finding
+from walkapp.measures import workflow
+from walkapp.measures.models import Measure, PlanItem, StatusChange
+from walkapp.orgs.models import Estate, Organisation
+
+LOCAL_ZONE = ZoneInfo("Europe/Copenhagen")
+TITLE_MAX = 200
+TEXT_MAX = 5000
+# The 10-year plan: this year up to and including this year + 10.
+PLAN_YEARS_AHEAD = 10
+# Larger than any real safety measure; guards against typos like an extra six zeros.
+AMOUNT_MAX_DKK = 1_000_000_000
+
+
+def local_today() -> date:
+    """Today's date in Copenhagen (due dates and plan years are local calendar dates)."""
+    return datetime.now(LOCAL_ZONE).date()
+
+
+def plan_year_range(today: date | None = None) -> tuple[int, int]:
+    """The plan years a measure may be put into: (first, last), both inclusive."""
+    year = (today or local_today()).year
+    return year, year + PLAN_YEARS_AHEAD
+
+
+def is_overdue(measure: Measure, today: date | None = None) -> bool:
+    """Open and past its due date."""
+    return (
+        measure.due_on is not None
+        and measure.due_on < (today or local_today())
+        and workflow.is_open(measure.status)
+    )
+
+
+def can_change_status(user: Any, measure: Measure) -> bool:
+    """Coordinators, admins and staff of the measure's responsible organisation."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return False
+    if user.role in ("admin", "coordinator"):
+        return True
+    return measure.responsible_org_id is not None and user.organisation_id == measure.responsible_org_id
+
+
+def _check_amount(value: int | None, code: str, message: str) -> None:
+    if value is not None and (isinstance(value, bool) or not isinstance(value, int)
+                              or value < 0 or value > AMOUNT_MAX_DKK):
+        raise ApiError(400, code, message)
+
+
+def create_measure(
+    *,
+    title: str,
+    findings: list[Finding],
+    by_user: User,
+    responsible_org: Organisation | None = None,
+    due_on: date | None = None,
+    cost_estimate_dkk: int | None = None,
+    description: str = "",
+) -> Measure:
+    """Create a proposed measure for these findings and record its first history entry."""
+    title = (title or "").strip()
+    if not title or len(title) > TITLE_MAX:
+        raise ApiError(400, "invalid_title",
+                       _("Give the measure a title of at most %(max)s characters.", max=TITLE_MAX))
+    if not findings:
+        raise ApiError(400, "findings_required", _("Choose at least one finding for the measure."))
+    if len(description or "") > TEXT_MAX:
+        raise ApiError(400, "invalid_description",
+                       _("The description may be at most %(max)s characters.", max=TEXT_MAX))
+    _check_amount(cost_estimate_dkk, "invalid_cost",
+                  _("The cost estimate must be a whole number of kroner, 0 or more."))
+    unique: dict[Any, Finding] = {f.id: f for f in findings}
+    measure = Measure(
+        title=title,
+        description=(description or "").strip(),
+        responsible_org=responsible_org,
+        due_on=due_on,
+        cost_estimate_dkk=cost_estimate_dkk,
+        status=workflow.INITIAL_STATUS,
+        created_by_id=by_user.id if by_user is not None else None,
+        findings=list(unique.values()),
+    )
+    db.session.add(measure)
+    measure.history.append(
+        StatusChange(from_status=None, to_status=workflow.INITIAL_STATUS,
+                     by_user_id=by_user.id if by_user is not None else None, note="")
+    )
+    for finding in unique.values():
+        # A finding that has a measure has been looked at; duplicates/dismissed keep their state.
+        if finding.state == "new":
+            finding.state = "triaged"
+    db.session.flush()
+    return measure
+
+
+def _validate_plan(
+    estate: Estate | None, plan_year: int | None, amount_dkk: int | None
+) -> None:
+    first, last = plan_year_range()
+    if estate is None:
+        raise ApiError(400, "estate_required",
+                       _("Choose the estate whose 10-year plan the measure goes into."))
+    if (plan_year is None or isinstance(plan_year, bool) or not isinstance(plan_year, int)
+            or not first <= plan_year <= last):
+        raise ApiError(400, "invalid_plan_year",
+                       _("The plan year must be between %(first)s and %(last)s.",
+                         first=first, last=last))
+    if amount_dkk is None:
+        raise ApiError(400, "invalid_amount", _("Give the amount in DKK (0 or more)."))
+    _check_amount(amount_dkk, "invalid_amount",
+                  _("The amount must be a whole number of kroner, 0 or more."))
+
+
+def _stale(measure_id: int) -> ApiError:
+    current = db.session.get(Measure, measure_id)
+    return ApiError(
+        409, "stale_version",
+        _("Someone else changed this measure in the meantime. Its current state is shown."),
+        current=measure_json(current) if current is not None else None,
+    )
+
+
+def change_status(
+    measure: Measure,
+    *,
+    to_status: str,
+    by_user: User,
+    expected_version: int,
+    note: str = "",
+    plan_year: int | None = None,
+    amount_dkk: int | None = None,
+    estate: Estate | None = None,
+) -> Measure:
+    """Move a measure to another status (the only code that sets Measure.status)."""
+    note = (note or "").strip()
+    if len(note) > TEXT_MAX:
+        raise ApiError(400, "invalid_note",
+                       _("The note may be at most %(max)s characters.", max=TEXT_MAX))
+    if to_status not in workflow.STATUSES:
+        raise ApiError(400, "invalid_status", _("Unknown status."))
+    # The version is checked before the table: a user acting on an old page should see what
+    # changed (409 with the current state), not be told the step is illegal.
+    if expected_version != measure.version:
+        raise _stale(measure.id)
+    from_status = measure.status
+    if not workflow.is_allowed(from_status, to_status):
+        raise ApiError(
+            422, "illegal_transition",
+            _("A measure cannot go from “%(from)s” to “%(to)s”.",
+              **{"from": status_label(from_status), "to": status_label(to_status)}),
+            current=measure_json(measure),
+        )
+    if to_status == "in_plan":
+        _validate_plan(estate, plan_year, amount_dkk)
+        measure.plan_items.append(
+            PlanItem(estate=estate, plan_year=plan_year, amount_dkk=amount_dkk, note=note)
+        )
+    measure.status = to_status
+    measure.history.append(
+        StatusChange(from_status=from_status, to_status=to_status,
+                     by_user_id=by_user.id if by_user is not None else None, note=note)
+    )
+    measure_id = measure.id
+    try:
+        # version_id_col makes this UPDATE … WHERE version = <loaded>; a concurrent writer
+        # that committed first leaves no matching row.
+        db.session.flush()
+    except StaleDataError:
+        # The failed flush leaves the session unusable; roll back to read the winner's state.
+        db.session.rollback()
+        raise _stale(measure_id) from None
+    return measure
+
+
+# ------------------------------------------------------------------ look-ups
+
+
+def _by_id_or_name(model: type, value: Any) -> Any:
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return db.session.get(model, value)
+    if isinstance(value, str):
+        text = value.strip()
+        found = db.session.execute(db.select(model).where(model.name == text)).scalars().first()
+        if found is None and text.isdigit():
+            found = db.session.get(model, int(text))
+        return found
+    return None
+
+
+def find_organisation(value: Any) -> Organisation | None:
+    """An organisation by id or exact name (the API accepts both)."""
+    return _by_id_or_name(Organisation, value)
+
+
+def find_estate(value: Any) -> Estate | None:
+    """An estate by id or exact name. Estate names are unique only per organisation, so an
+    ambiguous name matches nothing rather than the wrong estate."""
+    if isinstance(value, str) and not value.strip().isdigit():
+        matches = db.session.execute(
+            db.select(Estate).where(Estate.name == value.strip())
+        ).scalars().all()
+        return matches[0] if len(matches) == 1 else None
+    return _by_id_or_name(Estate, value)
+
+
+def findings_by_ids(ids: Iterable[Any]) -> tuple[list[Finding], list[str]]:
+    """The findings with these UUIDs, and the ids that were malformed or not found."""
+    import uuid
+
+    wanted: dict[uuid.UUID, str] = {}
+    missing: list[str] = []
+    for raw in ids:
+        try:
+            wanted[uuid.UUID(str(raw))] = str(raw)
+        except (ValueError, AttributeError, TypeError):
+            missing.append(str(raw))
+    found: list[Finding] = []
+    if wanted:
+        found = list(db.session.execute(
+            db.select(Finding).where(Finding.id.in_(list(wanted)))
+        ).scalars())
+    found_ids = {f.id for f in found}
+    missing += [text for key, text in wanted.items() if key not in found_ids]
+    return found, missing
+
+
+# ------------------------------------------------------------------ presentation
+
+
+def status_label(status: str | None) -> str:
+    """The translated name of a status."""
+    labels = {
+        "proposed": _("Proposed"),
+        "agreed": _("Agreed"),
+        "in_plan": _("Added to the 10-year plan"),
+        "in_progress": _("In progress"),
+        "done": _("Done"),
+        "rejected": _("Rejected"),
+        "referred": _("Referred"),
+    }
+    return labels.get(status or "", status or "")
+
+
+def measure_json(measure: Measure) -> dict[str, Any]:
+    """The API representation of a measure (stable English codes)."""
+    org = measure.responsible_org
+    return {
+        "id": measure.id,
+        "title": measure.title,
+        "description": measure.description or "",
+        "status": measure.status,
+        "open311_status": workflow.open311_status(measure.status),
+        "version": measure.version,
+        "responsible_org": {"id": org.id, "name": org.name} if org is not None else None,
+        "due_on": measure.due_on.isoformat() if measure.due_on else None,
+        "overdue": is_overdue(measure),
+        "cost_estimate_dkk": measure.cost_estimate_dkk,
+        "finding_ids": sorted(str(f.id) for f in measure.findings),
+        "allowed_transitions": workflow.next_statuses(measure.status),
+        "plan_items": [
+            {"id": item.id, "estate": {"id": item.estate_id, "name": item.estate.name},
+             "plan_year": item.plan_year, "amount_dkk": item.amount_dkk}
+            for item in measure.plan_items
+        ],
+        "history": [
+            {"from": change.from_status, "to": change.to_status, "by_user_id": change.by_user_id,
+             "at": change.at.isoformat() if change.at else None, "note": change.note}
+            for change in measure.history
+        ],
+        "created_at": measure.created_at.isoformat() if measure.created_at else None,
+        "updated_at": measure.updated_at.isoformat() if measure.updated_at else None,
+    }
