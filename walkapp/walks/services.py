@@ -1,12 +1,31 @@
-"""Walk services: join codes, creating and updating walks."""
+"""Walk services: join codes, creating and updating walks, status changes, counts."""
 from __future__ import annotations
 
 import secrets
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
+
+from flask_babel import gettext as _
+from sqlalchemy import func
+
+from walkapp.errors import ApiError
+from walkapp.extensions import db
+from walkapp.orgs.models import Estate
+from walkapp.walks.models import Participant, Walk
 
 # No 0/O, 1/I/L or U/V look-alikes: codes are read aloud and typed from paper on cold evenings.
 JOIN_CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTWXYZ"
 # 29 symbols carry log2(29) ≈ 4.86 bits each: 13 symbols ≈ 63 bits (≥ 60 required).
 JOIN_CODE_LENGTH = 13
+
+# Walks are planned and held in Copenhagen; forms and naive API times mean local time.
+LOCAL_TZ = ZoneInfo("Europe/Copenhagen")
+
+# (from, to) → the only status changes a coordinator can make; closed → active is "reopen".
+STATUS_TRANSITIONS: frozenset[tuple[str, str]] = frozenset(
+    {("planned", "active"), ("active", "closed"), ("closed", "active")}
+)
 
 
 def new_join_code() -> str:
@@ -17,3 +36,196 @@ def new_join_code() -> str:
 def normalise_join_code(code: str) -> str:
     """Codes are case-insensitive and may be typed with spaces or dashes."""
     return "".join(ch for ch in code.upper() if ch.isalnum())
+
+
+def unique_join_code() -> str:
+    """A join code no other walk has (a clash at 63 bits is unlikely, but cheap to rule out)."""
+    while True:
+        code = new_join_code()
+        taken = db.session.execute(
+            db.select(Walk.id).where(Walk.join_code == code)
+        ).first()
+        if taken is None:
+            return code
+
+
+# Typos such as year 0202 are refused rather than stored (and far years overflow time zones).
+EARLIEST_YEAR, LATEST_YEAR = 2000, 2100
+
+
+def plausible_start(value: datetime) -> bool:
+    """True for a start time within the years a walk can realistically be planned."""
+    return EARLIEST_YEAR <= value.year <= LATEST_YEAR
+
+
+def local_to_utc(value: datetime) -> datetime:
+    """A naive Copenhagen wall-clock time (or an aware time) as an aware UTC datetime."""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=LOCAL_TZ)
+    return value.astimezone(UTC)
+
+
+def utc_to_local(value: datetime) -> datetime:
+    """An aware UTC datetime as naive Copenhagen wall-clock time (for form inputs)."""
+    return value.astimezone(LOCAL_TZ).replace(tzinfo=None)
+
+
+@dataclass
+class WalkData:
+    """The editable facts of a walk, already validated."""
+
+    kind: str
+    title: str
+    starts_at: datetime
+    meeting_point: str = ""
+    meeting_lat: float | None = None
+    meeting_lon: float | None = None
+    route: dict | None = None
+    estates: list[Estate] = field(default_factory=list)
+    follow_up_on: date | None = None
+    notes: str = ""
+
+
+def _apply(walk: Walk, data: WalkData) -> None:
+    walk.kind = data.kind
+    walk.title = data.title.strip()
+    walk.starts_at = local_to_utc(data.starts_at)
+    walk.meeting_point = data.meeting_point.strip()
+    walk.meeting_lat = data.meeting_lat
+    walk.meeting_lon = data.meeting_lon
+    walk.route = data.route
+    walk.estates = list(data.estates)
+    walk.follow_up_on = data.follow_up_on
+    walk.notes = data.notes
+
+
+def create_walk(data: WalkData, created_by_id: int | None) -> Walk:
+    """A new planned walk with a fresh join code."""
+    walk = Walk(status="planned", join_code=unique_join_code(), created_by_id=created_by_id)
+    _apply(walk, data)
+    db.session.add(walk)
+    db.session.flush()
+    return walk
+
+
+def update_walk(walk: Walk, data: WalkData) -> Walk:
+    """Replace a walk's editable facts (status and join code are not editable here)."""
+    _apply(walk, data)
+    db.session.flush()
+    return walk
+
+
+def change_walk_status(walk: Walk, to_status: str) -> Walk:
+    """Move a walk along planned → active → closed (or reopen a closed one)."""
+    if (walk.status, to_status) not in STATUS_TRANSITIONS:
+        raise ApiError(
+            409, "invalid_status_change",
+            _("A walk cannot change from %(from_status)s to %(to_status)s.",
+              from_status=status_label(walk.status), to_status=status_label(to_status)),
+        )
+    walk.status = to_status
+    db.session.flush()
+    return walk
+
+
+def next_statuses(walk: Walk) -> list[str]:
+    """The statuses this walk may move to, in a stable order for the buttons."""
+    return [to for to in ("active", "closed") if (walk.status, to) in STATUS_TRANSITIONS]
+
+
+def status_label(status: str) -> str:
+    """The translated name of a walk status."""
+    labels = {"planned": _("Planned"), "active": _("Active"), "closed": _("Closed")}
+    return labels.get(status, status)
+
+
+def kind_label(kind: str) -> str:
+    """The translated name of a walk kind."""
+    labels = {"walk": _("Safety walk"), "inspection": _("Safety inspection")}
+    return labels.get(kind, kind)
+
+
+def find_estates(refs: list) -> list[Estate]:
+    """Estates by id or exact name; an unknown reference is an error, not silently dropped."""
+    estates: list[Estate] = []
+    for ref in refs:
+        estate = None
+        if isinstance(ref, int) and not isinstance(ref, bool):
+            estate = db.session.get(Estate, ref)
+        elif isinstance(ref, str) and ref.strip():
+            matches = db.session.execute(
+                db.select(Estate).where(Estate.name == ref.strip())
+            ).scalars().all()
+            # The same estate name may exist under two housing organisations: then use the id.
+            estate = matches[0] if len(matches) == 1 else None
+        if estate is None:
+            raise ApiError(400, "invalid_estate", _("Unknown estate: %(estate)s", estate=str(ref)))
+        if estate not in estates:
+            estates.append(estate)
+    return estates
+
+
+def participant_counts(walk_ids: list[int]) -> dict[int, int]:
+    """Number of participants per walk id."""
+    if not walk_ids:
+        return {}
+    rows = db.session.execute(
+        db.select(Participant.walk_id, func.count())
+        .where(Participant.walk_id.in_(walk_ids))
+        .group_by(Participant.walk_id)
+    ).all()
+    return {walk_id: count for walk_id, count in rows}
+
+
+def finding_counts(walk_ids: list[int]) -> dict[int, int]:
+    """Number of findings per walk id."""
+    from walkapp.findings.models import Finding
+
+    if not walk_ids:
+        return {}
+    rows = db.session.execute(
+        db.select(Finding.walk_id, func.count())
+        .where(Finding.walk_id.in_(walk_ids))
+        .group_by(Finding.walk_id)
+    ).all()
+    return {walk_id: count for walk_id, count in rows}
+
+
+def participants_by_role(walk: Walk) -> dict[str, int]:
+    """How many participants joined in each role."""
+    rows = db.session.execute(
+        db.select(Participant.role, func.count())
+        .where(Participant.walk_id == walk.id)
+        .group_by(Participant.role)
+    ).all()
+    return {role: count for role, count in rows}
+
+
+def findings_by_category(walk: Walk, locale: str = "da") -> list[tuple[str, int]]:
+    """(category name, number of findings) for the walk, most frequent first."""
+    from walkapp.findings.models import Category, Finding
+
+    rows = db.session.execute(
+        db.select(Category, func.count(Finding.id))
+        .join(Finding, Finding.category_id == Category.id)
+        .where(Finding.walk_id == walk.id)
+        .group_by(Category.id)
+        .order_by(func.count(Finding.id).desc(), Category.sort_order)
+    ).all()
+    return [(category.name(locale), count) for category, count in rows]
+
+
+def walk_findings(walk: Walk) -> list:
+    """The walk's findings with their categories, oldest first (for the map)."""
+    from sqlalchemy.orm import joinedload
+
+    from walkapp.findings.models import Finding
+
+    return list(
+        db.session.execute(
+            db.select(Finding)
+            .options(joinedload(Finding.category))
+            .where(Finding.walk_id == walk.id)
+            .order_by(Finding.observed_at)
+        ).scalars()
+    )

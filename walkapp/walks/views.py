@@ -1,16 +1,254 @@
-"""Walk pages: list, plan, show, capture, join."""
-from flask import Blueprint, render_template
+"""Walk pages: list, plan (create/edit), show, status changes, invitation and QR code."""
+from __future__ import annotations
 
-from walkapp.auth.security import staff_required
+import io
+import json
+from datetime import datetime, time
+
+import segno
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from wtforms import SelectChoice
+
+from walkapp.auth.security import planner_required, staff_required
+from walkapp.db import now_utc
+from walkapp.errors import ApiError
 from walkapp.extensions import db
+from walkapp.i18n import current_language
+from walkapp.orgs.models import Estate, Organisation
+from walkapp.walks import services
+from walkapp.walks.forms import WalkForm
 from walkapp.walks.models import Walk
 
 bp = Blueprint("walks", __name__)
+
+ROLE_LABELS = {
+    "resident": _l("Resident"),
+    "board": _l("Estate board"),
+    "housing": _l("Housing organisation"),
+    "operations": _l("Operations department"),
+    "municipality": _l("Municipality"),
+    "police": _l("Police"),
+    "coordinator": _l("Coordinator"),
+    "other": _l("Other"),
+}
+
+# Labels of the status buttons, by (from, to).
+STATUS_ACTIONS = {
+    ("planned", "active"): _l("Start the walk"),
+    ("active", "closed"): _l("Close the walk"),
+    ("closed", "active"): _l("Reopen the walk"),
+}
+
+
+def join_url(code: str) -> str:
+    """The absolute join link printed in the QR code (`/j/<code>`, see DESIGN.md §5)."""
+    return request.url_root.rstrip("/") + "/j/" + code
+
+
+def grouped_code(code: str) -> str:
+    """ABCD-EFGH-JKLMN: easier to read aloud; the join form ignores the dashes."""
+    groups = [code[i:i + 4] for i in range(0, len(code), 4)]
+    if len(groups) > 1 and len(groups[-1]) == 1:
+        last = groups.pop()
+        groups[-1] += last
+    return "-".join(groups)
+
+
+def qr_code(walk: Walk) -> segno.QRCode:
+    """QR code of the join link; level M survives a crumpled or rained-on printout."""
+    return segno.make(join_url(walk.join_code), error="m", micro=False)
+
+
+def _get_walk(walk_id: int) -> Walk:
+    walk = db.session.get(Walk, walk_id)
+    if walk is None:
+        abort(404)
+    return walk
+
+
+def _estate_choices() -> list[SelectChoice]:
+    estates = db.session.execute(
+        db.select(Estate).join(Organisation).order_by(Estate.name, Organisation.name)
+    ).scalars()
+    return [SelectChoice(e.id, f"{e.name} ({e.organisation.name})") for e in estates]
+
+
+def _walk_data(form: WalkForm) -> services.WalkData:
+    lat, lon = form.meeting_location
+    estates = [db.session.get(Estate, estate_id) for estate_id in form.estates.data or []]
+    return services.WalkData(
+        kind=form.kind.data,
+        title=form.title.data,
+        starts_at=form.starts_at.data,
+        meeting_point=form.meeting_point.data or "",
+        meeting_lat=lat,
+        meeting_lon=lon,
+        route=form.route_geometry,
+        estates=[e for e in estates if e is not None],
+        follow_up_on=form.follow_up_on.data,
+        notes=form.notes.data or "",
+    )
+
+
+def _render_form(form: WalkForm, walk: Walk | None):
+    status = 400 if form.errors else 200
+    return render_template("walks/form.html", form=form, walk=walk), status
 
 
 @bp.route("/walks")
 @staff_required
 def list_walks():
-    """All walks and inspections, newest first."""
-    walks = db.session.execute(db.select(Walk).order_by(Walk.starts_at.desc())).scalars().all()
-    return render_template("walks/list.html", walks=walks)
+    """All walks and inspections: upcoming first (soonest first), then earlier ones, newest first."""
+    local_today = datetime.combine(
+        services.utc_to_local(now_utc()).date(), time(0, 0)
+    )
+    today_start = services.local_to_utc(local_today)
+    upcoming = db.session.execute(
+        db.select(Walk).where(Walk.starts_at >= today_start).order_by(Walk.starts_at, Walk.id)
+    ).scalars().all()
+    earlier = db.session.execute(
+        db.select(Walk).where(Walk.starts_at < today_start).order_by(Walk.starts_at.desc(), Walk.id.desc())
+    ).scalars().all()
+    ids = [w.id for w in (*upcoming, *earlier)]
+    return render_template(
+        "walks/list.html",
+        upcoming=upcoming,
+        earlier=earlier,
+        participants=services.participant_counts(ids),
+        findings=services.finding_counts(ids),
+        kind_label=services.kind_label,
+        status_label=services.status_label,
+    )
+
+
+@bp.route("/walks/new", methods=["GET", "POST"])
+@planner_required
+def new_walk():
+    """Plan a new walk or inspection."""
+    form = WalkForm()
+    form.estates.choices = _estate_choices()
+    if form.validate_on_submit():
+        walk = services.create_walk(_walk_data(form), created_by_id=current_user.id)
+        db.session.commit()
+        flash(_("The walk has been created."), "success")
+        return redirect(url_for("walks.show_walk", walk_id=walk.id))
+    return _render_form(form, None)
+
+
+@bp.route("/walks/<int:walk_id>/edit", methods=["GET", "POST"])
+@planner_required
+def edit_walk(walk_id: int):
+    """Edit a walk's facts and route; a bad route file leaves the walk as it was."""
+    walk = _get_walk(walk_id)
+    form = WalkForm()
+    form.estates.choices = _estate_choices()
+    if request.method == "GET":
+        form.kind.data = walk.kind
+        form.title.data = walk.title
+        form.starts_at.data = services.utc_to_local(walk.starts_at)
+        form.meeting_point.data = walk.meeting_point
+        form.meeting_lat.data = "" if walk.meeting_lat is None else repr(walk.meeting_lat)
+        form.meeting_lon.data = "" if walk.meeting_lon is None else repr(walk.meeting_lon)
+        form.estates.data = [e.id for e in walk.estates]
+        form.follow_up_on.data = walk.follow_up_on
+        form.notes.data = walk.notes
+        form.route.data = json.dumps(walk.route) if walk.route else ""
+    elif form.validate_on_submit():
+        services.update_walk(walk, _walk_data(form))
+        db.session.commit()
+        flash(_("The walk has been saved."), "success")
+        return redirect(url_for("walks.show_walk", walk_id=walk.id))
+    return _render_form(form, walk)
+
+
+@bp.route("/walks/<int:walk_id>")
+@staff_required
+def show_walk(walk_id: int):
+    """The walk: route map, facts, join link and QR code, participants and finding counts."""
+    walk = _get_walk(walk_id)
+    findings = services.walk_findings(walk)
+    locale = current_language()
+    map_data = {
+        "route": walk.route,
+        "meeting": (
+            {"lat": walk.meeting_lat, "lon": walk.meeting_lon, "label": walk.meeting_point}
+            if walk.meeting_lat is not None else None
+        ),
+        "findings": [
+            {
+                "lat": f.lat,
+                "lon": f.lon,
+                "rating": f.rating,
+                "category": f.category.name(locale),
+                "description": (f.description or "")[:200],
+            }
+            for f in findings
+        ],
+        "labels": {"meeting": _("Meeting point")},
+    }
+    by_role = services.participants_by_role(walk)
+    return render_template(
+        "walks/show.html",
+        walk=walk,
+        map_data=map_data,
+        join_url=join_url(walk.join_code),
+        join_code=grouped_code(walk.join_code),
+        qr_svg=qr_code(walk).svg_inline(scale=4, border=2, omitsize=True, svgclass="qr"),
+        participants_by_role=[(ROLE_LABELS.get(r, r), n) for r, n in sorted(by_role.items())],
+        role_labels=ROLE_LABELS,
+        finding_total=len(findings),
+        findings_by_category=services.findings_by_category(walk, locale),
+        status_actions=[
+            (to, STATUS_ACTIONS[(walk.status, to)]) for to in services.next_statuses(walk)
+        ],
+        kind_label=services.kind_label,
+        status_label=services.status_label,
+    )
+
+
+@bp.route("/walks/<int:walk_id>/status", methods=["POST"])
+@planner_required
+def change_status(walk_id: int):
+    """Start, close or reopen a walk (POST buttons on the walk page)."""
+    walk = _get_walk(walk_id)
+    to_status = request.form.get("status", "")
+    try:
+        services.change_walk_status(walk, to_status)
+    except ApiError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+        return redirect(url_for("walks.show_walk", walk_id=walk_id))
+    db.session.commit()
+    flash(_("The walk is now: %(status)s.", status=services.status_label(walk.status)), "success")
+    return redirect(url_for("walks.show_walk", walk_id=walk_id))
+
+
+@bp.route("/walks/<int:walk_id>/invitation")
+@staff_required
+def invitation(walk_id: int):
+    """A printable A4 invitation with the time, the meeting point and a big QR code."""
+    walk = _get_walk(walk_id)
+    return render_template(
+        "walks/invitation.html",
+        walk=walk,
+        join_url=join_url(walk.join_code),
+        join_code=grouped_code(walk.join_code),
+        qr_svg=qr_code(walk).svg_inline(scale=10, border=2, omitsize=True, svgclass="qr"),
+        kind_label=services.kind_label,
+    )
+
+
+@bp.route("/walks/<int:walk_id>/qr.svg")
+@staff_required
+def qr_svg(walk_id: int):
+    """The join QR code as an SVG file, e.g. for a poster or a newsletter."""
+    walk = _get_walk(walk_id)
+    buffer = io.BytesIO()
+    qr_code(walk).save(buffer, kind="svg", scale=10, border=4, title=walk.title[:100])
+    response = Response(buffer.getvalue(), mimetype="image/svg+xml")
+    response.headers["Content-Disposition"] = f'inline; filename="walk-{walk.id}-qr.svg"'
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
