@@ -1,4 +1,238 @@
-"""Capture API: findings and photos."""
-from flask import Blueprint
+"""Capture API: findings and photos (JSON, GeoJSON, multipart)."""
+from __future__ import annotations
+
+import math
+import uuid
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import geojson
+from flask import Blueprint, Response, current_app, g, jsonify, request
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from walkapp.db import now_utc
+from walkapp.errors import ApiError
+from walkapp.extensions import db
+from walkapp.findings import services
+from walkapp.findings.images import ImageRejected, process_upload
+from walkapp.findings.models import DESCRIPTION_MAX, LOCATION_SOURCES
+from walkapp.findings.serializers import feature_collection, finding_json, photo_json
+from walkapp.findings.services import Viewer
+from walkapp.geo import valid_lat_lon
+from walkapp.walks.participation import current_participant
 
 bp = Blueprint("findings_api", __name__, url_prefix="/api/v1")
+
+# Generous: a GPS fix indoors can be off by kilometres, but not by more than the planet.
+ACCURACY_MAX_M = 100_000
+
+
+def current_viewer() -> Viewer:
+    """Staff (cookie or bearer token) and/or the participant joined in this browser."""
+    user = current_user._get_current_object() if current_user.is_authenticated else None
+    # A bearer-token call speaks for the token's user alone, whatever cookies come with it.
+    participant = None if g.get("via_token") else current_participant()
+    return Viewer(user=user, participant=participant)
+
+
+def photos_root() -> Path:
+    return Path(current_app.instance_path) / "photos"
+
+
+def _bad(code: str, message: str) -> ApiError:
+    return ApiError(400, code, message)
+
+
+def _json_body() -> dict[str, Any]:
+    payload = request.get_json(force=True, silent=True)
+    if not isinstance(payload, dict):
+        raise _bad("invalid_json", _("The request body must be a JSON object."))
+    return payload
+
+
+def _uuid(value: Any) -> uuid.UUID:
+    if not isinstance(value, str):
+        raise _bad("invalid_id", _("The id must be a UUID."))
+    try:
+        return uuid.UUID(value)
+    except ValueError:
+        raise _bad("invalid_id", _("The id must be a UUID.")) from None
+
+
+def _number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _clean_fields(payload: dict[str, Any], fields: tuple[str, ...]) -> dict[str, Any]:
+    """Validated values for the given fields present in the payload (400 with a code otherwise)."""
+    clean: dict[str, Any] = {}
+    if "lat" in fields or "lon" in fields:
+        lat, lon = payload.get("lat"), payload.get("lon")
+        if not (_number(lat) and _number(lon) and valid_lat_lon(float(lat), float(lon))):
+            raise _bad("invalid_coordinates", _("The position is not a valid latitude and longitude."))
+        clean["lat"], clean["lon"] = float(lat), float(lon)
+    if "accuracy_m" in fields:
+        accuracy = payload.get("accuracy_m")
+        if accuracy is not None and not (_number(accuracy) and 0 <= accuracy <= ACCURACY_MAX_M):
+            raise _bad("invalid_accuracy", _("The accuracy must be a number of metres or null."))
+        clean["accuracy_m"] = None if accuracy is None else float(accuracy)
+    if "location_source" in fields:
+        source = payload.get("location_source", "gps")
+        if source not in LOCATION_SOURCES:
+            raise _bad("invalid_location_source", _("The location source must be gps or map."))
+        clean["location_source"] = source
+    if "category" in fields:
+        code = payload.get("category")
+        category = services.category_by_code(code) if isinstance(code, str) else None
+        if category is None:
+            raise _bad("unknown_category", _("The category is not known."))
+        clean["category"] = category
+    if "rating" in fields:
+        rating = payload.get("rating")
+        if rating is not None and not (
+            isinstance(rating, int) and not isinstance(rating, bool) and 0 <= rating <= 3
+        ):
+            raise _bad("invalid_rating", _("The rating must be 0, 1, 2, 3 or empty."))
+        clean["rating"] = rating
+    if "description" in fields:
+        description = payload.get("description")
+        description = "" if description is None else description
+        if not isinstance(description, str):
+            raise _bad("invalid_description", _("The text must be a string."))
+        if len(description) > DESCRIPTION_MAX:
+            raise _bad(
+                "description_too_long",
+                _("The text is too long (at most %(max)s characters).", max=DESCRIPTION_MAX),
+            )
+        clean["description"] = description
+    return clean
+
+
+def _observed_at(value: Any) -> datetime:
+    if not isinstance(value, str):
+        raise _bad("invalid_observed_at", _("The time must be an ISO 8601 timestamp with an offset."))
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        raise _bad(
+            "invalid_observed_at", _("The time must be an ISO 8601 timestamp with an offset.")
+        ) from None
+    if parsed.tzinfo is None or parsed.utcoffset() is None:
+        raise _bad("invalid_observed_at", _("The time must be an ISO 8601 timestamp with an offset."))
+    return parsed
+
+
+@bp.post("/walks/<int:walk_id>/findings")
+def create_finding(walk_id: int):
+    """Store a finding made on a phone; re-sending it is harmless (same id → same finding)."""
+    viewer = current_viewer()
+    walk = services.walk_for_viewer(walk_id, viewer)
+    payload = _json_body()
+    data = {"id": _uuid(payload.get("id"))}
+    data.update(_clean_fields(payload, (
+        "lat", "lon", "accuracy_m", "location_source", "category", "rating", "description",
+    )))
+    observed_given = payload.get("observed_at") is not None
+    data["observed_at"] = _observed_at(payload["observed_at"]) if observed_given else now_utc()
+    finding, created = services.create_finding(walk, viewer, data, observed_at_given=observed_given)
+    body = finding_json(finding, viewer, services.nearby_ids([finding])[finding.id])
+    db.session.commit()
+    return jsonify(body), (201 if created else 200)
+
+
+@bp.get("/walks/<int:walk_id>/findings", endpoint="walk_findings")
+def list_findings(walk_id: int):
+    """The walk's findings as a GeoJSON FeatureCollection."""
+    viewer = current_viewer()
+    walk = services.walk_for_viewer(walk_id, viewer)
+    findings = services.walk_findings(walk)
+    nearby = services.nearby_ids(findings, findings)
+    collection = feature_collection(findings, viewer, nearby)
+    db.session.commit()
+    response = Response(geojson.dumps(collection), mimetype="application/geo+json")
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.patch("/findings/<finding_id>")
+def update_finding(finding_id: str):
+    """Correct one's own finding (coordinators may correct any)."""
+    viewer = current_viewer()
+    finding = services.finding_for_viewer(finding_id, viewer)
+    services.ensure_can_edit(finding, viewer)
+    payload = _json_body()
+    wanted = tuple(f for f in services.EDITABLE_FIELDS if f in payload)
+    if ("lat" in payload) != ("lon" in payload):
+        raise _bad("invalid_coordinates", _("Send both latitude and longitude."))
+    changes = _clean_fields(payload, wanted)
+    services.update_finding(finding, viewer, changes)
+    body = finding_json(finding, viewer, services.nearby_ids([finding])[finding.id])
+    db.session.commit()
+    return jsonify(body)
+
+
+@bp.delete("/findings/<finding_id>")
+def delete_finding(finding_id: str):
+    """Delete one's own finding with its photos."""
+    viewer = current_viewer()
+    finding = services.finding_for_viewer(finding_id, viewer)
+    services.ensure_can_edit(finding, viewer)
+    keys = services.delete_finding(finding)
+    db.session.commit()
+    services.remove_photo_files(photos_root(), keys)
+    return "", 204
+
+
+@bp.post("/findings/<finding_id>/additions")
+def add_to_finding(finding_id: str):
+    """"Samme sted": add my text to another person's finding at the same spot, once."""
+    viewer = current_viewer()
+    finding = services.finding_for_viewer(finding_id, viewer)
+    services.ensure_can_contribute(finding, viewer)
+    payload = _json_body()
+    addition_id = _uuid(payload.get("id"))
+    text = _clean_fields(payload, ("description",))["description"]
+    services.add_to_finding(finding, viewer, addition_id, text)
+    body = finding_json(finding, viewer, services.nearby_ids([finding])[finding.id])
+    db.session.commit()
+    return jsonify(body)
+
+
+@bp.post("/findings/<finding_id>/photos")
+def add_photo(finding_id: str):
+    """Attach a photo: decoded and re-encoded first, then stored; the same bytes again → 200."""
+    viewer = current_viewer()
+    finding = services.finding_for_viewer(finding_id, viewer)
+    services.ensure_can_contribute(finding, viewer)
+    finding_key = finding.id
+    upload = request.files.get("photo")
+    data = upload.read() if upload is not None else b""
+    if not data:
+        raise _bad("missing_photo", _("No photo was sent."))
+    photo_id = _uuid(request.form["id"]) if request.form.get("id") else None
+    # End the transaction before the slow image work: on SQLite it holds the write lock.
+    db.session.commit()
+    try:
+        image = process_upload(data, max_pixels=current_app.config["PHOTO_MAX_PIXELS"])
+    except ImageRejected as exc:
+        raise ApiError(exc.status, exc.code, _image_message(exc.code)) from None
+    del data
+    finding = services.finding_for_viewer(str(finding_key), viewer)
+    photo, created = services.add_photo(finding, image, photo_id, photos_root())
+    body = photo_json(photo)
+    try:
+        db.session.commit()
+    except Exception:
+        if created:
+            services.remove_photo_files(photos_root(), [photo.storage_key])
+        raise
+    return jsonify(body), (201 if created else 200)
+
+
+def _image_message(code: str) -> str:
+    return {
+        "unsupported_image": _("This file type is not supported. Send a JPEG, PNG, WebP or HEIC photo."),
+        "image_too_large": _("The photo has too many pixels (at most about 40 megapixels)."),
+    }.get(code, _("The photo could not be read. It may be damaged or incomplete."))

@@ -1,0 +1,339 @@
+"""Finding and photo services: idempotent create, edit, delete, "Samme sted" additions, photos.
+
+Plain functions that take and return model objects and flush(), never commit(). Access
+rules live here too, so every object id that reaches the API is checked in one place.
+"""
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from flask_babel import gettext as _
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import selectinload
+
+from walkapp.auth.models import User
+from walkapp.errors import ApiError
+from walkapp.extensions import db
+from walkapp.findings.images import ProcessedImage
+from walkapp.findings.models import Category, Finding, FindingChange, Photo
+from walkapp.findings.storage import delete_photo_files, new_storage_key, save_photo_files
+from walkapp.geo import distance_m, point_in_polygon
+from walkapp.orgs.models import Estate
+from walkapp.walks.models import Participant, Walk
+
+NEARBY_M = 25.0
+# ~25 m in degrees of latitude, and of longitude at 70° N: a cheap box before haversine.
+_BOX_LAT = 0.00025
+_BOX_LON = 0.0008
+# Fields compared to decide whether a re-sent finding is "the same" (→ 200) or not (→ 409).
+CONTENT_FIELDS = (
+    "walk_id", "participant_id", "user_id", "category_id", "lat", "lon", "accuracy_m",
+    "location_source", "rating", "description", "observed_at",
+)
+EDITABLE_FIELDS = ("category", "rating", "description", "lat", "lon", "accuracy_m", "location_source")
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """Who is asking: a logged-in staff user, a participant joined by code, or both/neither."""
+
+    user: User | None = None
+    participant: Participant | None = None
+
+    @property
+    def is_staff(self) -> bool:
+        return self.user is not None
+
+    @property
+    def is_moderator(self) -> bool:
+        return self.user is not None and self.user.role in ("admin", "coordinator")
+
+    def owns(self, finding: Finding) -> bool:
+        """True for the finding's own reporter (same participant, or the staff user who made it)."""
+        if self.user is not None and finding.user_id == self.user.id:
+            return True
+        return self.participant is not None and finding.participant_id == self.participant.id
+
+
+def not_found() -> ApiError:
+    return ApiError(404, "not_found", _("The page was not found."))
+
+
+def walk_closed() -> ApiError:
+    return ApiError(409, "walk_closed", _("The walk is closed. New findings can no longer be added."))
+
+
+def require_viewer(viewer: Viewer) -> None:
+    """Anonymous callers get 401."""
+    if viewer.user is None and viewer.participant is None:
+        raise ApiError(401, "unauthorized", _("You must log in."))
+
+
+def walk_for_viewer(walk_id: int, viewer: Viewer) -> Walk:
+    """The walk, if this viewer may see it; staff see every walk, participants only their own."""
+    require_viewer(viewer)
+    walk = db.session.get(Walk, walk_id)
+    if walk is None:
+        raise not_found()
+    if not viewer.is_staff and viewer.participant.walk_id != walk.id:
+        raise not_found()
+    return walk
+
+
+def finding_for_viewer(finding_id: str, viewer: Viewer) -> Finding:
+    """The finding, if it exists on a walk this viewer may see; anything else is 404."""
+    require_viewer(viewer)
+    try:
+        key = uuid.UUID(str(finding_id))
+    except ValueError:
+        raise not_found() from None
+    finding = db.session.get(Finding, key)
+    if finding is None:
+        raise not_found()
+    if not viewer.is_staff and viewer.participant.walk_id != finding.walk_id:
+        raise not_found()
+    return finding
+
+
+def ensure_can_edit(finding: Finding, viewer: Viewer) -> None:
+    """Own findings (or any, for coordinators/admins); participants only while the walk is open."""
+    if not (viewer.owns(finding) or viewer.is_moderator):
+        raise ApiError(403, "forbidden", _("You can only change your own findings."))
+    if not viewer.is_staff and finding.walk.status == "closed":
+        raise walk_closed()
+
+
+def ensure_can_contribute(finding: Finding, viewer: Viewer) -> None:
+    """Anyone on the walk may add text or photos to a finding; participants only while open."""
+    if not viewer.is_staff and finding.walk.status == "closed":
+        raise walk_closed()
+
+
+def category_by_code(code: str) -> Category | None:
+    """The active category with this code."""
+    return db.session.execute(
+        db.select(Category).where(Category.code == code, Category.active.is_(True))
+    ).scalar_one_or_none()
+
+
+def estate_for_point(walk: Walk, lat: float, lon: float) -> int | None:
+    """The estate whose boundary holds the point: the walk's estates first, then all estates;
+    a walk with a single estate owns points outside every drawn boundary."""
+    for estate in walk.estates:
+        if point_in_polygon(lat, lon, estate.boundary):
+            return estate.id
+    others = db.session.execute(
+        db.select(Estate).where(Estate.boundary.is_not(None)).order_by(Estate.id)
+    ).scalars()
+    for estate in others:
+        if point_in_polygon(lat, lon, estate.boundary):
+            return estate.id
+    if len(walk.estates) == 1:
+        return walk.estates[0].id
+    return None
+
+
+def _insert_ignoring_conflict(values: dict[str, Any], model: type, index_elements: list[str] | None):
+    """INSERT … ON CONFLICT DO NOTHING in the dialect at hand; returns the rowcount (0 or 1)."""
+    dialect = db.engine.dialect.name
+    if dialect == "postgresql":
+        stmt = postgresql.insert(model).values(**values)
+    elif dialect == "sqlite":
+        stmt = sqlite.insert(model).values(**values)
+    else:  # pragma: no cover - only the two supported databases
+        raise RuntimeError(f"unsupported database: {dialect}")
+    stmt = stmt.on_conflict_do_nothing(index_elements=index_elements)
+    return db.session.execute(stmt).rowcount
+
+
+def _load_finding(finding_id: uuid.UUID) -> Finding | None:
+    return db.session.execute(
+        db.select(Finding).where(Finding.id == finding_id)
+        .options(selectinload(Finding.photos))
+        .execution_options(populate_existing=True)
+    ).scalar_one_or_none()
+
+
+def _same_content(finding: Finding, values: dict[str, Any], compare_observed_at: bool) -> bool:
+    for field in CONTENT_FIELDS:
+        if field == "observed_at" and not compare_observed_at:
+            continue
+        stored, sent = getattr(finding, field), values[field]
+        if isinstance(stored, datetime) and isinstance(sent, datetime):
+            if stored != sent:
+                return False
+        elif stored != sent:
+            return False
+    return True
+
+
+def create_finding(
+    walk: Walk, viewer: Viewer, data: dict[str, Any], *, observed_at_given: bool = True
+) -> tuple[Finding, bool]:
+    """Store a finding made on a phone, idempotently on its id: (finding, True) when inserted,
+    (finding, False) when the identical finding was already stored. The database's primary key
+    decides (INSERT … ON CONFLICT DO NOTHING), so concurrent re-sends can never store two rows."""
+    values = {
+        "id": data["id"],
+        "walk_id": walk.id,
+        "participant_id": None if viewer.is_staff else viewer.participant.id,
+        "user_id": viewer.user.id if viewer.is_staff else None,
+        "category_id": data["category"].id,
+        "lat": data["lat"],
+        "lon": data["lon"],
+        "accuracy_m": data["accuracy_m"],
+        "location_source": data["location_source"],
+        "rating": data["rating"],
+        "description": data["description"],
+        "observed_at": data["observed_at"],
+    }
+    inserted = False
+    if viewer.is_staff or walk.status != "closed":
+        values["estate_id"] = estate_for_point(walk, values["lat"], values["lon"])
+        inserted = _insert_ignoring_conflict(values, Finding, ["id"]) == 1
+    finding = _load_finding(values["id"])
+    if finding is None:
+        # Only reachable when the walk is closed and this id was never stored.
+        raise walk_closed()
+    if not inserted and not _same_content(finding, values, observed_at_given):
+        raise ApiError(
+            409, "conflict",
+            _("A different finding with this id already exists."), id=str(values["id"]),
+        )
+    return finding, inserted
+
+
+def _record_change(finding: Finding, viewer: Viewer, field: str, old: Any, new: Any) -> None:
+    db.session.add(FindingChange(
+        finding_id=finding.id, by_user_id=viewer.user.id if viewer.user else None,
+        field=field, old_value="" if old is None else str(old), new_value="" if new is None else str(new),
+    ))
+
+
+def update_finding(finding: Finding, viewer: Viewer, changes: dict[str, Any]) -> Finding:
+    """Apply a validated subset of the editable fields; every change is kept in the history."""
+    for field, new in changes.items():
+        if field == "category":
+            if new.id != finding.category_id:
+                _record_change(finding, viewer, "category", finding.category.code, new.code)
+                finding.category = new
+            continue
+        old = getattr(finding, field)
+        if old != new:
+            _record_change(finding, viewer, field, old, new)
+            setattr(finding, field, new)
+    if "lat" in changes or "lon" in changes:
+        finding.estate_id = estate_for_point(finding.walk, finding.lat, finding.lon)
+    db.session.flush()
+    return finding
+
+
+def delete_finding(finding: Finding) -> list[str]:
+    """Delete a finding with its photos; returns the storage keys to remove after commit."""
+    keys = [photo.storage_key for photo in finding.photos]
+    db.session.delete(finding)
+    db.session.flush()
+    return keys
+
+
+def add_to_finding(finding: Finding, viewer: Viewer, addition_id: uuid.UUID, text: str) -> Finding:
+    """Append another participant's text to a finding ("Samme sted"), once per addition id."""
+    if db.engine.dialect.name == "postgresql":
+        # Serialise additions to this finding so a re-sent addition is seen by the check below
+        # (SQLite transactions already hold the write lock from BEGIN IMMEDIATE).
+        db.session.execute(
+            db.select(Finding.id).where(Finding.id == finding.id).with_for_update()
+        )
+    seen = db.session.execute(
+        db.select(FindingChange.id).where(
+            FindingChange.finding_id == finding.id,
+            FindingChange.field == "addition",
+            FindingChange.old_value == str(addition_id),
+        )
+    ).first()
+    if seen is not None:
+        return finding
+    db.session.refresh(finding, ["description"])
+    text = text.strip()
+    if text:
+        finding.description = f"{finding.description}\n\n{text}" if finding.description else text
+    db.session.add(FindingChange(
+        finding_id=finding.id, by_user_id=viewer.user.id if viewer.user else None,
+        field="addition", old_value=str(addition_id), new_value=text,
+    ))
+    db.session.flush()
+    return finding
+
+
+def add_photo(
+    finding: Finding, image: ProcessedImage, photo_id: uuid.UUID | None, root: Path
+) -> tuple[Photo, bool]:
+    """Store an already processed photo: files first, then the row (idempotent on the upload's
+    sha256 by UNIQUE(finding_id, sha256)). (photo, True) when new, (existing, False) otherwise.
+    Files written for a row that is not kept are removed again."""
+    storage_key = new_storage_key()
+    save_photo_files(root, storage_key, image.jpeg, image.thumb)
+    kept = False
+    try:
+        values = {
+            "id": photo_id or uuid.uuid4(), "finding_id": finding.id, "storage_key": storage_key,
+            "sha256": image.sha256, "width": image.width, "height": image.height,
+            "size_bytes": len(image.jpeg), "taken_at": image.taken_at,
+        }
+        inserted = _insert_ignoring_conflict(values, Photo, None) == 1
+        photo = db.session.execute(
+            db.select(Photo).where(Photo.finding_id == finding.id, Photo.sha256 == image.sha256)
+            .execution_options(populate_existing=True)
+        ).scalar_one_or_none()
+        if photo is None:
+            # The id is taken by a photo of another finding.
+            raise ApiError(409, "conflict", _("A different photo with this id already exists."))
+        kept = inserted and photo.storage_key == storage_key
+        return photo, kept
+    finally:
+        if not kept:
+            delete_photo_files(root, storage_key)
+
+
+def remove_photo_files(root: Path, storage_keys: Iterable[str]) -> None:
+    """Delete stored files after the rows are gone (commit succeeded)."""
+    for key in storage_keys:
+        delete_photo_files(root, key)
+
+
+def nearby_ids(findings: list[Finding], candidates: list[Finding] | None = None) -> dict[uuid.UUID, list[str]]:
+    """For each finding, the ids of other findings of the same category within 25 m on its walk."""
+    if candidates is None:
+        walk_ids = {f.walk_id for f in findings}
+        candidates = list(db.session.execute(
+            db.select(Finding).where(Finding.walk_id.in_(walk_ids))
+        ).scalars()) if walk_ids else []
+    result: dict[uuid.UUID, list[str]] = {}
+    for finding in findings:
+        result[finding.id] = [
+            str(other.id) for other in candidates
+            if other.id != finding.id
+            and other.walk_id == finding.walk_id
+            and other.category_id == finding.category_id
+            and abs(other.lat - finding.lat) <= _BOX_LAT
+            and abs(other.lon - finding.lon) <= _BOX_LON
+            and distance_m(finding.lat, finding.lon, other.lat, other.lon) <= NEARBY_M
+        ]
+    return result
+
+
+def walk_findings(walk: Walk) -> list[Finding]:
+    """Every finding of a walk, oldest first, with photos, categories and reporters loaded."""
+    return list(db.session.execute(
+        db.select(Finding).where(Finding.walk_id == walk.id)
+        .options(
+            selectinload(Finding.photos), selectinload(Finding.category),
+            selectinload(Finding.participant),
+        )
+        .order_by(Finding.created_at, Finding.id)
+    ).scalars())
