@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import html
 import json
+import re
 from typing import Any
 
 _JS_SPECIALS = {"`": "&#96;", "\\": "&#92;", "$": "&#36;"}
@@ -32,3 +33,12 @@ def json_for_script(value: Any) -> str:
         .replace("\u2028", "\\u2028")
         .replace("\u2029", "\\u2029")
     )
+
+
+# Characters XML 1.0 cannot hold at all, even escaped (ElementTree would write them as-is).
+_XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def xml_text(value: object) -> str:
+    """Text for an XML element: None becomes empty, characters XML forbids are dropped."""
+    return _XML_ILLEGAL.sub("", "" if value is None else str(value))
