@@ -1,4 +1,288 @@
 """Triage list and finding detail for staff."""
-from flask import Blueprint
+from __future__ import annotations
+
+import uuid
+from urllib.parse import urlencode
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from werkzeug.routing import BuildError
+from wtforms.validators import ValidationError
+
+from walkapp.auth.models import User
+from walkapp.auth.security import staff_required
+from walkapp.errors import ApiError
+from walkapp.extensions import db
+from walkapp.findings import triage
+from walkapp.findings.models import Category, Finding, FindingChange, Photo
+from walkapp.findings.triage_forms import (
+    MEASURE_STATUS_LABELS,
+    RATING_LABELS,
+    STATE_LABELS,
+    BulkForm,
+    FilterForm,
+    FindingEditForm,
+    PhotoVisibilityForm,
+    opts,
+)
+from walkapp.i18n import current_language
+from walkapp.orgs.models import Estate, Organisation
 
 bp = Blueprint("triage", __name__)
+
+ROLE_LABELS = {
+    "resident": _l("Resident"),
+    "board": _l("Estate board"),
+    "housing": _l("Housing organisation"),
+    "operations": _l("Operations department"),
+    "municipality": _l("Municipality"),
+    "police": _l("Police"),
+    "coordinator": _l("Coordinator"),
+    "other": _l("Other"),
+}
+FIELD_LABELS = {
+    "category": _l("Category"),
+    "lat": _l("Latitude"),
+    "lon": _l("Longitude"),
+    "description": _l("Description"),
+    "state": _l("State"),
+    "duplicate_of": _l("Duplicate of"),
+    "photo_hidden": _l("Photo hidden"),
+    "rating": _l("Rating"),
+}
+
+
+def photo_url(photo: Photo | uuid.UUID, thumb: bool = False) -> str:
+    """URL of a photo (served by the photos blueprint, which checks access)."""
+    photo_id = photo.id if isinstance(photo, Photo) else photo
+    try:
+        return url_for("photos.thumb" if thumb else "photos.photo", photo_id=photo_id)
+    except BuildError:  # the photo views are written by another module; same URL shape
+        return f"/photos/{photo_id}/thumb.jpg" if thumb else f"/photos/{photo_id}.jpg"
+
+
+def measure_url(measure_id: int) -> str:
+    """Link to a measure page (the measures blueprint owns /measures/<id>)."""
+    return f"/measures/{measure_id}"
+
+
+def measure_status_label(status: str) -> str:
+    return str(MEASURE_STATUS_LABELS.get(status, status))
+
+
+def _filter_form() -> FilterForm:
+    locale = current_language()
+    form = FilterForm(formdata=request.args)
+    form.set_choices(
+        triage.walk_choices(),
+        db.session.execute(db.select(Estate).order_by(Estate.name)).scalars().all(),
+        db.session.execute(db.select(Category).order_by(Category.sort_order)).scalars().all(),
+        db.session.execute(db.select(Organisation).order_by(Organisation.name)).scalars().all(),
+        locale,
+    )
+    form.validate()
+    return form
+
+
+@bp.route("/findings")
+@staff_required
+def list_findings():
+    """Every finding, filtered and sorted from the query string; list or map view."""
+    form = _filter_form()
+    filters = form.to_filters()
+    args = triage.filters_from_args(request.args)
+    view = "map" if request.args.get("view") == "map" else "list"
+    status = 400 if form.errors else 200
+    context = dict(
+        form=form, filters=filters, args=args, view=view, locale=current_language(),
+        state_labels=STATE_LABELS, rating_labels=RATING_LABELS,
+        measure_status_label=measure_status_label, photo_url=photo_url, measure_url=measure_url,
+        first_photo=triage.first_visible_photo, bulk=BulkForm(),
+        export_query=urlencode({k: v for k, v in args.items() if k in ("walk", "category", "state", "estate")}),
+    )
+    if view == "map":
+        points = triage.map_points(filters)
+        return render_template("findings/triage.html", points=points, page=None, **context), status
+    page = triage.triage_page(filters)
+    return render_template("findings/triage.html", page=page, points=None, **context), status
+
+
+def _page_link(args: dict, **changes) -> str:
+    merged = {**args, **{k: v for k, v in changes.items() if v is not None}}
+    return url_for("triage.list_findings", **merged)
+
+
+bp.app_template_global("triage_link")(_page_link)
+
+
+def _back_url() -> str:
+    target = request.form.get("next", "")
+    # Only our own list, never an external site.
+    if target.startswith("/findings") and not target.startswith("//"):
+        return target
+    return url_for("triage.list_findings")
+
+
+@bp.route("/findings/bulk", methods=["POST"])
+@staff_required
+def bulk_action():
+    """Apply one action to the checked findings, all or nothing."""
+    form = BulkForm()
+    if not form.validate_on_submit():
+        raise ApiError(400, "invalid_action", _("Choose a valid action."))
+    ids = triage.parse_ids(request.form.getlist("finding"))
+    if ids is None:
+        raise ApiError(400, "unknown_finding", _("One or more selected findings do not exist."))
+    walk_filter = form.walk_filter.data
+    walk_id = int(walk_filter) if walk_filter and walk_filter.isdigit() else None
+    findings = triage.load_selection(ids, walk_id)
+    user = current_user._get_current_object()
+    action = form.action.data
+    if action == "measure":
+        title = (form.title.data or "").strip()
+        if not title:
+            query = urlencode([("finding", str(f.id)) for f in findings])
+            return redirect(f"/measures/new?{query}")
+        from walkapp.measures.services import create_measure
+
+        measure = create_measure(title=title, findings=findings, by_user=user)
+        triage.mark_triaged(findings, user)
+        db.session.commit()
+        flash(_("The measure has been created."), "success")
+        return redirect(measure_url(measure.id))
+    if action == "duplicate":
+        original_id = triage.parse_ids([form.duplicate_of.data or ""])
+        original = db.session.get(Finding, original_id[0]) if original_id else None
+        if original is None:
+            raise ApiError(400, "unknown_original", _("Give the id of an existing finding."))
+        triage.mark_duplicates(findings, original, user)
+        message = _("%(count)s findings marked as duplicates.", count=len(findings))
+    else:
+        triage.dismiss_findings(findings, form.reason.data or "", user)
+        message = _("%(count)s findings dismissed.", count=len(findings))
+    db.session.commit()
+    flash(message, "success")
+    return redirect(_back_url())
+
+
+# ---------------------------------------------------------------- detail
+
+
+def _finding_or_404(finding_id: uuid.UUID) -> Finding:
+    finding = db.session.get(Finding, finding_id)
+    if finding is None:
+        abort(404)
+    return finding
+
+
+def _edit_form(finding: Finding, formdata=None) -> FindingEditForm:
+    locale = current_language()
+    categories = db.session.execute(
+        db.select(Category)
+        .where((Category.active.is_(True)) | (Category.id == finding.category_id))
+        .order_by(Category.sort_order)
+    ).scalars().all()
+    form = FindingEditForm(formdata=formdata, data=None if formdata else {
+        "category": finding.category.code, "lat": finding.lat, "lon": finding.lon,
+        "description": finding.description,
+    })
+    form.category.choices = opts((c.code, c.name(locale)) for c in categories)
+    form.category.validate_choice = False
+    allowed = {c.code for c in categories}
+
+    def check_category(_form, field):
+        if field.data not in allowed:
+            raise ValidationError(_("Unknown category."))
+
+    form.category.validators = [*form.category.validators, check_category]
+    return form
+
+
+def _render_detail(finding: Finding, form: FindingEditForm, status: int = 200):
+    role, org_name = triage.reporter_label_data(finding)
+    history = db.session.execute(
+        db.select(FindingChange, User.name, User.email)
+        .outerjoin(User, User.id == FindingChange.by_user_id)
+        .where(FindingChange.finding_id == finding.id)
+        .order_by(FindingChange.at.desc(), FindingChange.id.desc())
+    ).all()
+    original = db.session.get(Finding, finding.duplicate_of_id) if finding.duplicate_of_id else None
+    locale = current_language()
+    map_data = {"points": [{
+        "id": str(finding.id), "lat": finding.lat, "lon": finding.lon, "rating": finding.rating,
+        "category": finding.category.code, "name_da": finding.category.name_da,
+        "name_en": finding.category.name_en, "description": (finding.description or "")[:140],
+        "state": finding.state,
+    }], "route": finding.walk.route, "single": True}
+    return render_template(
+        "findings/finding.html", finding=finding, form=form, history=history,
+        measures=triage.measures_for([finding.id]).get(finding.id, []),
+        reporter_role=ROLE_LABELS.get(role) if role else None, reporter_org=org_name,
+        original=original, locale=locale, map_data=map_data, photo_url=photo_url,
+        measure_url=measure_url, measure_status_label=measure_status_label,
+        state_labels=STATE_LABELS, rating_labels=RATING_LABELS, field_labels=FIELD_LABELS,
+        visibility_form=PhotoVisibilityForm(),
+    ), status
+
+
+@bp.route("/findings/<uuid:finding_id>")
+@staff_required
+def show_finding(finding_id: uuid.UUID):
+    """One finding: map, photos, reporter, history, measures and the correction form."""
+    finding = _finding_or_404(finding_id)
+    return _render_detail(finding, _edit_form(finding))
+
+
+@bp.route("/findings/<uuid:finding_id>", methods=["POST"])
+@staff_required
+def edit_finding(finding_id: uuid.UUID):
+    """Correct category, place or text; every change goes into the history."""
+    from walkapp.findings.services import Viewer, category_by_code, update_finding
+
+    finding = _finding_or_404(finding_id)
+    form = _edit_form(finding, request.form)
+    if not form.validate_on_submit():
+        return _render_detail(finding, form, 400)
+    changes = {
+        "lat": float(form.lat.data), "lon": float(form.lon.data),
+        "description": (form.description.data or "").strip(),
+    }
+    if form.category.data != finding.category.code:
+        category = category_by_code(form.category.data)
+        if category is None:  # inactive categories stay on old findings but are not chosen anew
+            form.category.errors = [_("Unknown category.")]
+            return _render_detail(finding, form, 400)
+        changes["category"] = category
+    if changes["lat"] == finding.lat and changes["lon"] == finding.lon:
+        del changes["lat"], changes["lon"]  # keeps the estate as it was
+    update_finding(finding, Viewer(user=current_user._get_current_object()), changes)
+    db.session.commit()
+    flash(_("The finding has been saved."), "success")
+    return redirect(url_for("triage.show_finding", finding_id=finding.id))
+
+
+@bp.route("/findings/<uuid:finding_id>/photos/<uuid:photo_id>/<any(hide, show):action>",
+          methods=["POST"])
+@staff_required
+def photo_visibility(finding_id: uuid.UUID, photo_id: uuid.UUID, action: str):
+    """Hide a photo from every export (faces, number plates), or show it again."""
+    finding = _finding_or_404(finding_id)
+    photo = db.session.get(Photo, photo_id)
+    if photo is None or photo.finding_id != finding.id:
+        abort(404)
+    if not PhotoVisibilityForm().validate_on_submit():
+        abort(400)
+    hidden = action == "hide"
+    if photo.hidden != hidden:
+        db.session.add(FindingChange(
+            finding_id=finding.id, by_user_id=current_user.id, field="photo_hidden",
+            old_value=f"{photo.id}: {'yes' if photo.hidden else 'no'}",
+            new_value=f"{photo.id}: {'yes' if hidden else 'no'}",
+        ))
+        photo.hidden = hidden
+        db.session.commit()
+    flash(_("The photo is now hidden from every export.") if hidden
+          else _("The photo is shown again."), "success")
+    return redirect(url_for("triage.show_finding", finding_id=finding.id) + "#photos")

@@ -1,0 +1,283 @@
+"""Triage list queries and bulk actions: filters → one SELECT, a page with a fixed number of
+statements whatever the number of findings, and the bulk services (flush, never commit)."""
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask_babel import gettext as _
+from sqlalchemy import Select, exists, func
+from sqlalchemy.orm import joinedload, selectinload
+
+from walkapp.auth.models import User
+from walkapp.errors import ApiError
+from walkapp.extensions import db
+from walkapp.findings.models import Category, Finding, FindingChange, Photo
+from walkapp.measures.models import Measure, measure_findings
+from walkapp.walks.models import Participant, Walk
+
+PAGE_SIZE = 50
+# The map shows every matching finding, but a runaway filter must not ship megabytes of JSON.
+MAP_LIMIT = 5000
+SORTS = ("newest", "oldest", "rating", "category")
+YES_NO = ("yes", "no")
+
+
+@dataclass
+class TriageFilters:
+    """Validated filter values of the triage list (None = no filter)."""
+
+    walk_id: int | None = None
+    estate_id: int | None = None
+    category: str | None = None
+    state: str | None = None
+    rating: int | None = None
+    has_photo: str | None = None
+    org_id: int | None = None
+    measure_status: str | None = None
+    text: str = ""
+    sort: str = "newest"
+    page: int = 1
+    errors: list[str] = field(default_factory=list)
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def filtered_select(filters: TriageFilters) -> Select:
+    """SELECT Finding … WHERE <filters>, without ordering or paging."""
+    stmt = db.select(Finding)
+    if filters.walk_id is not None:
+        stmt = stmt.where(Finding.walk_id == filters.walk_id)
+    if filters.estate_id is not None:
+        stmt = stmt.where(Finding.estate_id == filters.estate_id)
+    if filters.category:
+        stmt = stmt.where(
+            Finding.category_id.in_(db.select(Category.id).where(Category.code == filters.category))
+        )
+    if filters.state:
+        stmt = stmt.where(Finding.state == filters.state)
+    if filters.rating is not None:
+        stmt = stmt.where(Finding.rating == filters.rating)
+    if filters.has_photo in YES_NO:
+        photo_exists = exists().where(Photo.finding_id == Finding.id)
+        stmt = stmt.where(photo_exists if filters.has_photo == "yes" else ~photo_exists)
+    if filters.org_id is not None or filters.measure_status:
+        linked = (
+            db.select(measure_findings.c.finding_id)
+            .join(Measure, Measure.id == measure_findings.c.measure_id)
+        )
+        if filters.org_id is not None:
+            linked = linked.where(Measure.responsible_org_id == filters.org_id)
+        if filters.measure_status:
+            linked = linked.where(Measure.status == filters.measure_status)
+        stmt = stmt.where(Finding.id.in_(linked))
+    if filters.text.strip():
+        # ILIKE is compiled to lower() LIKE lower() on SQLite, so the same code runs on both.
+        pattern = f"%{_escape_like(filters.text.strip())}%"
+        stmt = stmt.where(Finding.description.ilike(pattern, escape="\\"))
+    return stmt
+
+
+def ordered(stmt: Select, sort: str) -> Select:
+    """Apply one of SORTS; the id is the last key so pages never overlap."""
+    if sort == "oldest":
+        return stmt.order_by(Finding.observed_at.asc(), Finding.id)
+    if sort == "rating":
+        # Most unsafe first (0 = very unsafe); findings without a rating last.
+        return stmt.order_by(Finding.rating.is_(None), Finding.rating.asc(),
+                             Finding.observed_at.desc(), Finding.id)
+    if sort == "category":
+        return stmt.join(Category, Category.id == Finding.category_id).order_by(
+            Category.sort_order, Finding.observed_at.desc(), Finding.id
+        )
+    return stmt.order_by(Finding.observed_at.desc(), Finding.id)
+
+
+def count_findings(filters: TriageFilters) -> int:
+    """Number of findings matching the filters (one statement)."""
+    subquery = filtered_select(filters).with_only_columns(Finding.id).subquery()
+    return db.session.execute(db.select(func.count()).select_from(subquery)).scalar_one()
+
+
+def measures_for(finding_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, list[Measure]]:
+    """The measures linked to each finding, in one statement (Finding has no measures relation)."""
+    ids = list(finding_ids)
+    result: dict[uuid.UUID, list[Measure]] = defaultdict(list)
+    if not ids:
+        return result
+    rows = db.session.execute(
+        db.select(measure_findings.c.finding_id, Measure)
+        .join(Measure, Measure.id == measure_findings.c.measure_id)
+        .options(joinedload(Measure.responsible_org))
+        .where(measure_findings.c.finding_id.in_(ids))
+        .order_by(Measure.created_at, Measure.id)
+    ).all()
+    for finding_id, measure in rows:
+        result[finding_id].append(measure)
+    return result
+
+
+@dataclass
+class TriagePage:
+    findings: list[Finding]
+    total: int
+    page: int
+    pages: int
+    measures: dict[uuid.UUID, list[Measure]]
+
+
+def triage_page(filters: TriageFilters) -> TriagePage:
+    """One page of findings with everything the rows show: a constant number of statements."""
+    total = count_findings(filters)
+    pages = max(1, -(-total // PAGE_SIZE))
+    page = min(max(1, filters.page), pages)
+    stmt = (
+        ordered(filtered_select(filters), filters.sort)
+        .options(
+            joinedload(Finding.category),
+            joinedload(Finding.walk),
+            joinedload(Finding.estate),
+            selectinload(Finding.photos),
+        )
+        .limit(PAGE_SIZE)
+        .offset((page - 1) * PAGE_SIZE)
+    )
+    findings = list(db.session.execute(stmt).unique().scalars())
+    return TriagePage(findings, total, page, pages, measures_for(f.id for f in findings))
+
+
+def map_points(filters: TriageFilters) -> list[dict[str, Any]]:
+    """Light rows for the map view (one statement, capped at MAP_LIMIT)."""
+    stmt = (
+        ordered(filtered_select(filters), filters.sort)
+        .with_only_columns(
+            Finding.id, Finding.lat, Finding.lon, Finding.rating, Finding.state,
+            Finding.description, Category.code, Category.name_da, Category.name_en,
+        )
+        .limit(MAP_LIMIT)
+    )
+    if filters.sort != "category":
+        stmt = stmt.join(Category, Category.id == Finding.category_id)
+    return [
+        {
+            "id": str(row[0]), "lat": row[1], "lon": row[2], "rating": row[3], "state": row[4],
+            "description": (row[5] or "")[:140], "category": row[6],
+            "name_da": row[7], "name_en": row[8],
+        }
+        for row in db.session.execute(stmt)
+    ]
+
+
+def first_visible_photo(finding: Finding) -> Photo | None:
+    """The row's thumbnail: the first photo that is not hidden."""
+    return next((p for p in finding.photos if not p.hidden), None)
+
+
+# ---------------------------------------------------------------- bulk actions
+
+
+def parse_ids(values: Iterable[str]) -> list[uuid.UUID] | None:
+    """UUIDs of the selection, without duplicates; None when any value is not a UUID."""
+    ids: list[uuid.UUID] = []
+    for value in values:
+        try:
+            parsed = uuid.UUID(str(value).strip())
+        except ValueError:
+            return None
+        if parsed not in ids:
+            ids.append(parsed)
+    return ids
+
+
+def load_selection(ids: list[uuid.UUID], walk_id: int | None = None) -> list[Finding]:
+    """The selected findings; refused as a whole (400) when one is missing, none is selected,
+    or they do not all belong to one walk (the walk filter's, when one is set)."""
+    if not ids:
+        raise ApiError(400, "empty_selection", _("Select at least one finding."))
+    findings = list(db.session.execute(
+        db.select(Finding).options(joinedload(Finding.category)).where(Finding.id.in_(ids))
+    ).scalars())
+    if len(findings) != len(ids):
+        raise ApiError(400, "unknown_finding", _("One or more selected findings do not exist."))
+    walks = {f.walk_id for f in findings}
+    if len(walks) != 1 or (walk_id is not None and walks != {walk_id}):
+        raise ApiError(
+            400, "mixed_walks",
+            _("All selected findings must belong to one walk. Nothing was changed."),
+        )
+    order = {fid: i for i, fid in enumerate(ids)}
+    return sorted(findings, key=lambda f: order[f.id])
+
+
+def _record(finding: Finding, user: User, field_name: str, old: str, new: str) -> None:
+    db.session.add(FindingChange(
+        finding_id=finding.id, by_user_id=user.id, field=field_name, old_value=old, new_value=new,
+    ))
+
+
+def mark_duplicates(findings: list[Finding], original: Finding, by_user: User) -> None:
+    """State duplicate, pointing at `original`; each change goes into the finding's history."""
+    if original.id in {f.id for f in findings}:
+        raise ApiError(400, "duplicate_of_self", _("A finding cannot be a duplicate of itself."))
+    if original.duplicate_of_id in {f.id for f in findings}:
+        raise ApiError(
+            400, "duplicate_cycle", _("The original finding is itself a duplicate of the selection.")
+        )
+    for finding in findings:
+        _record(finding, by_user, "state", finding.state, "duplicate")
+        _record(finding, by_user, "duplicate_of",
+                str(finding.duplicate_of_id or ""), str(original.id))
+        finding.state = "duplicate"
+        finding.duplicate_of_id = original.id
+    db.session.flush()
+
+
+def dismiss_findings(findings: list[Finding], reason: str, by_user: User) -> None:
+    """State dismissed with the reason; each change goes into the finding's history."""
+    reason = reason.strip()
+    if not reason:
+        raise ApiError(400, "reason_required", _("Give a reason for dismissing."))
+    for finding in findings:
+        _record(finding, by_user, "state", finding.state, "dismissed")
+        finding.state = "dismissed"
+        finding.dismiss_reason = reason
+    db.session.flush()
+
+
+def mark_triaged(findings: list[Finding], by_user: User) -> None:
+    """New findings that got a measure are triaged; other states are left alone."""
+    for finding in findings:
+        if finding.state == "new":
+            _record(finding, by_user, "state", "new", "triaged")
+            finding.state = "triaged"
+    db.session.flush()
+
+
+def reporter_label_data(finding: Finding) -> tuple[str | None, str | None]:
+    """(participant role, staff organisation name) of the reporter; one of them is set."""
+    participant: Participant | None = finding.participant
+    if participant is not None:
+        return participant.role, None
+    if finding.user_id is not None:
+        user = db.session.get(User, finding.user_id)
+        if user is not None:
+            return None, user.organisation.name
+    return None, None
+
+
+def walk_choices() -> list[Walk]:
+    """Walks for the filter, newest first."""
+    return list(db.session.execute(
+        db.select(Walk).order_by(Walk.starts_at.desc(), Walk.id.desc())
+    ).scalars())
+
+
+def filters_from_args(args: Mapping[str, str]) -> dict[str, str]:
+    """The non-empty filter arguments, to rebuild page and view links."""
+    keys = ("walk", "estate", "category", "state", "rating", "photo", "org", "mstatus", "q", "sort")
+    return {k: args[k] for k in keys if args.get(k)}

@@ -1,0 +1,154 @@
+"""Forms of the triage list (GET filters, bulk actions) and of the finding detail."""
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    FloatField,
+    SelectChoice,
+    HiddenField,
+    IntegerField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+
+from walkapp.findings.models import DESCRIPTION_MAX, FINDING_STATES
+from walkapp.findings.triage import SORTS, TriageFilters
+
+STATE_LABELS = {
+    "new": _l("New"),
+    "triaged": _l("Triaged"),
+    "duplicate": _l("Duplicate"),
+    "dismissed": _l("Dismissed"),
+}
+SORT_LABELS = {
+    "newest": _l("Newest first"),
+    "oldest": _l("Oldest first"),
+    "rating": _l("Most unsafe first"),
+    "category": _l("Category"),
+}
+RATING_LABELS = {
+    0: _l("0 – very unsafe"),
+    1: _l("1 – unsafe"),
+    2: _l("2 – fairly safe"),
+    3: _l("3 – safe"),
+}
+MEASURE_STATUS_LABELS = {
+    "proposed": _l("Proposed"),
+    "agreed": _l("Agreed"),
+    "in_plan": _l("In the 10-year plan"),
+    "in_progress": _l("In progress"),
+    "done": _l("Done"),
+    "rejected": _l("Rejected"),
+    "referred": _l("Referred"),
+}
+ANY = ("", _l("All"))
+
+
+def opts(pairs) -> list[SelectChoice]:
+    """Choice pairs as SelectChoice objects (tuples are deprecated in WTForms 3.3)."""
+    return [SelectChoice(str(value), label) for value, label in pairs]
+
+
+
+class FilterForm(FlaskForm):
+    """The triage filters; read from the query string so a view can be bookmarked."""
+
+    class Meta:
+        csrf = False
+
+    q = StringField(_l("Text"), validators=[Optional(), Length(max=200)])
+    walk = SelectField(_l("Walk"), default="")
+    estate = SelectField(_l("Estate"), default="")
+    category = SelectField(_l("Category"), default="")
+    state = SelectField(_l("State"), choices=opts([ANY, *STATE_LABELS.items()]), default="")
+    rating = SelectField(
+        _l("Rating"), choices=opts([ANY, *RATING_LABELS.items()]), default=""
+    )
+    photo = SelectField(
+        _l("Photo"), choices=opts([ANY, ("yes", _l("With photo")), ("no", _l("Without photo"))]), default=""
+    )
+    org = SelectField(_l("Responsible organisation"), default="")
+    mstatus = SelectField(_l("Measure status"), choices=opts([ANY, *MEASURE_STATUS_LABELS.items()]), default="")
+    sort = SelectField(_l("Sort"), choices=opts(SORT_LABELS.items()), default="newest")
+    page = IntegerField(_l("Page"), validators=[Optional(), NumberRange(min=1)])
+
+    def set_choices(self, walks, estates, categories, organisations, locale: str) -> None:
+        """Fill the choice lists from the database."""
+        self.walk.choices = opts([ANY, *((w.id, f"{w.title} ({w.starts_at:%d.%m.%Y})") for w in walks)])
+        self.estate.choices = opts([ANY, *((e.id, e.name) for e in estates)])
+        self.category.choices = opts([ANY, *((c.code, c.name(locale)) for c in categories)])
+        self.org.choices = opts([ANY, *((o.id, o.name) for o in organisations)])
+
+    def to_filters(self) -> TriageFilters:
+        """Valid fields become filters; an invalid field is reported and ignored."""
+        errors = {name for name in self.errors}
+
+        def value(name: str) -> str | None:
+            data = getattr(self, name).data
+            return None if name in errors or data in (None, "") else str(data)
+
+        def number(name: str) -> int | None:
+            raw = value(name)
+            return int(raw) if raw is not None else None
+
+        sort = value("sort") or "newest"
+        return TriageFilters(
+            walk_id=number("walk"), estate_id=number("estate"), category=value("category"),
+            state=value("state"), rating=number("rating"), has_photo=value("photo"),
+            org_id=number("org"), measure_status=value("mstatus"),
+            text=(value("q") or "")[:200], sort=sort if sort in SORTS else "newest",
+            page=number("page") or 1,
+        )
+
+
+BULK_ACTIONS = ("measure", "duplicate", "dismiss")
+
+
+class BulkForm(FlaskForm):
+    """A bulk action on the checked findings (the ids come as repeated `finding` fields)."""
+
+    action = SelectField(
+        _l("Action"),
+        choices=opts([
+            ("measure", _l("Create one measure for them")),
+            ("duplicate", _l("Mark as duplicate of another finding")),
+            ("dismiss", _l("Dismiss")),
+        ]),
+        validators=[DataRequired()],
+    )
+    title = StringField(
+        _l("Measure title"), validators=[Optional(), Length(max=200)],
+        description=_l("Leave empty to fill in the measure form."),
+    )
+    duplicate_of = StringField(
+        _l("Duplicate of (finding id)"), validators=[Optional(), Length(max=40)]
+    )
+    reason = StringField(_l("Reason for dismissing"), validators=[Optional(), Length(max=500)])
+    walk_filter = HiddenField()
+
+
+class FindingEditForm(FlaskForm):
+    """Staff corrections of category, place and text."""
+
+    category = SelectField(_l("Category"), validators=[DataRequired()])
+    lat = FloatField(
+        _l("Latitude"),
+        validators=[InputRequired(), NumberRange(min=-90, max=90, message=_l("Latitude must be between -90 and 90."))],
+    )
+    lon = FloatField(
+        _l("Longitude"),
+        validators=[InputRequired(), NumberRange(min=-180, max=180, message=_l("Longitude must be between -180 and 180."))],
+    )
+    description = TextAreaField(
+        _l("Description"), validators=[Optional(), Length(max=DESCRIPTION_MAX)]
+    )
+
+
+class PhotoVisibilityForm(FlaskForm):
+    """Hide or show a photo (CSRF only; the target state is in the URL)."""
+
+
+STATE_CHOICES = FINDING_STATES
