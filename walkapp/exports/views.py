@@ -139,3 +139,21 @@ def walk_table(walk_id: int, fmt: str, what: str):
     if fmt == "csv":
         return attachment(tabular.to_csv(header, rows), "text/csv", f"{stem}.csv")
     return attachment(tabular.to_xlsx(header, rows, sheet), XLSX_MIMETYPE, f"{stem}.xlsx")
+
+
+@bp.route("/walks/<int:walk_id>/photos.zip")
+@staff_required
+def walk_photos_zip(walk_id: int):
+    """The walk's visible photos as a ZIP archive, streamed."""
+    from pathlib import Path
+
+    from flask import current_app, stream_with_context
+
+    from walkapp.exports.photo_archive import archive_entries, stream_zip
+    from walkapp.findings.storage import photo_path
+
+    walk = walk_or_404(walk_id)
+    root = Path(current_app.instance_path) / "photos"
+    entries = archive_entries(walk_findings(walk), lambda photo: photo_path(root, photo.storage_key))
+    response = attachment(stream_with_context(stream_zip(entries)), "application/zip", f"walk-{walk.id}-photos.zip")
+    return response

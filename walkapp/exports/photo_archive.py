@@ -1,0 +1,70 @@
+"""Streaming ZIP archive of a walk's photos. Pure module: no Flask imports.
+
+Entries are named `<category code>-<finding short id>-<n>.jpg` (short id: the first 8 hex
+digits of the finding's UUID; n counts that finding's visible photos from 1). Hidden photos
+are never passed in. The archive is produced chunk by chunk: zipfile writes to a sink that
+cannot seek (so it uses data descriptors) and each chunk is handed on as soon as it is
+written, so memory stays flat however many photos there are.
+"""
+from __future__ import annotations
+
+import zipfile
+from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
+
+from walkapp.exports.queries import ExportFinding
+
+CHUNK = 64 * 1024
+
+
+class _Sink:
+    """A write-only, non-seekable file object whose written bytes are collected and drained."""
+
+    def __init__(self) -> None:
+        self.parts: list[bytes] = []
+
+    def write(self, data: bytes) -> int:
+        self.parts.append(bytes(data))
+        return len(data)
+
+    def flush(self) -> None:
+        pass
+
+    def drain(self) -> bytes:
+        data = b"".join(self.parts)
+        self.parts.clear()
+        return data
+
+
+def archive_entries(items: Iterable[ExportFinding], path_for: Callable[[object], Path]) -> list[tuple[str, Path]]:
+    """(entry name, file path) for every visible photo whose file exists."""
+    entries = []
+    for item in items:
+        n = 0
+        for photo in item.photos:
+            if photo.hidden:
+                continue
+            path = Path(path_for(photo))
+            if not path.is_file():
+                continue
+            n += 1
+            entries.append((f"{item.finding.category.code}-{item.short_id}-{n}.jpg", path))
+    return entries
+
+
+def stream_zip(entries: Iterable[tuple[str, Path]]) -> Iterator[bytes]:
+    """Yield a ZIP archive of the files chunk by chunk (stored: JPEGs do not compress)."""
+    sink = _Sink()
+    with zipfile.ZipFile(sink, mode="w", compression=zipfile.ZIP_STORED) as archive:
+        for name, path in entries:
+            info = zipfile.ZipInfo(name)
+            info.compress_type = zipfile.ZIP_STORED
+            with path.open("rb") as source, archive.open(info, mode="w") as target:
+                while chunk := source.read(CHUNK):
+                    target.write(chunk)
+                    if data := sink.drain():
+                        yield data
+            if data := sink.drain():
+                yield data
+    if data := sink.drain():
+        yield data
