@@ -27,8 +27,11 @@
 
   /* Update the top-bar indicator; data-state is what tests and CSS look at. */
   function renderIndicator(element, items, strings) {
-    var counts = { waiting: 0, sending: 0, attention: 0 };
-    items.forEach(function (item) { counts[item.state] = (counts[item.state] || 0) + 1; });
+    // Counted per finding (a finding and its photos are one thing to the person holding the phone).
+    var seen = { waiting: {}, sending: {}, attention: {} };
+    items.forEach(function (item) { (seen[item.state] || seen.waiting)[item.findingId] = true; });
+    var counts = {};
+    Object.keys(seen).forEach(function (k) { counts[k] = Object.keys(seen[k]).length; });
     var state;
     var text;
     if (counts.attention) {

@@ -1,0 +1,76 @@
+"""Helpers shared by the capture browser tests: joining, a photo, counting rows on the server."""
+from __future__ import annotations
+
+import io
+import random
+
+from PIL import Image
+
+from walkapp.extensions import db
+
+# Near the demo route of tests/conftest.py (Holmbladsgade area).
+HERE = {"latitude": 55.6665, "longitude": 12.6060, "accuracy": 8}
+
+
+def jpeg_bytes(width: int = 1200, height: int = 900, seed: int = 1) -> bytes:
+    """A real photo-like JPEG (a gradient with noise), different for every seed."""
+    rng = random.Random(seed)
+    image = Image.linear_gradient("L").resize((width, height)).convert("RGB")
+    noise = Image.effect_noise((width, height), 40 + seed).convert("RGB")
+    image = Image.blend(image, noise, 0.3)
+    image.putpixel((rng.randrange(width), rng.randrange(height)), (255, 0, 0))
+    buffer = io.BytesIO()
+    image.save(buffer, "JPEG", quality=90)
+    return buffer.getvalue()
+
+
+def with_gps(context) -> None:
+    """Grant geolocation and stand on the route."""
+    context.grant_permissions(["geolocation"])
+    context.set_geolocation(HERE)
+
+
+def join(page, join_code: str) -> None:
+    """Join through the QR link as a resident and wait for the capture page to be ready."""
+    page.goto(f"/j/{join_code}")
+    page.check("input[name=role][value=resident]", force=True)
+    page.fill("input[name=display_name]", "Birte")
+    page.click("main button[type=submit]")
+    page.wait_for_url("**/capture")
+    wait_ready(page)
+
+
+def wait_ready(page) -> None:
+    page.wait_for_function("() => window.captureApp !== undefined")
+
+
+def wait_for_worker(page) -> None:
+    """The service worker controls the page and has kept the page for offline use."""
+    page.wait_for_function("() => navigator.serviceWorker.controller !== null", timeout=15000)
+    page.wait_for_function(
+        """async () => { const c = await caches.open('pages');
+             return !!(await c.match(location.pathname)); }""", timeout=15000)
+
+
+def add_finding(page, category: str, photo: bytes | None, name: str = "photo.jpg", text: str = "") -> None:
+    """The three-tap flow: New finding → category → photo → Save."""
+    page.click("#new-finding")
+    page.click(f".category-button[data-code={category}]")
+    if photo is not None:
+        page.set_input_files("#photo-input", files=[{"name": name, "mimeType": "image/jpeg", "buffer": photo}])
+        page.wait_for_selector("#photo-thumbs img")
+    if text:
+        page.fill("#description", text)
+    page.click("#save-finding")
+    page.wait_for_selector("#sheet", state="hidden")
+
+
+def findings_on_server(app, walk_id: int):
+    """(finding, photo count) rows stored for the walk."""
+    from walkapp.findings.models import Finding
+
+    with app.app_context():
+        rows = db.session.execute(db.select(Finding).where(Finding.walk_id == walk_id)).scalars().all()
+        result = [(f.id, f.category.code, len(f.photos), f.description) for f in rows]
+        db.session.remove()
+        return result
