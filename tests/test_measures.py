@@ -278,3 +278,186 @@ def test_can_change_status_by_role_and_organisation(app, make_measure, make_user
         assert may == {"admin": True, "coordinator": True, "vibo": True, "fsb": False}
         assert not can_change_status(db.session.get(User, users["vibo"]["id"]), orphan)
         assert not can_change_status(None, measure)
+
+
+# ---------------------------------------------------------------- pages
+
+
+def _english(client) -> None:
+    """Switch the session to English so assertions read the msgids."""
+    post_form(client, "/lang/en")
+
+
+@pytest.fixture
+def staff_client(app, make_user):
+    """Return a function logging a fresh client in as staff of the given organisation."""
+
+    def factory(organisation: str, role: str = "staff"):
+        client = app.test_client()
+        user = make_user(role=role, organisation=organisation)
+        assert login(client, user["email"]).status_code == 302
+        _english(client)
+        return client
+
+    return factory
+
+
+def test_anonymous_and_participants_are_sent_to_login(app, client, make_measure, make_walk):
+    measure_id = make_measure()
+    for url in ("/measures", f"/measures/{measure_id}", "/plan", "/plan.xlsx", "/measures/new"):
+        response = client.get(url)
+        assert response.status_code == 302 and "/login" in response.headers["Location"], url
+    # A participant who joined a walk by code is not staff.
+    walk = make_walk()
+    client.get(f"/j/{walk['join_code']}")
+    response = client.get(f"/measures/{measure_id}")
+    assert response.status_code == 302 and "/login" in response.headers["Location"]
+    response = post_form(client, f"/measures/{measure_id}/status", {"to": "agreed", "version": "1"})
+    assert response.status_code == 302 and "/login" in response.headers["Location"]
+    assert _state(app, measure_id)[:2] == ("proposed", 1)
+
+
+def test_create_measure_from_findings_page(app, logged_in, make_walk, make_finding):
+    from walkapp.measures.models import Measure
+    from walkapp.seed import organisation_named
+
+    _english(logged_in)
+    walk_id = make_walk()["id"]
+    first, second = make_finding(walk_id), make_finding(walk_id, category="graffiti")
+    query = f"finding={first}&finding={second}"
+    page = logged_in.get(f"/measures/new?{query}")
+    assert page.status_code == 200
+    assert f"/findings/{first}" in page.text and f"/findings/{second}" in page.text
+    with app.app_context():
+        vibo_id = organisation_named("VIBO").id
+    response = post_form(logged_in, "/measures/new", {
+        "finding": [str(first), str(second)], "title": "Fjern graffiti og sæt lys op",
+        "description": "Ved port 3", "responsible_org": str(vibo_id), "due_on": "2031-03-01",
+        "cost_estimate_dkk": "15000",
+    })
+    assert response.status_code == 302
+    detail = logged_in.get(response.headers["Location"])
+    assert "Fjern graffiti og sæt lys op" in detail.text and "VIBO" in detail.text
+    assert "01.03.2031" in detail.text and "Proposed" in detail.text
+    with app.app_context():
+        measure = db.session.execute(db.select(Measure)).scalar_one()
+        assert {f.id for f in measure.findings} == {first, second}
+        assert measure.cost_estimate_dkk == 15000
+
+
+@pytest.mark.parametrize("data, message", [
+    ({"title": ""}, "Give the measure a title."),
+    ({"title": "Lys", "cost_estimate_dkk": "-5"}, "Enter a whole number of kroner, 0 or more."),
+    ({"title": "Lys", "due_on": "31-02-2030"}, "Not a valid date value."),
+])
+def test_create_measure_form_errors_change_nothing(app, logged_in, make_walk, make_finding, data, message):
+    from walkapp.measures.models import Measure
+
+    _english(logged_in)
+    finding = make_finding(make_walk()["id"])
+    response = post_form(logged_in, "/measures/new", {"finding": str(finding), **data})
+    assert response.status_code == 400
+    assert message in response.text
+    with app.app_context():
+        assert db.session.execute(db.select(db.func.count(Measure.id))).scalar_one() == 0
+
+
+def test_create_measure_with_unknown_finding_is_400(logged_in):
+    response = logged_in.get("/measures/new?finding=00000000-0000-0000-0000-000000000000")
+    assert response.status_code == 400
+    assert logged_in.get("/measures/new?finding=not-a-uuid").status_code == 400
+
+
+def test_detail_shows_allowed_steps_and_history(app, logged_in, make_measure):
+    _english(logged_in)
+    measure_id = make_measure()
+    page = logged_in.get(f"/measures/{measure_id}")
+    assert page.status_code == 200
+    for status in ("agreed", "rejected", "referred", "in_plan"):
+        assert f'name="to" value="{status}"' in page.text
+    assert 'value="done"' not in page.text
+    response = post_form(logged_in, f"/measures/{measure_id}/status",
+                         {"to": "agreed", "version": "1", "note": "Aftalt med driften"})
+    assert response.status_code == 302
+    page = logged_in.get(f"/measures/{measure_id}")
+    assert "Proposed → Agreed" in page.text and "Aftalt med driften" in page.text
+    assert f'name="to" value="in_progress"' in page.text
+    assert _state(app, measure_id)[:2] == ("agreed", 2)
+
+
+def test_stale_form_gets_409_page_with_current_state(app, logged_in, make_measure, coordinator):
+    _english(logged_in)
+    measure_id = make_measure()
+    _change(app, measure_id, coordinator["id"], "agreed", 1)  # someone else, meanwhile
+    response = post_form(logged_in, f"/measures/{measure_id}/status", {"to": "rejected", "version": "1"})
+    assert response.status_code == 409
+    assert "Someone else changed this measure" in response.text
+    assert 'name="version" value="2"' in response.text
+    assert "Agreed" in response.text
+    assert _state(app, measure_id)[:2] == ("agreed", 2)
+
+
+def test_illegal_step_in_form_is_422(app, logged_in, make_measure):
+    measure_id = make_measure()
+    response = post_form(logged_in, f"/measures/{measure_id}/status", {"to": "done", "version": "1"})
+    assert response.status_code == 422
+    assert _state(app, measure_id)[:2] == ("proposed", 1)
+
+
+def test_plan_form_with_bad_year_is_400_and_changes_nothing(app, logged_in, make_measure, estate_id):
+    _english(logged_in)
+    measure_id = make_measure()
+    response = post_form(logged_in, f"/measures/{measure_id}/status", {
+        "to": "in_plan", "version": "1", "estate": str(estate_id), "plan_year": "1999",
+        "amount_dkk": "1000"})
+    assert response.status_code == 400
+    assert "The plan year must be between" in response.text
+    response = post_form(logged_in, f"/measures/{measure_id}/status", {
+        "to": "in_plan", "version": "1", "estate": str(estate_id), "plan_year": "2030",
+        "amount_dkk": "-1"})
+    assert response.status_code == 400
+    assert _state(app, measure_id) == ("proposed", 1, [(None, "proposed")], 0)
+
+
+def test_staff_of_other_organisation_reads_but_cannot_change(app, make_measure, staff_client):
+    measure_id = make_measure(org="VIBO")
+    fsb = staff_client("fsb")
+    page = fsb.get(f"/measures/{measure_id}")
+    assert page.status_code == 200
+    assert "Only coordinators and the responsible organisation" in page.text
+    assert 'name="to"' not in page.text
+    response = post_form(fsb, f"/measures/{measure_id}/status", {"to": "agreed", "version": "1"})
+    assert response.status_code == 403
+    assert _state(app, measure_id)[:2] == ("proposed", 1)
+    vibo = staff_client("VIBO")
+    assert 'name="to" value="agreed"' in vibo.get(f"/measures/{measure_id}").text
+    response = post_form(vibo, f"/measures/{measure_id}/status", {"to": "agreed", "version": "1"})
+    assert response.status_code == 302
+    assert _state(app, measure_id)[:2] == ("agreed", 2)
+
+
+def test_list_filters_and_overdue_stands_out(app, logged_in, make_measure, coordinator):
+    from walkapp.measures.services import local_today
+
+    _english(logged_in)
+    past = local_today() - timedelta(days=3)
+    late = make_measure(title="Beskær buske", due_on=past)
+    finished = make_measure(title="Male over graffiti", due_on=past, org="fsb")
+    for to, version in (("agreed", 1), ("in_progress", 2), ("done", 3)):
+        _change(app, finished, coordinator["id"], to, version)
+    future = make_measure(title="Nye lamper", due_on=local_today() + timedelta(days=30))
+
+    page = logged_in.get("/measures")
+    assert page.text.count("overdue-badge") == 1  # only the open, late one
+    row = page.text.split(f'data-measure-id="{late}"')[1].split("</tr>")[0]
+    assert "Overdue" in row
+    overdue = logged_in.get("/measures?overdue=1").text
+    assert "Beskær buske" in overdue and "Male over graffiti" not in overdue and "Nye lamper" not in overdue
+    done = logged_in.get("/measures?status=done").text
+    assert "Male over graffiti" in done and "Beskær buske" not in done
+    with app.app_context():
+        from walkapp.seed import organisation_named
+        fsb_id = organisation_named("fsb").id
+    by_org = logged_in.get(f"/measures?org={fsb_id}").text
+    assert "Male over graffiti" in by_org and "Nye lamper" not in by_org
+    assert future

@@ -1,4 +1,303 @@
-"""Measure pages, follow-up and the 10-year plan."""
-from flask import Blueprint
+"""Measure pages, follow-up per walk (with .ics downloads) and the 10-year plan."""
+from __future__ import annotations
+
+from datetime import UTC, datetime, time
+from typing import Any
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy.orm import selectinload
+
+from walkapp.auth.models import User
+from walkapp.auth.security import staff_required
+from walkapp.errors import ApiError
+from walkapp.extensions import db
+from walkapp.findings.models import Finding
+from walkapp.measures import ics, plan, services, workflow
+from walkapp.measures.forms import MeasureForm, TransitionForm
+from walkapp.measures.models import Measure, StatusChange, measure_findings
+from walkapp.orgs.models import Estate, Organisation
+from walkapp.walks.models import Walk
 
 bp = Blueprint("measures", __name__)
+
+PER_PAGE = 50
+
+
+def _measure_or_404(measure_id: int) -> Measure:
+    measure = db.session.get(Measure, measure_id)
+    if measure is None:
+        abort(404)
+    return measure
+
+
+def _walk_or_404(walk_id: int) -> Walk:
+    walk = db.session.get(Walk, walk_id)
+    if walk is None:
+        abort(404)
+    return walk
+
+
+def _org_choices() -> list[tuple[Any, str]]:
+    orgs = db.session.execute(db.select(Organisation).order_by(Organisation.name)).scalars()
+    return [("", _("— none yet —"))] + [(org.id, org.name) for org in orgs]
+
+
+def _estate_choices() -> list[tuple[Any, str]]:
+    estates = db.session.execute(
+        db.select(Estate).options(selectinload(Estate.organisation)).order_by(Estate.name)
+    ).scalars()
+    return [("", _("— choose —"))] + [(e.id, f"{e.name} ({e.organisation.name})") for e in estates]
+
+
+def _user_names(user_ids: set[int | None]) -> dict[int, str]:
+    ids = {i for i in user_ids if i is not None}
+    if not ids:
+        return {}
+    users = db.session.execute(db.select(User).where(User.id.in_(ids))).scalars()
+    return {u.id: u.name or u.email for u in users}
+
+
+def _ics_response(body: bytes, filename: str) -> Response:
+    return Response(body, mimetype="text/calendar", headers={
+        "Content-Disposition": f'attachment; filename="{filename}"',
+    })
+
+
+# ---------------------------------------------------------------- list and create
+
+
+@bp.route("/measures")
+@staff_required
+def list_measures():
+    """All measures, filtered by status, responsible organisation and overdue."""
+    status = request.args.get("status", "")
+    org_id = request.args.get("org", type=int)
+    overdue = request.args.get("overdue") == "1"
+    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    today = services.local_today()
+    query = db.select(Measure).options(selectinload(Measure.responsible_org))
+    if status in workflow.STATUSES:
+        query = query.where(Measure.status == status)
+    else:
+        status = ""
+    if org_id:
+        query = query.where(Measure.responsible_org_id == org_id)
+    if overdue:
+        query = query.where(Measure.due_on < today,
+                            Measure.status.in_(sorted(workflow.OPEN_STATUSES)))
+    total = db.session.execute(
+        db.select(db.func.count()).select_from(query.order_by(None).subquery())
+    ).scalar_one()
+    measures = db.session.execute(
+        query.order_by(Measure.due_on.is_(None), Measure.due_on, Measure.id.desc())
+        .limit(PER_PAGE).offset((page - 1) * PER_PAGE)
+    ).scalars().all()
+    return render_template(
+        "measures/list.html", measures=measures, total=total, page=page, per_page=PER_PAGE,
+        filters={"status": status, "org": org_id or "", "overdue": overdue},
+        organisations=_org_choices()[1:], statuses=workflow.STATUSES,
+        status_label=services.status_label, is_overdue=services.is_overdue, today=today,
+    )
+
+
+@bp.route("/measures/new", methods=["GET", "POST"])
+@staff_required
+def new_measure():
+    """Create a measure for the findings named in ?finding=<uuid>&finding=…."""
+    findings, missing = services.findings_by_ids(request.values.getlist("finding"))
+    if missing:
+        raise ApiError(400, "unknown_findings",
+                       _("Some of the chosen findings do not exist: %(ids)s", ids=", ".join(missing)))
+    if not findings:
+        flash(_("Choose one or more findings in the finding list first."), "error")
+        return redirect(url_for("triage.list_findings"))
+    form = MeasureForm()
+    form.responsible_org.choices = _org_choices()
+    if request.method == "GET" and len(findings) == 1 and not form.title.data:
+        form.title.data = findings[0].category.name_da
+    if form.validate_on_submit():
+        org = db.session.get(Organisation, form.responsible_org.data) if form.responsible_org.data else None
+        measure = services.create_measure(
+            title=form.title.data, findings=findings, by_user=current_user._get_current_object(),
+            responsible_org=org, due_on=form.due_on.data,
+            cost_estimate_dkk=form.cost_estimate_dkk.data, description=form.description.data or "",
+        )
+        db.session.commit()
+        flash(_("The measure has been created."), "success")
+        return redirect(url_for("measures.show_measure", measure_id=measure.id))
+    status = 400 if request.method == "POST" else 200
+    return render_template("measures/new.html", form=form, findings=findings), status
+
+
+# ---------------------------------------------------------------- detail and status
+
+
+def _render_detail(measure: Measure, form: TransitionForm | None = None, status: int = 200,
+                   problem: str | None = None):
+    may_change = services.can_change_status(current_user, measure)
+    if form is None:
+        form = TransitionForm(formdata=None)
+    form.estate.choices = _estate_choices()
+    form.version.data = str(measure.version)
+    if form.estate.data is None:
+        estates = {f.estate_id for f in measure.findings if f.estate_id}
+        form.estate.data = estates.pop() if len(estates) == 1 else None
+    first, last = services.plan_year_range()
+    names = _user_names({c.by_user_id for c in measure.history})
+    return render_template(
+        "measures/show.html", measure=measure, form=form, may_change=may_change,
+        next_statuses=workflow.next_statuses(measure.status), status_label=services.status_label,
+        overdue=services.is_overdue(measure), user_names=names, problem=problem,
+        first_year=first, last_year=last,
+    ), status
+
+
+@bp.route("/measures/<int:measure_id>")
+@staff_required
+def show_measure(measure_id: int):
+    """A measure: findings, status with the allowed next steps, plan entries and history."""
+    return _render_detail(_measure_or_404(measure_id))
+
+
+@bp.route("/measures/<int:measure_id>/status", methods=["POST"])
+@staff_required
+def change_status(measure_id: int):
+    """Apply one status step; a stale page gets 409 with the current state shown."""
+    measure = _measure_or_404(measure_id)
+    if not services.can_change_status(current_user, measure):
+        raise ApiError(403, "forbidden",
+                       _("Only coordinators and the responsible organisation can change the status."))
+    form = TransitionForm()
+    form.estate.choices = _estate_choices()
+    if not form.validate_on_submit() or not form.version.data.isdigit():
+        return _render_detail(measure, form, 400, _("Please correct the errors below."))
+    estate = db.session.get(Estate, form.estate.data) if form.estate.data else None
+    try:
+        services.change_status(
+            measure, to_status=form.to.data or "", by_user=current_user._get_current_object(),
+            expected_version=int(form.version.data), note=form.note.data or "",
+            plan_year=form.plan_year.data, amount_dkk=form.amount_dkk.data, estate=estate,
+        )
+    except ApiError as exc:
+        db.session.rollback()
+        measure = _measure_or_404(measure_id)
+        if exc.status == 409:
+            # Show the fresh state; the user decides again against the current version.
+            return _render_detail(measure, None, 409, exc.message)
+        field = {"estate_required": form.estate, "invalid_plan_year": form.plan_year,
+                 "invalid_amount": form.amount_dkk, "invalid_note": form.note}.get(exc.code)
+        if field is not None:
+            field.errors = [*field.errors, exc.message]
+        return _render_detail(measure, form, exc.status, exc.message)
+    db.session.commit()
+    flash(_("Status changed to “%(status)s”.", status=services.status_label(measure.status)),
+          "success")
+    return redirect(url_for("measures.show_measure", measure_id=measure.id))
+
+
+@bp.route("/measures/<int:measure_id>/due.ics")
+@staff_required
+def measure_due_ics(measure_id: int):
+    """The measure's due date as a calendar event."""
+    measure = _measure_or_404(measure_id)
+    if measure.due_on is None:
+        raise ApiError(404, "no_due_date", _("This measure has no due date."))
+    body = ics.all_day_event(
+        uid=f"measure-{measure.id}-due@{request.host}",
+        day=measure.due_on,
+        summary=_("Due: %(title)s", title=measure.title),
+        description=measure.description or "",
+        url=url_for("measures.show_measure", measure_id=measure.id, _external=True),
+        stamp=datetime.now(UTC),
+    )
+    return _ics_response(body, f"measure-{measure.id}-due.ics")
+
+
+# ---------------------------------------------------------------- follow-up
+
+
+def _walk_measures(walk_id: int) -> list[Measure]:
+    measure_ids = (
+        db.select(measure_findings.c.measure_id)
+        .join(Finding, Finding.id == measure_findings.c.finding_id)
+        .where(Finding.walk_id == walk_id)
+    )
+    return list(db.session.execute(
+        db.select(Measure).where(Measure.id.in_(measure_ids))
+        .options(selectinload(Measure.responsible_org), selectinload(Measure.findings))
+        .order_by(Measure.due_on.is_(None), Measure.due_on, Measure.id)
+    ).scalars())
+
+
+@bp.route("/walks/<int:walk_id>/follow-up")
+@staff_required
+def follow_up(walk_id: int):
+    """A walk's follow-up: date, its measures and every status change since the walk."""
+    walk = _walk_or_404(walk_id)
+    measures = _walk_measures(walk.id)
+    changes = []
+    if measures:
+        changes = list(db.session.execute(
+            db.select(StatusChange)
+            .where(StatusChange.measure_id.in_([m.id for m in measures]),
+                   StatusChange.at > walk.starts_at)
+            .order_by(StatusChange.at.desc(), StatusChange.id.desc())
+        ).scalars())
+    by_id = {m.id: m for m in measures}
+    return render_template(
+        "measures/follow_up.html", walk=walk, measures=measures, changes=changes, by_id=by_id,
+        user_names=_user_names({c.by_user_id for c in changes}),
+        status_label=services.status_label, is_overdue=services.is_overdue,
+    )
+
+
+@bp.route("/walks/<int:walk_id>/follow-up.ics")
+@staff_required
+def follow_up_ics(walk_id: int):
+    """The follow-up meeting as a calendar event (17:00 Copenhagen time, one hour)."""
+    walk = _walk_or_404(walk_id)
+    if walk.follow_up_on is None:
+        raise ApiError(404, "no_follow_up_date", _("The walk has no follow-up date yet."))
+    start = datetime.combine(walk.follow_up_on, time(17, 0), tzinfo=services.LOCAL_ZONE)
+    body = ics.timed_event(
+        uid=f"walk-{walk.id}-follow-up@{request.host}",
+        start=start,
+        minutes=60,
+        summary=_("Follow-up meeting: %(title)s", title=walk.title),
+        description=_("Follow-up on the measures from the walk on %(date)s.",
+                      date=walk.starts_at.astimezone(services.LOCAL_ZONE).strftime("%d.%m.%Y")),
+        url=url_for("measures.follow_up", walk_id=walk.id, _external=True),
+        stamp=datetime.now(UTC),
+    )
+    return _ics_response(body, f"walk-{walk.id}-follow-up.ics")
+
+
+# ---------------------------------------------------------------- 10-year plan
+
+
+@bp.route("/plan")
+@staff_required
+def show_plan():
+    """The 10-year plan entries grouped by estate and year, with sums."""
+    estate_id = request.args.get("estate", type=int)
+    rows = plan.plan_rows(estate_id=estate_id)
+    return render_template(
+        "measures/plan.html", groups=plan.group_plan(rows), total=sum(r.amount_dkk for r in rows),
+        estates=_estate_choices()[1:], estate_id=estate_id or "",
+        status_label=services.status_label,
+    )
+
+
+@bp.route("/plan.xlsx")
+@staff_required
+def plan_xlsx():
+    """The 10-year plan as a spreadsheet."""
+    rows = plan.plan_rows(estate_id=request.args.get("estate", type=int))
+    headers = [_("Estate"), _("Housing organisation"), _("Plan year"), _("Measure"),
+               _("Status"), _("Amount (DKK)"), _("Note")]
+    body = plan.plan_workbook(rows, headers, sheet_title=_("10-year plan"),
+                              status_label=services.status_label)
+    return Response(body, mimetype=plan.XLSX_MIMETYPE, headers={
+        "Content-Disposition": 'attachment; filename="10-aarsplan.xlsx"'})

@@ -1,0 +1,43 @@
+"""Forms for creating measures and changing their status."""
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import DateField, HiddenField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+
+from walkapp.measures.services import AMOUNT_MAX_DKK, TEXT_MAX, TITLE_MAX
+
+
+def _optional_int(value: object) -> int | None:
+    """'' (no choice) becomes None; anything else an int (invalid values fail validation)."""
+    if value in (None, "", "None"):
+        return None
+    return int(value)  # type: ignore[arg-type]
+
+
+class MeasureForm(FlaskForm):
+    """A new measure for one or more findings (the finding ids travel as hidden inputs)."""
+
+    title = StringField(_l("Title"), validators=[DataRequired(_l("Give the measure a title.")),
+                                                 Length(max=TITLE_MAX)])
+    description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=TEXT_MAX)])
+    responsible_org = SelectField(_l("Responsible organisation"), coerce=_optional_int,
+                                  validate_choice=True)
+    due_on = DateField(_l("Due date"), validators=[Optional()])
+    cost_estimate_dkk = IntegerField(
+        _l("Cost estimate (DKK)"),
+        validators=[Optional(), NumberRange(min=0, max=AMOUNT_MAX_DKK,
+                                            message=_l("Enter a whole number of kroner, 0 or more."))],
+    )
+
+
+class TransitionForm(FlaskForm):
+    """One status step; the buttons carry the target status in `to`."""
+
+    to = HiddenField()
+    version = HiddenField(validators=[InputRequired()])
+    note = TextAreaField(_l("Note (optional)"), validators=[Optional(), Length(max=TEXT_MAX)])
+    estate = SelectField(_l("Estate"), coerce=_optional_int, validate_choice=True)
+    plan_year = IntegerField(_l("Plan year"), validators=[Optional()])
+    amount_dkk = IntegerField(_l("Amount (DKK)"), validators=[Optional()])
