@@ -1,4 +1,201 @@
 """The printable overview of possible measures for a walk."""
-from flask import Blueprint
+from __future__ import annotations
+
+import math
+from collections import OrderedDict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from sqlalchemy.orm import joinedload, selectinload
+from wtforms import DateField
+from wtforms.validators import InputRequired
+
+from walkapp.auth.security import planner_required, staff_required
+from walkapp.db import now_utc
+from walkapp.extensions import db
+from walkapp.findings.models import Category, Finding
+from walkapp.i18n import current_language
+from walkapp.measures.models import Measure, PlanItem, measure_findings
+from walkapp.walks import services as walk_services
+from walkapp.walks.models import Walk
 
 bp = Blueprint("report", __name__)
+
+ROLE_LABELS = {
+    "resident": _l("Residents"),
+    "board": _l("Estate board"),
+    "housing": _l("Housing organisation"),
+    "operations": _l("Operations department"),
+    "municipality": _l("Municipality"),
+    "police": _l("Police"),
+    "coordinator": _l("Coordinator"),
+    "other": _l("Other"),
+}
+AGREED = ("agreed", "in_plan", "in_progress", "done")
+CLOSED_OTHERWISE = ("rejected", "referred")
+
+
+class SentOnForm(FlaskForm):
+    """The date the coordinator sent the overview."""
+
+    sent_on = DateField(_l("Sent on"), validators=[InputRequired(message=_l("Enter a date."))])
+
+
+# ---------------------------------------------------------------- route map (pure)
+
+
+@dataclass
+class SvgMap:
+    view_box: str
+    route_path: str
+    points: list[dict[str, Any]]
+    width: int
+    height: int
+
+
+def project_map(
+    route: Sequence[Sequence[float]], points: Sequence[tuple[float, float, Any]],
+    width: int = 640, height: int = 400, pad: int = 24,
+) -> SvgMap | None:
+    """Project [lon, lat] route positions and (lat, lon, payload) points into an SVG box.
+
+    Equirectangular with longitude scaled by cos(latitude): at walk scale (a few hundred
+    metres) that is indistinguishable from Web Mercator and needs no tiles, so the printout
+    is crisp and works offline."""
+    lons = [p[0] for p in route] + [p[1] for p in points]
+    lats = [p[1] for p in route] + [p[0] for p in points]
+    if not lons:
+        return None
+    mid_lat = math.radians((min(lats) + max(lats)) / 2)
+    kx = math.cos(mid_lat)
+    min_x, max_x = min(lons) * kx, max(lons) * kx
+    min_y, max_y = min(lats), max(lats)
+    span = max(max_x - min_x, max_y - min_y, 1e-5)
+    scale = min((width - 2 * pad) / max(max_x - min_x, span * 1e-3, 1e-9),
+                (height - 2 * pad) / max(max_y - min_y, span * 1e-3, 1e-9))
+    used_w, used_h = (max_x - min_x) * scale, (max_y - min_y) * scale
+    off_x, off_y = (width - used_w) / 2, (height - used_h) / 2
+
+    def xy(lat: float, lon: float) -> tuple[float, float]:
+        return (round(off_x + (lon * kx - min_x) * scale, 1),
+                round(height - off_y - (lat - min_y) * scale, 1))
+
+    path = " ".join(
+        ("M" if i == 0 else "L") + "{:.1f},{:.1f}".format(*xy(lat, lon))
+        for i, (lon, lat) in enumerate(route)
+    )
+    projected = []
+    for lat, lon, payload in points:
+        x, y = xy(lat, lon)
+        projected.append({"x": x, "y": y, "item": payload})
+    return SvgMap(f"0 0 {width} {height}", path, projected, width, height)
+
+
+# ---------------------------------------------------------------- queries
+
+
+def walk_measures(walk: Walk) -> list[Measure]:
+    """The measures linked to any finding of the walk, oldest first, with org and plan items."""
+    linked = (
+        db.select(measure_findings.c.measure_id)
+        .join(Finding, Finding.id == measure_findings.c.finding_id)
+        .where(Finding.walk_id == walk.id)
+    )
+    return list(db.session.execute(
+        db.select(Measure)
+        .where(Measure.id.in_(linked))
+        .options(
+            joinedload(Measure.responsible_org),
+            selectinload(Measure.plan_items).joinedload(PlanItem.estate),
+            selectinload(Measure.findings),
+        )
+        .order_by(Measure.due_on.is_(None), Measure.due_on, Measure.id)
+    ).scalars())
+
+
+def report_findings(walk: Walk) -> list[Finding]:
+    """The walk's findings with category and photos, in route order (observed time)."""
+    return list(db.session.execute(
+        db.select(Finding)
+        .where(Finding.walk_id == walk.id)
+        .options(joinedload(Finding.category), selectinload(Finding.photos))
+        .order_by(Finding.observed_at, Finding.id)
+    ).unique().scalars())
+
+
+def group_by_category(findings: list[Finding]) -> OrderedDict[Category, list[Finding]]:
+    """Findings that still count (not dismissed, not duplicates) by category, in category order."""
+    groups: dict[Category, list[Finding]] = {}
+    for finding in findings:
+        if finding.state in ("dismissed", "duplicate"):
+            continue
+        groups.setdefault(finding.category, []).append(finding)
+    return OrderedDict(sorted(groups.items(), key=lambda item: (item[0].sort_order, item[0].code)))
+
+
+# ---------------------------------------------------------------- views
+
+
+def _walk_or_404(walk_id: int) -> Walk:
+    walk = db.session.get(Walk, walk_id)
+    if walk is None:
+        abort(404)
+    return walk
+
+
+def _render(walk: Walk, form: SentOnForm, status: int = 200):
+    from walkapp.findings.triage_views import photo_url
+    from walkapp.measures.services import status_label
+
+    locale = current_language()
+    findings = report_findings(walk)
+    numbers = {f.id: i for i, f in enumerate(findings, start=1)}
+    measures = walk_measures(walk)
+    by_role = walk_services.participants_by_role(walk)
+    route = (walk.route or {}).get("coordinates") or []
+    svg = project_map(route, [(f.lat, f.lon, numbers[f.id]) for f in findings])
+    plan_items = sorted(
+        (item for m in measures for item in m.plan_items),
+        key=lambda item: (item.plan_year, item.estate.name, item.id),
+    )
+    return render_template(
+        "walks/report.html", walk=walk, form=form, locale=locale, svg=svg,
+        findings=findings, numbers=numbers, groups=group_by_category(findings),
+        participants=[(ROLE_LABELS.get(r, r), n) for r, n in sorted(by_role.items())],
+        participant_total=sum(by_role.values()),
+        proposed=[m for m in measures if m.status == "proposed"],
+        agreed=[m for m in measures if m.status in AGREED],
+        closed=[m for m in measures if m.status in CLOSED_OTHERWISE],
+        plan_items=plan_items, plan_total=sum(item.amount_dkk for item in plan_items),
+        status_label=status_label, kind_label=walk_services.kind_label, photo_url=photo_url,
+        first_photo=lambda f: next((p for p in f.photos if not p.hidden), None),
+    ), status
+
+
+@bp.route("/walks/<int:walk_id>/report")
+@staff_required
+def show_report(walk_id: int):
+    """The overview of possible measures, on screen and printable (A4)."""
+    walk = _walk_or_404(walk_id)
+    today = walk_services.utc_to_local(now_utc()).date()
+    form = SentOnForm(data={"sent_on": walk.overview_sent_on or today})
+    return _render(walk, form)
+
+
+@bp.route("/walks/<int:walk_id>/report/sent", methods=["POST"])
+@planner_required
+def record_sent(walk_id: int):
+    """Record the date the coordinator sent the overview (a programme success criterion)."""
+    walk = _walk_or_404(walk_id)
+    form = SentOnForm()
+    if not form.validate_on_submit():
+        return _render(walk, form, 400)
+    walk.overview_sent_on = form.sent_on.data
+    db.session.commit()
+    flash(_("The date the overview was sent has been saved."), "success")
+    return redirect(url_for("report.show_report", walk_id=walk.id))

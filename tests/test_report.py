@@ -1,0 +1,110 @@
+"""The overview of possible measures: content, SVG route map, "sent on" date, access."""
+from __future__ import annotations
+
+import uuid
+from datetime import date
+
+import pytest
+
+from tests.conftest import login, post_form
+from walkapp.extensions import db
+from walkapp.walks.report_views import project_map
+
+
+@pytest.fixture
+def walk_with_measures(app, make_walk, make_finding):
+    """A walk with participants, findings in two categories, measures and a plan item."""
+    from walkapp.findings.models import Finding, Photo
+    from walkapp.measures.models import Measure, PlanItem
+    from walkapp.orgs.models import Estate
+    from walkapp.seed import organisation_named
+    from walkapp.walks.models import Participant
+
+    walk = make_walk(status="closed", title="Holmbladsgade aften")
+    lamp = make_finding(walk["id"], description="Mørk passage ved nr. 12")
+    tags = make_finding(walk["id"], category="graffiti", description="Tags på garagen")
+    gone = make_finding(walk["id"], category="litter", description="Afvist skrald", state="dismissed")
+    with app.app_context():
+        estate = Estate(name="Holmbladsgade", organisation=organisation_named("VIBO"))
+        db.session.add(estate)
+        db.session.add_all([Participant(walk_id=walk["id"], role="resident") for _ in range(3)])
+        db.session.add(Participant(walk_id=walk["id"], role="police"))
+        db.session.add(Photo(finding_id=lamp, storage_key=uuid.uuid4().hex, sha256="a" * 64, width=4, height=4))
+        db.session.add(Photo(finding_id=tags, storage_key=uuid.uuid4().hex, sha256="b" * 64, width=4,
+                             height=4, hidden=True))
+        f = {x.id: x for x in db.session.execute(db.select(Finding)).scalars()}
+        agreed = Measure(title="Opsæt LED-lamper", status="agreed", due_on=date(2026, 3, 1),
+                         responsible_org=organisation_named("VIBO"), findings=[f[lamp]])
+        proposed = Measure(title="Fjern graffiti på garagen", status="proposed", findings=[f[tags]],
+                           responsible_org=organisation_named("Københavns Kommune – TMF"))
+        planned = Measure(title="Nye låse i kælderen", status="in_plan", findings=[f[lamp]])
+        db.session.add_all([agreed, proposed, planned])
+        db.session.flush()
+        db.session.add(PlanItem(measure_id=planned.id, estate=estate, plan_year=2027, amount_dkk=125000))
+        db.session.commit()
+    return {"walk": walk["id"], "lamp": lamp, "tags": tags, "gone": gone}
+
+
+def test_report_content(walk_with_measures, logged_in):
+    """Facts, participants by role, findings by category, measures, plan additions, route map."""
+    post_form(logged_in, "/lang/en")
+    response = logged_in.get(f"/walks/{walk_with_measures['walk']}/report")
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert "Holmbladsgade aften" in html and "Ved vaskeriet" in html
+    assert "Residents 3" in html and "Police 1" in html
+    assert "Lighting (1)" in html and "Graffiti (1)" in html
+    assert "Afvist skrald" not in html  # dismissed findings are not part of the overview
+    for title in ("Opsæt LED-lamper", "Fjern graffiti på garagen", "Nye låse i kælderen"):
+        assert title in html
+    assert "01.03.2026" in html and "VIBO" in html and "Københavns Kommune – TMF" in html
+    assert "2027" in html and "125.000" in html
+    assert "<svg" in html and "<path d=\"M" in html
+    assert html.count("/thumb.jpg") == 1  # the hidden photo is left out of the overview
+    assert "report.css" in html
+
+
+def test_record_sent_on(app, walk_with_measures, logged_in):
+    """The coordinator records the date sent; a bad date changes nothing."""
+    from walkapp.walks.models import Walk
+
+    url = f"/walks/{walk_with_measures['walk']}/report/sent"
+    assert post_form(logged_in, url, {"sent_on": "not a date"}).status_code == 400
+    with app.app_context():
+        assert db.session.get(Walk, walk_with_measures["walk"]).overview_sent_on is None
+    response = post_form(logged_in, url, {"sent_on": "2025-11-03"})
+    assert response.status_code == 302
+    with app.app_context():
+        assert db.session.get(Walk, walk_with_measures["walk"]).overview_sent_on == date(2025, 11, 3)
+    assert "03.11.2025" in logged_in.get(f"/walks/{walk_with_measures['walk']}/report").get_data(as_text=True)
+    assert logged_in.post(url, data={"sent_on": "2025-11-04"}).status_code == 400  # no CSRF token
+
+
+def test_report_access(app, client, make_user, walk_with_measures):
+    """Anonymous → login; plain staff may read but not record the date; unknown walk → 404."""
+    url = f"/walks/{walk_with_measures['walk']}/report"
+    assert "/login" in client.get(url).headers["Location"]
+    assert "/login" in post_form(client, url + "/sent", {"sent_on": "2025-11-03"}).headers["Location"]
+    staff = make_user("drift@example.org", role="staff", organisation="VIBO")
+    login(client, staff["email"])
+    assert client.get(url).status_code == 200
+    assert post_form(client, url + "/sent", {"sent_on": "2025-11-03"}).status_code == 403
+    assert client.get("/walks/999999/report").status_code == 404
+    from walkapp.walks.models import Walk
+
+    with app.app_context():
+        assert db.session.get(Walk, walk_with_measures["walk"]).overview_sent_on is None
+
+
+def test_project_map_keeps_points_inside_the_box():
+    """Route and points land inside the viewBox, north up, east right."""
+    route = [[12.6035, 55.6660], [12.6054, 55.6664], [12.6072, 55.6668]]
+    svg = project_map(route, [(55.6668, 12.6072, "ne"), (55.6660, 12.6035, "sw")], 640, 400, 20)
+    assert svg is not None and svg.view_box == "0 0 640 400"
+    ne, sw = svg.points
+    assert all(0 <= p["x"] <= 640 and 0 <= p["y"] <= 400 for p in svg.points)
+    assert ne["x"] > sw["x"] and ne["y"] < sw["y"]
+    assert svg.route_path.startswith("M") and svg.route_path.count("L") == 2
+    assert project_map([], []) is None
+    single = project_map([], [(55.0, 12.0, 1)])
+    assert single is not None and single.points[0]["x"] == 320.0
