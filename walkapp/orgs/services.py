@@ -1,0 +1,116 @@
+"""Organisation and estate services: plain functions that flush, never commit."""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+from sqlalchemy import func
+
+from walkapp.auth.models import User
+from walkapp.extensions import db
+from walkapp.orgs.models import Estate, Organisation
+
+
+@dataclass(frozen=True)
+class OrganisationRow:
+    """One line of the organisation list."""
+
+    organisation: Organisation
+    estate_count: int
+    user_count: int
+
+
+def list_organisations_with_counts() -> list[OrganisationRow]:
+    """Every organisation by name, with its number of estates and users (three queries)."""
+    organisations = db.session.execute(
+        db.select(Organisation).order_by(func.lower(Organisation.name))
+    ).scalars().all()
+    estates = dict(
+        db.session.execute(
+            db.select(Estate.organisation_id, func.count(Estate.id)).group_by(Estate.organisation_id)
+        ).all()
+    )
+    users = dict(
+        db.session.execute(
+            db.select(User.organisation_id, func.count(User.id)).group_by(User.organisation_id)
+        ).all()
+    )
+    return [OrganisationRow(o, estates.get(o.id, 0), users.get(o.id, 0)) for o in organisations]
+
+
+def organisation_name_taken(name: str, exclude_id: int | None = None) -> bool:
+    """True when another organisation has this name (ignoring case and outer spaces)."""
+    query = db.select(Organisation.id).where(func.lower(Organisation.name) == name.strip().lower())
+    if exclude_id is not None:
+        query = query.where(Organisation.id != exclude_id)
+    return db.session.execute(query.limit(1)).first() is not None
+
+
+def create_organisation(name: str, org_type: str) -> Organisation:
+    """Add an organisation."""
+    organisation = Organisation(name=name.strip(), type=org_type)
+    db.session.add(organisation)
+    db.session.flush()
+    return organisation
+
+
+def update_organisation(organisation: Organisation, name: str, org_type: str) -> Organisation:
+    """Rename an organisation or change its type."""
+    organisation.name = name.strip()
+    organisation.type = org_type
+    db.session.flush()
+    return organisation
+
+
+def list_estates(organisation_id: int | None = None) -> list[Estate]:
+    """Estates by organisation and name, optionally of one organisation only."""
+    query = (
+        db.select(Estate)
+        .join(Estate.organisation)
+        .order_by(func.lower(Organisation.name), func.lower(Estate.name))
+    )
+    if organisation_id is not None:
+        query = query.where(Estate.organisation_id == organisation_id)
+    return list(db.session.execute(query).scalars())
+
+
+def estate_name_taken(name: str, organisation_id: int, exclude_id: int | None = None) -> bool:
+    """True when the organisation already has another estate of this name (ignoring case)."""
+    query = db.select(Estate.id).where(
+        Estate.organisation_id == organisation_id,
+        func.lower(Estate.name) == name.strip().lower(),
+    )
+    if exclude_id is not None:
+        query = query.where(Estate.id != exclude_id)
+    return db.session.execute(query.limit(1)).first() is not None
+
+
+def create_estate(name: str, organisation: Organisation, boundary: dict | None) -> Estate:
+    """Add an estate; the boundary is an already validated GeoJSON Polygon or None."""
+    estate = Estate(name=name.strip(), organisation=organisation, boundary=boundary)
+    db.session.add(estate)
+    db.session.flush()
+    return estate
+
+
+def update_estate(
+    estate: Estate, name: str, organisation: Organisation, boundary: dict | None
+) -> Estate:
+    """Change an estate's name, organisation and boundary (validated Polygon or None)."""
+    estate.name = name.strip()
+    estate.organisation = organisation
+    estate.boundary = boundary
+    db.session.flush()
+    return estate
+
+
+def boundary_json(boundary: dict | None) -> str:
+    """A stored boundary as the JSON text the map editor reads ("" for none)."""
+    return json.dumps(boundary, separators=(",", ":")) if boundary else ""
+
+
+def boundary_point_count(boundary: dict | None) -> int:
+    """Number of distinct corners of a boundary's outer ring (0 for none)."""
+    if not boundary or not boundary.get("coordinates"):
+        return 0
+    return max(len(boundary["coordinates"][0]) - 1, 0)
