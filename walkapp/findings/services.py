@@ -138,8 +138,11 @@ def estate_for_point(walk: Walk, lat: float, lon: float) -> int | None:
     return None
 
 
-def _insert_ignoring_conflict(values: dict[str, Any], model: type, index_elements: list[str] | None):
-    """INSERT … ON CONFLICT DO NOTHING in the dialect at hand; returns the rowcount (0 or 1)."""
+def _insert_ignoring_conflict(
+    values: dict[str, Any], model: type, index_elements: list[str] | None
+) -> bool:
+    """INSERT … ON CONFLICT DO NOTHING in the dialect at hand; True when a row was inserted.
+    RETURNING tells reliably (rowcount is not dependable across drivers for this statement)."""
     dialect = db.engine.dialect.name
     if dialect == "postgresql":
         stmt = postgresql.insert(model).values(**values)
@@ -147,8 +150,8 @@ def _insert_ignoring_conflict(values: dict[str, Any], model: type, index_element
         stmt = sqlite.insert(model).values(**values)
     else:  # pragma: no cover - only the two supported databases
         raise RuntimeError(f"unsupported database: {dialect}")
-    stmt = stmt.on_conflict_do_nothing(index_elements=index_elements)
-    return db.session.execute(stmt).rowcount
+    stmt = stmt.on_conflict_do_nothing(index_elements=index_elements).returning(model.id)
+    return db.session.execute(stmt).first() is not None
 
 
 def _load_finding(finding_id: uuid.UUID) -> Finding | None:
@@ -195,7 +198,7 @@ def create_finding(
     inserted = False
     if viewer.is_staff or walk.status != "closed":
         values["estate_id"] = estate_for_point(walk, values["lat"], values["lon"])
-        inserted = _insert_ignoring_conflict(values, Finding, ["id"]) == 1
+        inserted = _insert_ignoring_conflict(values, Finding, ["id"])
     finding = _load_finding(values["id"])
     if finding is None:
         # Only reachable when the walk is closed and this id was never stored.
@@ -285,7 +288,7 @@ def add_photo(
             "sha256": image.sha256, "width": image.width, "height": image.height,
             "size_bytes": len(image.jpeg), "taken_at": image.taken_at,
         }
-        inserted = _insert_ignoring_conflict(values, Photo, None) == 1
+        inserted = _insert_ignoring_conflict(values, Photo, None)
         photo = db.session.execute(
             db.select(Photo).where(Photo.finding_id == finding.id, Photo.sha256 == image.sha256)
             .execution_options(populate_existing=True)
