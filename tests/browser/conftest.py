@@ -45,8 +45,9 @@ class LiveServer:
 def live_server(app):
     """The test's app (same database as the factories) served over HTTP in a daemon thread."""
     server = make_server("127.0.0.1", 0, app, threaded=True)
-    # Server threads must not keep the interpreter alive, nor be joined on close: we join below.
-    server.daemon_threads = True
+    # Track request threads, so teardown can wait for a request the page sent at the last
+    # moment instead of dropping the database under it.
+    server.daemon_threads = False
     thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
     thread.start()
     try:
@@ -54,6 +55,10 @@ def live_server(app):
     finally:
         server.shutdown()
         thread.join(timeout=10)
+        for request_thread in list(getattr(server, "_threads", None) or []):
+            request_thread.join(timeout=10)
+        # Joined above with a bound; a stuck keep-alive thread must not hang the suite.
+        server.block_on_close = False
         server.server_close()
 
 
