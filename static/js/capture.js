@@ -309,7 +309,8 @@
     $("step-category").hidden = true;
     $("step-details").hidden = false;
     setupPlaceMap();
-    $("save-finding").scrollIntoView({ block: "nearest" });
+    $("sheet").scrollTop = 0;
+    $("details-title").focus();
   }
 
   function setupPlaceMap() {
@@ -435,10 +436,9 @@
       }
       return chain;
     }).then(function () {
-      d.photos = []; // now owned by the outbox; object URLs are recreated from the stored blobs
-      closeSheet();
       return refreshOutbox();
     }).then(function () {
+      closeSheet();
       requestSync();
       flush(false);
     }).catch(function (error) {

@@ -23,3 +23,171 @@ def test_join_and_add_a_finding_with_a_photo(page, pixel7_context, live_server, 
     item.wait_for()
     assert item.get_attribute("data-state") == "sent"
     assert item.locator(".list-thumbs img").count() == 1
+
+
+def finding_row(app, finding_id):
+    """The stored finding as a dict (None when it is gone)."""
+    from walkapp.extensions import db
+    from walkapp.findings.models import Finding
+
+    with app.app_context():
+        finding = db.session.get(Finding, finding_id)
+        row = None if finding is None else {
+            "category": finding.category.code, "rating": finding.rating, "description": finding.description,
+            "location_source": finding.location_source, "lat": finding.lat, "lon": finding.lon,
+            "accuracy_m": finding.accuracy_m, "photos": [(p.width, p.height) for p in finding.photos],
+        }
+        db.session.remove()
+        return row
+
+
+def test_capture_page_fits_a_small_phone(page, pixel7_context, live_server, make_walk):
+    """At 360 px nothing scrolls sideways and every button is at least 48 px tall."""
+    from tests.browser.test_smoke import assert_fits_phone
+
+    walk = make_walk()
+    page.set_viewport_size({"width": 360, "height": 740})
+    with_gps(pixel7_context)
+    join(page, walk["join_code"])
+    assert_fits_phone(page)
+    page.click("#new-finding")
+    assert_fits_phone(page)
+    page.click(".category-button[data-code=hidden_corner]")
+    assert_fits_phone(page)
+
+
+def test_gps_place_photo_downscaled_and_rating(page, pixel7_context, live_server, make_walk):
+    """The GPS position is the default place; a 12 MP photo arrives at most 2048 px wide."""
+    walk = make_walk()
+    with_gps(pixel7_context)
+    join(page, walk["join_code"])
+    page.click("#new-finding")
+    page.click(".category-button[data-code=vegetation]")
+    page.wait_for_function("() => /8/.test(document.querySelector('#place-text').textContent)")
+    page.set_input_files("#photo-input", files=[
+        {"name": "IMG_1.jpg", "mimeType": "image/jpeg", "buffer": jpeg_bytes(4000, 3000, seed=7)}])
+    page.wait_for_selector("#photo-thumbs img")
+    page.click("#step-details .rating-button.r0")
+    page.fill("#description", "Buskene skjuler stien")
+    page.click("#save-finding")
+    page.wait_for_selector("#sheet", state="hidden")
+    page.wait_for_selector("#sync-status[data-state=sent]", timeout=20000)
+    (finding_id, *_rest), = findings_on_server(live_server.app, walk["id"])
+    row = finding_row(live_server.app, finding_id)
+    assert row["location_source"] == "gps"
+    assert abs(row["lat"] - 55.6665) < 1e-6 and abs(row["lon"] - 12.6060) < 1e-6
+    assert row["accuracy_m"] == 8
+    assert row["rating"] == 0 and row["description"] == "Buskene skjuler stien"
+    assert row["photos"] == [(2048, 1536)]
+
+
+def test_tapping_the_map_moves_the_place(page, pixel7_context, live_server, make_walk):
+    """Correcting the pin on the map records the new place with location_source "map"."""
+    walk = make_walk()
+    with_gps(pixel7_context)
+    join(page, walk["join_code"])
+    page.click("#new-finding")
+    page.click(".category-button[data-code=traffic]")
+    box = page.locator("#place-map").bounding_box()
+    page.mouse.click(box["x"] + box["width"] * 0.25, box["y"] + box["height"] * 0.75)
+    page.wait_for_function("() => document.querySelector('#place-text').textContent === "
+                           "JSON.parse(document.querySelector('#capture-strings').textContent).placeMoved")
+    page.click("#save-finding")
+    page.wait_for_selector("#sheet", state="hidden")
+    page.wait_for_selector("#sync-status[data-state=sent]", timeout=20000)
+    (finding_id, *_rest), = findings_on_server(live_server.app, walk["id"])
+    row = finding_row(live_server.app, finding_id)
+    assert row["location_source"] == "map"
+    assert row["lon"] < 12.6060 - 0.00005  # tapped left of my position
+
+
+def test_same_place_adds_photo_and_text_to_the_existing_finding(page, pixel7_context, live_server, make_walk, make_finding):
+    """A graffiti finding 3 m away: "Same place" adds my photo and text to it instead of a new row."""
+    walk = make_walk()
+    existing = make_finding(walk["id"], category="graffiti", lat=55.66652, lon=12.60602, description="Tags på muren")
+    with_gps(pixel7_context)
+    join(page, walk["join_code"])
+    page.click("#new-finding")
+    page.click(".category-button[data-code=graffiti]")
+    page.set_input_files("#photo-input", files=[{"name": "g.jpg", "mimeType": "image/jpeg", "buffer": jpeg_bytes(seed=8)}])
+    page.wait_for_selector("#photo-thumbs img")
+    page.fill("#description", "Også på døren")
+    page.click("#save-finding")
+    dialog = page.locator("#dup-dialog")
+    dialog.wait_for(state="visible")
+    assert "Tags på muren" in dialog.inner_text()
+    page.click("#dup-same")
+    page.wait_for_selector("#sheet", state="hidden")
+    page.wait_for_selector("#sync-status[data-state=sent]", timeout=20000)
+    rows = findings_on_server(live_server.app, walk["id"])
+    assert len(rows) == 1
+    row = finding_row(live_server.app, existing)
+    assert len(row["photos"]) == 1
+    assert "Også på døren" in row["description"]
+
+
+def test_new_finding_choice_keeps_both(page, pixel7_context, live_server, make_walk, make_finding):
+    """Choosing "New finding" in the same-place dialog stores a second finding."""
+    walk = make_walk()
+    make_finding(walk["id"], category="litter", lat=55.66651, lon=12.60601)
+    with_gps(pixel7_context)
+    join(page, walk["join_code"])
+    page.click("#new-finding")
+    page.click(".category-button[data-code=litter]")
+    page.click("#save-finding")
+    page.locator("#dup-dialog").wait_for(state="visible")
+    page.click("#dup-new")
+    page.wait_for_selector("#sheet", state="hidden")
+    page.wait_for_selector("#sync-status[data-state=sent]", timeout=20000)
+    assert len(findings_on_server(live_server.app, walk["id"])) == 2
+
+
+def test_edit_and_delete_my_finding(page, pixel7_context, live_server, make_walk):
+    """My own finding can be corrected and deleted from the list; the server follows."""
+    walk = make_walk()
+    with_gps(pixel7_context)
+    join(page, walk["join_code"])
+    add_finding(page, "lighting", None, text="Lampen er i stykker")
+    page.wait_for_selector("#sync-status[data-state=sent]", timeout=20000)
+    (finding_id, *_rest), = findings_on_server(live_server.app, walk["id"])
+
+    page.click("#show-list")
+    item = page.locator(f'.finding-item[data-id="{finding_id}"]')
+    item.locator(".edit-finding").click()
+    page.select_option("#edit-category", "vandalism")
+    page.click("#edit-rating .rating-button.r1")
+    page.fill("#edit-description", "Lampen er smadret")
+    page.click("#edit-form button[type=submit]")
+    page.wait_for_function(
+        "() => document.querySelector('.finding-item .description')?.textContent === 'Lampen er smadret'")
+    page.wait_for_selector("#sync-status[data-state=sent]", timeout=20000)
+    page.wait_for_function("() => document.querySelectorAll('.finding-item[data-state=sent]').length === 1")
+    row = finding_row(live_server.app, finding_id)
+    assert (row["category"], row["rating"], row["description"]) == ("vandalism", 1, "Lampen er smadret")
+
+    page.once("dialog", lambda d: d.accept())
+    item.locator(".delete-finding").click()
+    page.wait_for_function("() => document.querySelectorAll('.finding-item').length === 0")
+    page.wait_for_selector("#sync-status[data-state=sent]", timeout=20000)
+    for _ in range(50):
+        if finding_row(live_server.app, finding_id) is None:
+            break
+        page.wait_for_timeout(100)
+    assert finding_row(live_server.app, finding_id) is None
+
+
+def test_closed_walk_offers_no_new_finding(page, pixel7_context, live_server, make_walk):
+    """Once the walk is closed, the capture page says so and hides the button and edit actions."""
+    walk = make_walk()
+    with_gps(pixel7_context)
+    join(page, walk["join_code"])
+    from walkapp.extensions import db
+    from walkapp.walks.models import Walk
+
+    with live_server.app.app_context():
+        db.session.get(Walk, walk["id"]).status = "closed"
+        db.session.commit()
+        db.session.remove()
+    page.reload()
+    page.wait_for_selector(".closed-note")
+    assert page.locator("#new-finding").count() == 0
