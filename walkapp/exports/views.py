@@ -157,3 +157,50 @@ def walk_photos_zip(walk_id: int):
     entries = archive_entries(walk_findings(walk), lambda photo: photo_path(root, photo.storage_key))
     response = attachment(stream_with_context(stream_zip(entries)), "application/zip", f"walk-{walk.id}-photos.zip")
     return response
+
+
+def _map_response(items: list[ExportFinding], route: Any, title: str, filename: str) -> Response:
+    from pathlib import Path
+
+    from flask import current_app
+
+    from walkapp.exports.folium_map import build_map, render_map
+    from walkapp.findings.storage import photo_path
+    from walkapp.geo import to_leaflet_path
+
+    photos_root = Path(current_app.instance_path) / "photos"
+    lat, lon, _zoom = current_app.config["MAP_DEFAULT_CENTER"]
+    leaflet_route = to_leaflet_path(route["coordinates"]) if route and route.get("coordinates") else None
+    folium_map = build_map(
+        items,
+        vendor_dir=Path(current_app.static_folder) / "vendor",
+        route=leaflet_route,
+        title=title,
+        lang=export_locale(),
+        thumb_path=lambda photo: photo_path(photos_root, photo.storage_key, thumb=True),
+        tile_url=current_app.config["MAP_TILE_URL"],
+        tile_attribution=current_app.config["MAP_TILE_ATTRIBUTION"],
+        default_center=(lat, lon),
+    )
+    return attachment(render_map(folium_map), "text/html", filename)
+
+
+@bp.route("/walks/<int:walk_id>/map.html")
+@staff_required
+def walk_map(walk_id: int):
+    """Self-contained follow-up map of the walk (route, findings by measure status)."""
+    walk = walk_or_404(walk_id)
+    return _map_response(walk_findings(walk), walk.route, walk.title, f"walk-{walk.id}-map.html")
+
+
+@bp.route("/findings/map.html")
+@staff_required
+def findings_map():
+    """Self-contained follow-up map of a filtered set of findings (the triage list's filters)."""
+    items = load_export_findings(*finding_set_criteria(), limit=FINDING_SET_LIMIT)
+    route, title = None, _("Findings")
+    if request.args.get("walk", "").isdigit():
+        walk = db.session.get(Walk, int(request.args["walk"]))
+        if walk is not None:
+            route, title = walk.route, walk.title
+    return _map_response(items, route, title, "findings-map.html")

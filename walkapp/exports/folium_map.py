@@ -1,0 +1,265 @@
+"""Self-contained folium follow-up map. Pure module: no Flask imports.
+
+The map shows the route, one circle marker per finding coloured by the status of its
+measures (legend), one layer per category (LayerControl) and clusters above
+CLUSTER_THRESHOLD findings. The file opens with no network: Leaflet and markercluster are
+inlined from static/vendor/, CSS images and photo thumbnails are data: URIs. Only the
+background tiles (when configured) need the network.
+
+Folium's shared default asset lists are class attributes; each map (and cluster) gets its
+own empty lists on the instance instead, so other maps in the process are unaffected.
+
+Markers are added by one script element from a JSON array instead of one folium Marker
+(plus Popup, plus Html) element per finding: the same Leaflet objects, far less templating.
+Every piece of user text in popups, layer names and the legend goes through
+`escape_html_js`, because Leaflet parses these strings as HTML and folium embeds strings in
+JavaScript.
+"""
+from __future__ import annotations
+
+import base64
+import io
+import re
+from collections.abc import Callable, Sequence
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import folium
+from branca.element import Element, MacroElement
+from folium.plugins import MarkerCluster
+from folium.template import Template
+from PIL import Image
+
+from walkapp.exports.escaping import escape_html_js, json_for_script
+from walkapp.exports.queries import ExportFinding, follow_up_status
+from walkapp.exports.tabular import STATUS_LABELS, label, local_naive
+
+CLUSTER_THRESHOLD = 200
+THUMB_SIDE = 160
+
+STATUS_COLOURS: dict[str, str] = {
+    "none": "#d7191c",
+    "proposed": "#fd8d3c",
+    "agreed": "#fecc5c",
+    "in_plan": "#7b3294",
+    "in_progress": "#2c7bb6",
+    "done": "#1a9641",
+    "closed": "#8c8c8c",
+}
+
+TEXT = {
+    "da": {"rating": "Tryghed", "measures": "Tiltag", "status": "Status", "responsible": "Ansvarlig",
+           "due": "Frist", "no_measure": "Intet tiltag endnu", "route": "Rute", "legend": "Opfølgning",
+           "ratings": ["Meget utrygt", "Utrygt", "Nogenlunde trygt", "Trygt"]},
+    "en": {"rating": "Safety", "measures": "Measures", "status": "Status", "responsible": "Responsible",
+           "due": "Due", "no_measure": "No measure yet", "route": "Route", "legend": "Follow-up",
+           "ratings": ["Very unsafe", "Unsafe", "Fairly safe", "Safe"]},
+}
+
+
+class RawHtml(Element):
+    """Inserted verbatim (branca's Element would run the text through Jinja)."""
+
+    def __init__(self, html: str) -> None:
+        super().__init__()
+        self._html = html
+
+    def render(self, **kwargs: Any) -> str:
+        return self._html
+
+
+class FindingMarkers(MacroElement):
+    """Adds the findings' circle markers to their category layers from one JSON array."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        (function () {
+            var layers = {{ this.layers_json }};
+            var rows = {{ this.rows_json }};
+            for (var i = 0; i < rows.length; i++) {
+                var r = rows[i];
+                L.circleMarker([r[0], r[1]], {
+                    radius: 9, weight: 2, color: "#222", fillColor: r[2], fillOpacity: 0.9,
+                    className: "finding-marker"
+                }).bindPopup(r[3], {maxWidth: 320}).addTo(window[layers[r[4]]]);
+            }
+        })();
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, rows: list[list[Any]], layer_names: list[str]) -> None:
+        super().__init__()
+        self._name = "FindingMarkers"
+        self.rows_json = json_for_script(rows)
+        self.layers_json = json_for_script(layer_names)
+
+
+@lru_cache(maxsize=4)
+def _vendor_assets(vendor_dir: str) -> dict[str, str]:
+    """Leaflet and markercluster files, with CSS images turned into data: URIs."""
+    root = Path(vendor_dir)
+
+    def css_with_inline_images(path: Path) -> str:
+        def inline(match: re.Match) -> str:
+            image = path.parent / match.group(1)
+            if not image.is_file():
+                return match.group(0)
+            return f"url(data:image/png;base64,{base64.b64encode(image.read_bytes()).decode()})"
+
+        return re.sub(r"url\((images/[\w.-]+\.png)\)", inline, path.read_text(encoding="utf-8"))
+
+    cluster = root / "leaflet.markercluster"
+    return {
+        "leaflet_css": css_with_inline_images(root / "leaflet" / "leaflet.css"),
+        "leaflet_js": (root / "leaflet" / "leaflet.js").read_text(encoding="utf-8"),
+        "cluster_css": (cluster / "MarkerCluster.css").read_text(encoding="utf-8")
+        + (cluster / "MarkerCluster.Default.css").read_text(encoding="utf-8"),
+        "cluster_js": (cluster / "leaflet.markercluster.js").read_text(encoding="utf-8"),
+    }
+
+
+def _script(js: str) -> str:
+    # A vendored library never contains "</script", but make sure it cannot end the element.
+    return "<script>" + js.replace("</script", "<\\/script") + "</script>"
+
+
+def thumbnail_data_uri(path: Path | None) -> str | None:
+    """A small JPEG of the photo as a data: URI (None when the file is missing)."""
+    if path is None or not Path(path).is_file():
+        return None
+    with Image.open(path) as image:
+        image.thumbnail((THUMB_SIDE, THUMB_SIDE))
+        buffer = io.BytesIO()
+        image.convert("RGB").save(buffer, "JPEG", quality=70)
+    return "data:image/jpeg;base64," + base64.b64encode(buffer.getvalue()).decode()
+
+
+def popup_html(item: ExportFinding, lang: str, thumb_uri: str | None) -> str:
+    """Popup HTML: category, rating, text, measures (status, responsible, due) and thumbnail."""
+    t = TEXT[lang]
+    f = item.finding
+    parts = [f"<div class='finding-popup'><strong>{escape_html_js(f.category.name(lang))}</strong>"]
+    if f.rating is not None and 0 <= f.rating <= 3:
+        parts.append(f"<div>{t['rating']}: {f.rating} – {escape_html_js(t['ratings'][f.rating])}</div>")
+    observed = local_naive(f.observed_at)
+    if observed:
+        parts.append(f"<div><small>{observed:%d.%m.%Y %H:%M}</small></div>")
+    if f.description:
+        parts.append(f"<p style='white-space:pre-wrap'>{escape_html_js(f.description)}</p>")
+    if item.measures:
+        parts.append(f"<div><strong>{t['measures']}</strong><ul style='padding-left:1.2em;margin:0'>")
+        for m in item.measures:
+            bits = [escape_html_js(m.title), f"{t['status']}: {escape_html_js(label(STATUS_LABELS, m.status, lang))}"]
+            if m.responsible_org:
+                bits.append(f"{t['responsible']}: {escape_html_js(m.responsible_org.name)}")
+            if m.due_on:
+                bits.append(f"{t['due']}: {m.due_on:%d.%m.%Y}")
+            parts.append("<li>" + "<br>".join(bits) + "</li>")
+        parts.append("</ul></div>")
+    else:
+        parts.append(f"<div><em>{t['no_measure']}</em></div>")
+    if thumb_uri:
+        parts.append(f"<img src='{thumb_uri}' alt='' style='max-width:160px;max-height:160px;display:block;margin-top:4px'>")
+    parts.append("</div>")
+    return "".join(parts)
+
+
+def _legend_html(lang: str, title: str, counts: dict[str, int]) -> str:
+    t = TEXT[lang]
+    rows = "".join(
+        f"<div><span style='display:inline-block;width:14px;height:14px;border-radius:50%;"
+        f"background:{colour};border:1px solid #222;margin-right:6px;vertical-align:middle'></span>"
+        f"{escape_html_js(label(STATUS_LABELS, status, lang))} ({counts.get(status, 0)})</div>"
+        for status, colour in STATUS_COLOURS.items()
+    )
+    return (
+        "<div id='followup-legend' style='position:fixed;bottom:24px;left:12px;z-index:1000;"
+        "background:#fff;color:#111;padding:8px 10px;border:1px solid #444;border-radius:6px;"
+        "font:14px/1.4 system-ui,sans-serif;max-width:280px'>"
+        f"<div style='font-weight:bold'>{escape_html_js(title)}</div>"
+        f"<div style='margin-bottom:4px'>{t['legend']}</div>{rows}</div>"
+    )
+
+
+def build_map(
+    items: Sequence[ExportFinding],
+    *,
+    vendor_dir: Path,
+    route: Sequence[Sequence[float]] | None = None,
+    title: str = "",
+    lang: str = "da",
+    thumb_path: Callable[[Any], Path | None] | None = None,
+    tile_url: str = "",
+    tile_attribution: str = "",
+    default_center: Sequence[float] = (55.6761, 12.5683),
+) -> folium.Map:
+    """The follow-up map; `route` is in Leaflet order ([[lat, lon], …])."""
+    lang = "en" if lang == "en" else "da"
+    # markercluster needs a maxZoom on the map, which a tile layer would otherwise provide.
+    m = folium.Map(location=list(default_center), zoom_start=16, tiles=None, control_scale=True, maxZoom=19)
+    # Per-instance lists: the class-level defaults (CDN links) stay untouched for everyone else.
+    m.default_js = []
+    m.default_css = []
+    assets = _vendor_assets(str(vendor_dir))
+    header = m.get_root().header
+    header.add_child(RawHtml(f"<title>{escape_html_js(title)}</title>"), name="page_title")
+    header.add_child(RawHtml(f"<style>{assets['leaflet_css']}</style>"), name="leaflet_css")
+    header.add_child(RawHtml(_script(assets["leaflet_js"])), name="leaflet_js")
+    cluster = len(items) > CLUSTER_THRESHOLD
+    if cluster:
+        header.add_child(RawHtml(f"<style>{assets['cluster_css']}</style>"), name="cluster_css")
+        header.add_child(RawHtml(_script(assets["cluster_js"])), name="cluster_js")
+    if tile_url:
+        folium.TileLayer(tiles=tile_url, attr=tile_attribution, name="Kort", control=False).add_to(m)
+
+    bounds: list[list[float]] = []
+    if route and len(route) >= 2:
+        folium.PolyLine(
+            [list(p) for p in route], color="#0b3d91", weight=5, opacity=0.85, class_name="walk-route"
+        ).add_to(m)
+        bounds.extend(list(p) for p in route)
+
+    layer_vars: dict[str, str] = {}
+    layer_names: list[str] = []
+    rows: list[list[Any]] = []
+    counts: dict[str, int] = {}
+    for item in items:
+        category = item.finding.category
+        if category.code not in layer_vars:
+            name = escape_html_js(category.name(lang))
+            if cluster:
+                layer = MarkerCluster(name=name)
+                layer.default_js = []
+                layer.default_css = []
+            else:
+                layer = folium.FeatureGroup(name=name)
+            layer.add_to(m)
+            layer_vars[category.code] = layer.get_name()
+            layer_names.append(layer.get_name())
+        status = follow_up_status(item)
+        counts[status] = counts.get(status, 0) + 1
+        thumb = None
+        if thumb_path and item.photos:
+            thumb = thumbnail_data_uri(thumb_path(item.photos[0]))
+        rows.append([
+            round(item.finding.lat, 7), round(item.finding.lon, 7), STATUS_COLOURS[status],
+            popup_html(item, lang, thumb), layer_names.index(layer_vars[category.code]),
+        ])
+        bounds.append([item.finding.lat, item.finding.lon])
+    FindingMarkers(rows, layer_names).add_to(m)
+    if layer_vars:
+        folium.LayerControl(collapsed=False).add_to(m)
+    m.get_root().html.add_child(RawHtml(_legend_html(lang, title, counts)), name="legend")
+    if bounds:
+        lats = [b[0] for b in bounds]
+        lons = [b[1] for b in bounds]
+        m.fit_bounds([[min(lats), min(lons)], [max(lats), max(lons)]], padding=(20, 20), max_zoom=18)
+    return m
+
+
+def render_map(m: folium.Map) -> str:
+    """The complete HTML document."""
+    return m.get_root().render()
