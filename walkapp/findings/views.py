@@ -104,10 +104,11 @@ def edit_category(category_id: int | None = None):
         if category is None and category_code_taken(form.code.data):
             form.code.errors.append(_("A category with this code already exists."))
         else:
-            values = dict(
-                name_da=form.name_da.data, name_en=form.name_en.data, icon=form.icon.data,
-                sort_order=form.sort_order.data, active=form.active.data,
-            )
+            values = {
+                "name_da": form.name_da.data, "name_en": form.name_en.data,
+                "icon": form.icon.data, "sort_order": form.sort_order.data,
+                "active": form.active.data,
+            }
             if category is None:
                 create_category(form.code.data, **values)
             else:

@@ -44,7 +44,7 @@ def _load_json(data: bytes | str, max_bytes: int) -> Any:
 def _first_polygon(obj: Any) -> list:
     """Coordinates of the first Polygon (or the first polygon of a MultiPolygon) in obj."""
     if not isinstance(obj, dict):
-        raise BoundaryError("no_polygon", found=type(obj).__name__)
+        raise BoundaryError("no_polygon", found="null" if obj is None else "?")
     kind = obj.get("type")
     if kind == "Polygon":
         return obj.get("coordinates")
@@ -58,7 +58,9 @@ def _first_polygon(obj: Any) -> list:
     if kind in ("FeatureCollection", "GeometryCollection"):
         members = obj.get("features" if kind == "FeatureCollection" else "geometries")
         for member in members if isinstance(members, list) else []:
-            geometry = member.get("geometry") if kind == "FeatureCollection" and isinstance(member, dict) else member
+            geometry = member
+            if kind == "FeatureCollection":
+                geometry = member.get("geometry") if isinstance(member, dict) else None
             if isinstance(geometry, dict) and geometry.get("type") in ("Polygon", "MultiPolygon"):
                 return _first_polygon(geometry)
         raise BoundaryError("no_polygon", found=kind)

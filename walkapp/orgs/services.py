@@ -27,7 +27,8 @@ def list_organisations_with_counts() -> list[OrganisationRow]:
     ).scalars().all()
     estates = dict(
         db.session.execute(
-            db.select(Estate.organisation_id, func.count(Estate.id)).group_by(Estate.organisation_id)
+            db.select(Estate.organisation_id, func.count(Estate.id))
+            .group_by(Estate.organisation_id)
         ).all()
     )
     users = dict(
@@ -108,9 +109,3 @@ def boundary_json(boundary: dict | None) -> str:
     """A stored boundary as the JSON text the map editor reads ("" for none)."""
     return json.dumps(boundary, separators=(",", ":")) if boundary else ""
 
-
-def boundary_point_count(boundary: dict | None) -> int:
-    """Number of distinct corners of a boundary's outer ring (0 for none)."""
-    if not boundary or not boundary.get("coordinates"):
-        return 0
-    return max(len(boundary["coordinates"][0]) - 1, 0)

@@ -39,7 +39,8 @@ def edit_organisation(org_id: int | None = None):
     organisation = db.get_or_404(Organisation, org_id) if org_id is not None else None
     form = OrganisationForm(obj=organisation)
     if form.validate_on_submit():
-        if services.organisation_name_taken(form.name.data, organisation.id if organisation else None):
+        own_id = organisation.id if organisation else None
+        if services.organisation_name_taken(form.name.data, own_id):
             form.name.errors.append(_("An organisation with this name already exists."))
         else:
             if organisation is None:
@@ -68,7 +69,9 @@ def list_estates():
 
 
 def _organisation_choices() -> list[SelectChoice]:
-    organisations = db.session.execute(db.select(Organisation).order_by(Organisation.name)).scalars()
+    organisations = db.session.execute(
+        db.select(Organisation).order_by(Organisation.name)
+    ).scalars()
     return [SelectChoice(o.id, o.name) for o in organisations]
 
 
