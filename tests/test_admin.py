@@ -16,9 +16,6 @@ from walkapp.orgs.models import Estate, Organisation
 
 # walkapp/auth/forms.py (ROLE_CHOICES) and auth/views.py (organisation choices) still pass
 # tuples, which WTForms 3.3 deprecates; reported to the lead. Remove this once they use SelectChoice.
-tuple_choices_pending = pytest.mark.filterwarnings(
-    "ignore:Passing SelectField choices as tuples:DeprecationWarning"
-)
 
 RESOURCES = Path(__file__).parent / "resources" / "estates"
 
@@ -334,7 +331,6 @@ def test_bad_category_input_is_refused(admin, app, field, value):
 # ---------------------------------------------------------------- users
 
 
-@tuple_choices_pending
 def test_admin_creates_a_user_who_can_log_in(admin, app):
     dab = _org_id(app, "DAB")
     response = post_form(admin, "/admin/users/new", {
@@ -348,7 +344,6 @@ def test_admin_creates_a_user_who_can_log_in(admin, app):
     assert login(other, "drift@dab.dk", "langt-kodeord-42").status_code == 302
 
 
-@tuple_choices_pending
 def test_duplicate_user_email_is_refused(admin, app, make_user):
     make_user("drift@dab.dk", "staff")
     response = post_form(admin, "/admin/users/new", {
@@ -361,7 +356,6 @@ def test_duplicate_user_email_is_refused(admin, app, make_user):
         assert db.session.execute(db.select(db.func.count(User.id))).scalar_one() == 2
 
 
-@tuple_choices_pending
 def test_admin_cannot_demote_themself(admin, app):
     with app.app_context():
         me = db.session.execute(db.select(User).where(User.email == "admin@x.org")).scalar_one()
@@ -421,7 +415,6 @@ def test_anonymous_visitors_are_sent_to_login(client):
     assert response.status_code == 302
 
 
-@tuple_choices_pending
 def test_admin_pages_render_for_admin(admin, app, estate_id):
     for url in ADMIN_PAGES + [f"/admin/estates/{estate_id}", f"/admin/organisations/{_org_id(app, 'DAB')}"]:
         response = admin.get(url)

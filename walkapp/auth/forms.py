@@ -1,15 +1,15 @@
 """Login and user-administration forms."""
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
+from wtforms import BooleanField, EmailField, PasswordField, SelectChoice, SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 
 EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
 
 ROLE_CHOICES = [
-    ("staff", _l("Staff")),
-    ("coordinator", _l("Coordinator")),
-    ("admin", _l("Administrator")),
+    SelectChoice("staff", _l("Staff")),
+    SelectChoice("coordinator", _l("Coordinator")),
+    SelectChoice("admin", _l("Administrator")),
 ]
 
 
@@ -28,4 +28,5 @@ class UserForm(FlaskForm):
         validators=[Optional(), Length(min=10, max=200)],
         description=_l("At least 10 characters. Leave empty to keep the current password."),
     )
+    NEW_USER_PASSWORD_HELP = _l("At least 10 characters.")
     active = BooleanField(_l("Active"), default=True)

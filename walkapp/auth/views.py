@@ -6,6 +6,7 @@ from urllib.parse import urlsplit
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
+from wtforms import SelectChoice
 
 from walkapp.auth.forms import LoginForm, UserForm
 from walkapp.auth.models import User
@@ -101,9 +102,11 @@ def edit_user(user_id: int | None = None):
     user = db.get_or_404(User, user_id) if user_id is not None else None
     form = UserForm(obj=user)
     form.organisation_id.choices = [
-        (o.id, o.name)
+        SelectChoice(o.id, o.name)
         for o in db.session.execute(db.select(Organisation).order_by(Organisation.name)).scalars()
     ]
+    if user is None:
+        form.password.description = UserForm.NEW_USER_PASSWORD_HELP
     if form.validate_on_submit():
         email = normalise_email(form.email.data)
         other = find_user_by_email(email)
