@@ -230,19 +230,35 @@ def test_stale_object_loaded_before_a_concurrent_commit_loses(app, make_measure,
 
 
 def test_two_concurrent_changes_exactly_one_wins(app, make_measure, coordinator, make_user):
-    """Two threads, each with its own app context and session, change version 1 at once."""
+    """Two threads, each with its own app context and session, both load version 1 and
+    change it. On PostgreSQL both loads happen before either UPDATE (a second barrier), so
+    the loser is stopped by the version column at flush; SQLite's BEGIN IMMEDIATE queues the
+    second transaction, which then sees version 2. Either way: one wins, one gets 409."""
+    from walkapp.auth.models import User
+    from walkapp.measures.models import Measure
+    from walkapp.measures.services import change_status
+
     measure_id = make_measure()
     other = make_user("kollega@example.org", "coordinator")
-    barrier = threading.Barrier(2, timeout=20)
+    start, loaded = threading.Barrier(2, timeout=20), threading.Barrier(2, timeout=20)
     outcomes: dict[str, object] = {}
 
     def worker(name: str, user_id: int, to: str) -> None:
         try:
-            barrier.wait()
-            _change(app, measure_id, user_id, to, 1, note=name)
-            outcomes[name] = "won"
-        except ApiError as exc:
-            outcomes[name] = exc.status
+            with app.app_context(), app.test_request_context():
+                start.wait()
+                measure = db.session.get(Measure, measure_id)
+                measure.history, measure.plan_items  # noqa: B018 - load before the race
+                user = db.session.get(User, user_id)
+                if db.engine.dialect.name == "postgresql":
+                    loaded.wait()
+                try:
+                    change_status(measure, to_status=to, by_user=user, expected_version=1, note=name)
+                    db.session.commit()
+                    outcomes[name] = "won"
+                except ApiError as exc:
+                    db.session.rollback()
+                    outcomes[name] = exc.status
         except Exception as exc:  # noqa: BLE001 - reported by the assertion below
             outcomes[name] = repr(exc)
 

@@ -166,14 +166,18 @@ def change_status(
         )
     if to_status == "in_plan":
         _validate_plan(estate, plan_year, amount_dkk)
-        measure.plan_items.append(
-            PlanItem(estate=estate, plan_year=plan_year, amount_dkk=amount_dkk, note=note)
+    # No autoflush while the change is assembled: loading `history` would otherwise flush the
+    # UPDATE early, outside the StaleDataError handling below.
+    with db.session.no_autoflush:
+        if to_status == "in_plan":
+            measure.plan_items.append(
+                PlanItem(estate=estate, plan_year=plan_year, amount_dkk=amount_dkk, note=note)
+            )
+        measure.status = to_status
+        measure.history.append(
+            StatusChange(from_status=from_status, to_status=to_status,
+                         by_user_id=by_user.id if by_user is not None else None, note=note)
         )
-    measure.status = to_status
-    measure.history.append(
-        StatusChange(from_status=from_status, to_status=to_status,
-                     by_user_id=by_user.id if by_user is not None else None, note=note)
-    )
     measure_id = measure.id
     try:
         # version_id_col makes this UPDATE … WHERE version = <loaded>; a concurrent writer

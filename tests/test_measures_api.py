@@ -1,0 +1,194 @@
+"""The measures JSON API: create, transitions (200/409/422/400), list and auth."""
+from __future__ import annotations
+
+import pytest
+
+from tests.conftest import csrf_token
+from tests.test_measures import _state, estate_id, make_measure  # noqa: F401 (fixtures)
+from walkapp.extensions import db
+
+
+def _auth(token: str) -> dict:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def _create(client, token, **body):
+    return client.post("/api/v1/measures", json=body, headers=_auth(token))
+
+
+def test_create_measure_returns_201_proposed(app, client, api_token, make_walk, make_finding):
+    from walkapp.findings.models import Finding
+
+    walk_id = make_walk()["id"]
+    ids = [str(make_finding(walk_id)), str(make_finding(walk_id))]
+    response = _create(client, api_token, title="Lys i porten", finding_ids=ids,
+                       responsible_org="VIBO", due_on="2031-01-15", cost_estimate_dkk=8000,
+                       description="Armatur defekt")
+    assert response.status_code == 201
+    body = response.get_json()
+    assert body["status"] == "proposed" and body["version"] == 1
+    assert body["responsible_org"]["name"] == "VIBO"
+    assert body["due_on"] == "2031-01-15" and body["cost_estimate_dkk"] == 8000
+    assert sorted(body["finding_ids"]) == sorted(ids)
+    assert body["allowed_transitions"] == ["agreed", "in_plan", "rejected", "referred"]
+    assert response.headers["Location"].endswith(f"/api/v1/measures/{body['id']}")
+    with app.app_context():
+        assert set(db.session.execute(db.select(Finding.state)).scalars()) == {"triaged"}
+
+
+def test_responsible_org_by_id(app, client, api_token, make_walk, make_finding):
+    from walkapp.seed import organisation_named
+
+    with app.app_context():
+        fsb_id = organisation_named("fsb").id
+    finding = str(make_finding(make_walk()["id"]))
+    body = _create(client, api_token, title="Lys", finding_ids=[finding], responsible_org=fsb_id).get_json()
+    assert body["responsible_org"] == {"id": fsb_id, "name": "fsb"}
+
+
+@pytest.mark.parametrize("body, code", [
+    ({"title": "Lys", "finding_ids": []}, "findings_required"),
+    ({"title": "Lys"}, "findings_required"),
+    ({"title": "Lys", "finding_ids": ["00000000-0000-0000-0000-000000000000"]}, "unknown_findings"),
+    ({"title": "Lys", "finding_ids": ["nope"]}, "unknown_findings"),
+    ({"title": "", "finding_ids": ["FINDING"]}, "invalid_title"),
+    ({"title": 7, "finding_ids": ["FINDING"]}, "invalid_title"),
+    ({"title": "Lys", "finding_ids": ["FINDING"], "responsible_org": "Ingen"}, "unknown_organisation"),
+    ({"title": "Lys", "finding_ids": ["FINDING"], "due_on": "15.01.2031"}, "invalid_date"),
+    ({"title": "Lys", "finding_ids": ["FINDING"], "cost_estimate_dkk": -1}, "invalid_cost"),
+    ({"title": "Lys", "finding_ids": ["FINDING"], "cost_estimate_dkk": "100"}, "invalid_cost"),
+])
+def test_create_measure_bad_input_is_400_and_creates_nothing(
+        app, client, api_token, make_walk, make_finding, body, code):
+    from walkapp.measures.models import Measure
+
+    finding = str(make_finding(make_walk()["id"]))
+    if "finding_ids" in body:
+        body = {**body, "finding_ids": [finding if i == "FINDING" else i for i in body["finding_ids"]]}
+    response = client.post("/api/v1/measures", json=body, headers=_auth(api_token))
+    assert response.status_code == 400
+    assert response.get_json()["error"] == code
+    with app.app_context():
+        assert db.session.execute(db.select(db.func.count(Measure.id))).scalar_one() == 0
+
+
+def test_non_json_body_is_400(client, api_token):
+    response = client.post("/api/v1/measures", data="title=x", headers=_auth(api_token))
+    assert response.status_code == 400 and response.get_json()["error"] == "invalid_json"
+
+
+def test_transitions_200_409_422(app, client, api_token, make_measure):
+    measure_id = make_measure()
+    url = f"/api/v1/measures/{measure_id}/transitions"
+    ok = client.post(url, json={"to": "agreed", "note": "OK", "version": 1}, headers=_auth(api_token))
+    assert ok.status_code == 200
+    assert ok.get_json()["status"] == "agreed" and ok.get_json()["version"] == 2
+    assert [h["to"] for h in ok.get_json()["history"]] == ["proposed", "agreed"]
+
+    stale = client.post(url, json={"to": "rejected", "version": 1}, headers=_auth(api_token))
+    assert stale.status_code == 409
+    assert stale.get_json()["error"] == "stale_version"
+    assert stale.get_json()["current"]["status"] == "agreed"
+    assert stale.get_json()["current"]["version"] == 2
+
+    illegal = client.post(url, json={"to": "done", "version": 2}, headers=_auth(api_token))
+    assert illegal.status_code == 422 and illegal.get_json()["error"] == "illegal_transition"
+    assert _state(app, measure_id)[:2] == ("agreed", 2)
+
+
+def test_in_plan_via_api(app, client, api_token, make_measure, estate_id):  # noqa: F811
+    from walkapp.measures.services import local_today
+
+    measure_id = make_measure()
+    url = f"/api/v1/measures/{measure_id}/transitions"
+    year = local_today().year
+    for bad, code in (({"plan_year": year + 11, "amount_dkk": 1, "estate": "Holmbladsgade"}, "invalid_plan_year"),
+                      ({"plan_year": year - 1, "amount_dkk": 1, "estate": "Holmbladsgade"}, "invalid_plan_year"),
+                      ({"plan_year": year, "amount_dkk": -100, "estate": "Holmbladsgade"}, "invalid_amount"),
+                      ({"plan_year": year, "amount_dkk": 100}, "estate_required"),
+                      ({"plan_year": year, "amount_dkk": 100, "estate": "Findes ikke"}, "estate_required"),
+                      ({"plan_year": "2030", "amount_dkk": 100, "estate": estate_id}, "invalid_plan_year")):
+        response = client.post(url, json={"to": "in_plan", "version": 1, **bad}, headers=_auth(api_token))
+        assert response.status_code == 400, bad
+        assert response.get_json()["error"] == code, bad
+    assert _state(app, measure_id) == ("proposed", 1, [(None, "proposed")], 0)
+    response = client.post(url, json={"to": "in_plan", "version": 1, "plan_year": year + 10,
+                                      "amount_dkk": 40000, "estate": estate_id},
+                           headers=_auth(api_token))
+    assert response.status_code == 200
+    item = response.get_json()["plan_items"][0]
+    assert (item["plan_year"], item["amount_dkk"], item["estate"]["name"]) == (year + 10, 40000, "Holmbladsgade")
+
+
+@pytest.mark.parametrize("body", [{"to": "agreed"}, {"to": "agreed", "version": "1"}, {"version": 1},
+                                  {"to": "finished", "version": 1}])
+def test_transition_bad_body_is_400(app, client, api_token, make_measure, body):
+    measure_id = make_measure()
+    response = client.post(f"/api/v1/measures/{measure_id}/transitions", json=body, headers=_auth(api_token))
+    assert response.status_code == 400
+    assert _state(app, measure_id)[:2] == ("proposed", 1)
+
+
+def test_list_and_get(app, client, api_token, make_measure):
+    first = make_measure(title="A", org="VIBO")
+    second = make_measure(title="B", org="fsb")
+    client.post(f"/api/v1/measures/{second}/transitions", json={"to": "agreed", "version": 1},
+                headers=_auth(api_token))
+    everything = client.get("/api/v1/measures", headers=_auth(api_token)).get_json()["measures"]
+    assert [m["id"] for m in everything] == [first, second]
+    agreed = client.get("/api/v1/measures?status=agreed", headers=_auth(api_token)).get_json()
+    assert [m["id"] for m in agreed["measures"]] == [second]
+    vibo = client.get("/api/v1/measures?org=VIBO", headers=_auth(api_token)).get_json()
+    assert [m["title"] for m in vibo["measures"]] == ["A"]
+    assert client.get("/api/v1/measures?status=bogus", headers=_auth(api_token)).status_code == 400
+    assert client.get("/api/v1/measures?org=Ukendt", headers=_auth(api_token)).status_code == 400
+    one = client.get(f"/api/v1/measures/{first}", headers=_auth(api_token))
+    assert one.status_code == 200 and one.get_json()["title"] == "A"
+    assert client.get("/api/v1/measures/999999", headers=_auth(api_token)).status_code == 404
+
+
+def test_without_auth_is_401_and_participant_is_401(app, client, make_measure, make_walk):
+    measure_id = make_measure()
+    assert client.get("/api/v1/measures").status_code == 401
+    assert client.get(f"/api/v1/measures/{measure_id}").status_code == 401
+    assert client.post("/api/v1/measures", json={"title": "x"},
+                       headers={"Authorization": "Bearer wk_wrong"}).status_code == 401
+    walk = make_walk()
+    client.get(f"/j/{walk['join_code']}")  # now a participant, not staff
+    response = client.post(f"/api/v1/measures/{measure_id}/transitions",
+                           json={"to": "agreed", "version": 1},
+                           headers={"X-CSRFToken": csrf_token(client)})
+    assert response.status_code == 401 and response.get_json()["error"] == "unauthorized"
+    assert _state(app, measure_id)[:2] == ("proposed", 1)
+
+
+def test_cookie_session_needs_csrf(app, logged_in, make_measure):
+    measure_id = make_measure()
+    url = f"/api/v1/measures/{measure_id}/transitions"
+    assert logged_in.post(url, json={"to": "agreed", "version": 1}).status_code == 400
+    assert _state(app, measure_id)[:2] == ("proposed", 1)
+    response = logged_in.post(url, json={"to": "agreed", "version": 1},
+                              headers={"X-CSRFToken": csrf_token(logged_in)})
+    assert response.status_code == 200
+
+
+def test_staff_of_other_org_gets_403(app, make_measure, make_user):
+    from walkapp.auth.models import User
+    from walkapp.auth.services import issue_token
+
+    measure_id = make_measure(org="VIBO")
+    tokens = {}
+    for org in ("fsb", "VIBO"):
+        user = make_user(role="staff", organisation=org)
+        with app.app_context():
+            tokens[org] = issue_token(db.session.get(User, user["id"]))
+            db.session.commit()
+    client = app.test_client()
+    url = f"/api/v1/measures/{measure_id}/transitions"
+    denied = client.post(url, json={"to": "agreed", "version": 1}, headers=_auth(tokens["fsb"]))
+    assert denied.status_code == 403
+    assert _state(app, measure_id)[:2] == ("proposed", 1)
+    # Reading is allowed for every staff member.
+    assert client.get(f"/api/v1/measures/{measure_id}", headers=_auth(tokens["fsb"])).status_code == 200
+    allowed = client.post(url, json={"to": "agreed", "version": 1}, headers=_auth(tokens["VIBO"]))
+    assert allowed.status_code == 200
