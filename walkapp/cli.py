@@ -3,13 +3,14 @@ from __future__ import annotations
 
 import click
 from flask import Flask
+from flask.cli import AppGroup
 
 from walkapp.auth.models import ROLES
 from walkapp.extensions import db
 
 
 def register(app: Flask) -> None:
-    users = click.Group("users", help="Manage staff accounts and API tokens.")
+    users = AppGroup("users", help="Manage staff accounts and API tokens.")
 
     @users.command("create")
     @click.argument("email")
