@@ -14,6 +14,7 @@ from walkapp.auth.security import staff_required
 from walkapp.errors import ApiError
 from walkapp.extensions import db
 from walkapp.findings.models import Finding
+from walkapp.i18n import current_language
 from walkapp.measures import ics, plan, services, workflow
 from walkapp.measures.forms import MeasureForm, TransitionForm
 from walkapp.measures.models import Measure, StatusChange, measure_findings
@@ -116,7 +117,7 @@ def new_measure():
     form = MeasureForm()
     form.responsible_org.choices = _org_choices()
     if request.method == "GET" and len(findings) == 1 and not form.title.data:
-        form.title.data = findings[0].category.name_da
+        form.title.data = findings[0].category.name(current_language())
     if form.validate_on_submit():
         org = db.session.get(Organisation, form.responsible_org.data) if form.responsible_org.data else None
         measure = services.create_measure(
