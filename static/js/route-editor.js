@@ -26,6 +26,8 @@
   } catch (e) { /* defaults below */ }
 
   var map = L.map(mapEl, { zoomControl: true, doubleClickZoom: false });
+  // The "Leaflet" prefix link is a tiny tap target; the tile attribution itself stays.
+  map.attributionControl.setPrefix(false);
   if (settings.tileUrl) {
     L.tileLayer(settings.tileUrl, { attribution: settings.attribution || "", maxZoom: 19 }).addTo(map);
   }

@@ -17,6 +17,8 @@
   try { data = JSON.parse(dataEl.textContent) || {}; } catch (e) { return; }
 
   var map = L.map(mapEl, { zoomControl: true });
+  // The "Leaflet" prefix link is a tiny tap target; the tile attribution itself stays.
+  map.attributionControl.setPrefix(false);
   if (settings.tileUrl) {
     L.tileLayer(settings.tileUrl, { attribution: settings.attribution || "", maxZoom: 19 }).addTo(map);
   }
