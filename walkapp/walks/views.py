@@ -45,7 +45,7 @@ STATUS_ACTIONS = {
 
 def join_url(code: str) -> str:
     """The absolute join link printed in the QR code (`/j/<code>`, see DESIGN.md §5)."""
-    return request.url_root.rstrip("/") + "/j/" + code
+    return url_for("participation.join", code=code, _external=True)
 
 
 def grouped_code(code: str) -> str:
