@@ -18,7 +18,7 @@ install: $(STAMP)
 
 # Compiled catalogues (.mo) are build output, made from the committed .po files.
 translations: $(STAMP)
-	$(BIN)/pybabel compile --quiet --use-fuzzy -d walkapp/translations 2>/dev/null || $(BIN)/pybabel compile -d walkapp/translations
+	$(BIN)/pybabel compile -d walkapp/translations >/dev/null
 
 run: install translations
 	$(FLASK) db upgrade
@@ -34,8 +34,8 @@ bench: install translations
 
 # Re-extract the UI strings after changing templates or code; then translate the .po file.
 messages: install
-	$(BIN)/pybabel extract --quiet -F babel.cfg -k _l -k lazy_gettext -o walkapp/translations/messages.pot .
-	$(BIN)/pybabel update --quiet --no-fuzzy-matching -i walkapp/translations/messages.pot -d walkapp/translations
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k N_ --no-location --sort-output -o walkapp/translations/messages.pot .
+	$(BIN)/pybabel update --no-fuzzy-matching -i walkapp/translations/messages.pot -d walkapp/translations
 
 clean:
 	rm -rf $(VENV) .pytest_cache
