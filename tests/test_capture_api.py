@@ -5,8 +5,8 @@ import threading
 import uuid
 
 import pytest
-from tests.conftest import csrf_token, post_form
 
+from tests.conftest import csrf_token, post_form
 from walkapp.extensions import db
 from walkapp.findings.models import Finding, FindingChange
 from walkapp.orgs.models import Estate

@@ -5,9 +5,9 @@ from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 
 from tests.conftest import post_form
-
 from walkapp.extensions import db
 from walkapp.walks.models import Participant
+
 
 def participants(app, walk_id: int) -> list[Participant]:
     """Participants of a walk, read straight from the database."""

@@ -10,7 +10,6 @@ from tests.conftest import login, post_form
 from walkapp.errors import ApiError
 from walkapp.extensions import db
 
-
 # ---------------------------------------------------------------- fixtures
 
 
@@ -397,7 +396,7 @@ def test_detail_shows_allowed_steps_and_history(app, logged_in, make_measure):
     assert response.status_code == 302
     page = logged_in.get(f"/measures/{measure_id}")
     assert "Proposed → Agreed" in page.text and "Aftalt med driften" in page.text
-    assert f'name="to" value="in_progress"' in page.text
+    assert 'name="to" value="in_progress"' in page.text
     assert _state(app, measure_id)[:2] == ("agreed", 2)
 
 

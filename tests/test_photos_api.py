@@ -9,10 +9,10 @@ from pathlib import Path
 import pillow_heif
 import pytest
 from PIL import Image
-from tests.conftest import login
-from tests.test_capture_api import bearer, findings_url, finding_payload, join_walk, send
-from tests.test_images import is_red, jpeg_bytes, marked_landscape, phone_jpeg_rotated_with_gps
 
+from tests.conftest import login
+from tests.test_capture_api import bearer, finding_payload, findings_url, join_walk, send
+from tests.test_images import is_red, jpeg_bytes, marked_landscape, phone_jpeg_rotated_with_gps
 from walkapp.extensions import db
 from walkapp.findings.models import Photo
 from walkapp.walks.models import Walk

@@ -52,7 +52,7 @@ def test_report_content(walk_with_measures, logged_in):
     assert response.status_code == 200
     html = response.get_data(as_text=True)
     assert "Holmbladsgade aften" in html and "Ved vaskeriet" in html
-    assert "Residents 3" in html and "Police 1" in html
+    assert "Resident 3" in html and "Police 1" in html
     assert "Lighting (1)" in html and "Graffiti (1)" in html
     assert "Afvist skrald" not in html  # dismissed findings are not part of the overview
     for title in ("Opsæt LED-lamper", "Fjern graffiti på garagen", "Nye låse i kælderen"):

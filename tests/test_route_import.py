@@ -7,7 +7,6 @@ import json
 from pathlib import Path
 
 import pytest
-
 from werkzeug.datastructures import FileStorage
 from werkzeug.test import encode_multipart
 

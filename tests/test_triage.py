@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import event, insert
 
-from tests.conftest import login, post_form
+from tests.conftest import post_form
 from walkapp.extensions import db
 
 

@@ -1,7 +1,13 @@
 """Capture on a phone: join by the QR link, add a finding with a photo, edit and list it."""
 from __future__ import annotations
 
-from tests.browser.capture_helpers import add_finding, findings_on_server, join, jpeg_bytes, with_gps
+from tests.browser.capture_helpers import (
+    add_finding,
+    findings_on_server,
+    join,
+    jpeg_bytes,
+    with_gps,
+)
 
 
 def test_join_and_add_a_finding_with_a_photo(page, pixel7_context, live_server, make_walk):

@@ -23,9 +23,9 @@ from walkapp.exports.escaping import xml_text
 from walkapp.exports.geojson_export import LOCAL_TZ, iso8601
 from walkapp.exports.queries import ExportFinding, is_closed, load_export_findings
 from walkapp.exports.tabular import STATUS_LABELS, label
-from walkapp.exports.views import photo_url
 from walkapp.extensions import db
 from walkapp.findings.models import Category, Finding
+from walkapp.findings.photo_views import photo_url
 
 bp = Blueprint("open311", __name__, url_prefix="/open311/v2")
 

@@ -5,15 +5,15 @@ import json
 import uuid
 from typing import Any
 
-from flask import Blueprint, Response, abort, request, url_for
+from flask import Blueprint, Response, abort, request
 from flask_babel import gettext as _
-from werkzeug.routing import BuildError
 
 from walkapp.auth.security import staff_required
 from walkapp.exports.geojson_export import feature_collection
 from walkapp.exports.queries import ExportFinding, load_export_findings
 from walkapp.extensions import db
 from walkapp.findings.models import FINDING_STATES, Category, Finding
+from walkapp.findings.photo_views import photo_url
 from walkapp.walks.models import Walk
 
 bp = Blueprint("exports", __name__)
@@ -25,15 +25,6 @@ FINDING_SET_LIMIT = 20_000
 def export_locale() -> str:
     """Exports are Danish unless `?lang=en` asks for English."""
     return "en" if request.args.get("lang") == "en" else "da"
-
-
-def photo_url(photo: Any, external: bool = False) -> str:
-    """URL of the view that serves a stored photo (after its access check)."""
-    try:
-        return url_for("photos.photo", photo_id=photo.id, _external=external)
-    except BuildError:
-        base = request.host_url.rstrip("/") if external else ""
-        return f"{base}/photos/{photo.id}"
 
 
 def attachment(body: Any, mimetype: str, filename: str) -> Response:

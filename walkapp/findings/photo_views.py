@@ -4,7 +4,7 @@ from __future__ import annotations
 import uuid
 from pathlib import Path
 
-from flask import Blueprint, abort, current_app, send_file
+from flask import Blueprint, abort, current_app, send_file, url_for
 from flask_login import current_user
 
 from walkapp.extensions import db
@@ -59,3 +59,9 @@ def photo(photo_id: str):
 def thumb(photo_id: str):
     """The thumbnail (≤ 400 px), with the same access check as the photo."""
     return _send(_visible_photo(photo_id), thumb=True)
+
+
+def photo_url(photo: Photo | uuid.UUID, thumb: bool = False, external: bool = False) -> str:
+    """The URL of a photo or its thumbnail; the one place that knows these routes."""
+    photo_id = photo.id if isinstance(photo, Photo) else photo
+    return url_for("photos.thumb" if thumb else "photos.photo", photo_id=photo_id, _external=external)

@@ -5,11 +5,11 @@ import uuid
 from typing import Any
 
 import geojson
-from flask import url_for
 
 from walkapp.auth.models import User
 from walkapp.extensions import db
 from walkapp.findings.models import Finding, Photo
+from walkapp.findings.photo_views import photo_url
 from walkapp.findings.services import Viewer
 from walkapp.i18n import current_language
 
@@ -31,8 +31,8 @@ def photo_json(photo: Photo) -> dict[str, Any]:
     """{id, url, thumb_url, width, height} of one photo."""
     return {
         "id": str(photo.id),
-        "url": url_for("photos.photo", photo_id=photo.id),
-        "thumb_url": url_for("photos.thumb", photo_id=photo.id),
+        "url": photo_url(photo),
+        "thumb_url": photo_url(photo, thumb=True),
         "width": photo.width,
         "height": photo.height,
     }

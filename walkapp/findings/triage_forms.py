@@ -5,9 +5,9 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     FloatField,
-    SelectChoice,
     HiddenField,
     IntegerField,
+    SelectChoice,
     SelectField,
     StringField,
     TextAreaField,
@@ -16,13 +16,8 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 
 from walkapp.findings.models import DESCRIPTION_MAX, FINDING_STATES
 from walkapp.findings.triage import SORTS, TriageFilters
+from walkapp.labels import FINDING_STATE_LABELS, MEASURE_STATUS_LABELS
 
-STATE_LABELS = {
-    "new": _l("New"),
-    "triaged": _l("Triaged"),
-    "duplicate": _l("Duplicate"),
-    "dismissed": _l("Dismissed"),
-}
 SORT_LABELS = {
     "newest": _l("Newest first"),
     "oldest": _l("Oldest first"),
@@ -34,15 +29,6 @@ RATING_LABELS = {
     1: _l("1 – unsafe"),
     2: _l("2 – fairly safe"),
     3: _l("3 – safe"),
-}
-MEASURE_STATUS_LABELS = {
-    "proposed": _l("Proposed"),
-    "agreed": _l("Agreed"),
-    "in_plan": _l("In the 10-year plan"),
-    "in_progress": _l("In progress"),
-    "done": _l("Done"),
-    "rejected": _l("Rejected"),
-    "referred": _l("Referred"),
 }
 ANY = ("", _l("All"))
 
@@ -63,7 +49,7 @@ class FilterForm(FlaskForm):
     walk = SelectField(_l("Walk"), default="")
     estate = SelectField(_l("Estate"), default="")
     category = SelectField(_l("Category"), default="")
-    state = SelectField(_l("State"), choices=opts([ANY, *STATE_LABELS.items()]), default="")
+    state = SelectField(_l("State"), choices=opts([ANY, *FINDING_STATE_LABELS.items()]), default="")
     rating = SelectField(
         _l("Rating"), choices=opts([ANY, *RATING_LABELS.items()]), default=""
     )

@@ -8,7 +8,6 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from werkzeug.routing import BuildError
 from wtforms.validators import ValidationError
 
 from walkapp.auth.models import User
@@ -17,10 +16,9 @@ from walkapp.errors import ApiError
 from walkapp.extensions import db
 from walkapp.findings import triage
 from walkapp.findings.models import Category, Finding, FindingChange, Photo
+from walkapp.findings.photo_views import photo_url
 from walkapp.findings.triage_forms import (
-    MEASURE_STATUS_LABELS,
     RATING_LABELS,
-    STATE_LABELS,
     BulkForm,
     FilterForm,
     FindingEditForm,
@@ -28,20 +26,12 @@ from walkapp.findings.triage_forms import (
     opts,
 )
 from walkapp.i18n import current_language
+from walkapp.labels import FINDING_STATE_LABELS, PARTICIPANT_ROLE_LABELS
+from walkapp.measures.services import status_label
 from walkapp.orgs.models import Estate, Organisation
 
 bp = Blueprint("triage", __name__)
 
-ROLE_LABELS = {
-    "resident": _l("Resident"),
-    "board": _l("Estate board"),
-    "housing": _l("Housing organisation"),
-    "operations": _l("Operations department"),
-    "municipality": _l("Municipality"),
-    "police": _l("Police"),
-    "coordinator": _l("Coordinator"),
-    "other": _l("Other"),
-}
 FIELD_LABELS = {
     "category": _l("Category"),
     "lat": _l("Latitude"),
@@ -54,22 +44,8 @@ FIELD_LABELS = {
 }
 
 
-def photo_url(photo: Photo | uuid.UUID, thumb: bool = False) -> str:
-    """URL of a photo (served by the photos blueprint, which checks access)."""
-    photo_id = photo.id if isinstance(photo, Photo) else photo
-    try:
-        return url_for("photos.thumb" if thumb else "photos.photo", photo_id=photo_id)
-    except BuildError:  # the photo views are written by another module; same URL shape
-        return f"/photos/{photo_id}/thumb.jpg" if thumb else f"/photos/{photo_id}.jpg"
-
-
 def measure_url(measure_id: int) -> str:
-    """Link to a measure page (the measures blueprint owns /measures/<id>)."""
-    return f"/measures/{measure_id}"
-
-
-def measure_status_label(status: str) -> str:
-    return str(MEASURE_STATUS_LABELS.get(status, status))
+    return url_for("measures.show_measure", measure_id=measure_id)
 
 
 def _filter_form() -> FilterForm:
@@ -97,8 +73,8 @@ def list_findings():
     status = 400 if form.errors else 200
     context = dict(
         form=form, filters=filters, args=args, view=view, locale=current_language(),
-        state_labels=STATE_LABELS, rating_labels=RATING_LABELS,
-        measure_status_label=measure_status_label, photo_url=photo_url, measure_url=measure_url,
+        state_labels=FINDING_STATE_LABELS, rating_labels=RATING_LABELS,
+        measure_status_label=status_label, photo_url=photo_url, measure_url=measure_url,
         first_photo=triage.first_visible_photo, bulk=BulkForm(),
         export_query=urlencode({k: v for k, v in args.items() if k in ("walk", "category", "state", "estate")}),
     )
@@ -219,10 +195,10 @@ def _render_detail(finding: Finding, form: FindingEditForm, status: int = 200):
     return render_template(
         "findings/finding.html", finding=finding, form=form, history=history,
         measures=triage.measures_for([finding.id]).get(finding.id, []),
-        reporter_role=ROLE_LABELS.get(role) if role else None, reporter_org=org_name,
+        reporter_role=PARTICIPANT_ROLE_LABELS.get(role) if role else None, reporter_org=org_name,
         original=original, locale=locale, map_data=map_data, photo_url=photo_url,
-        measure_url=measure_url, measure_status_label=measure_status_label,
-        state_labels=STATE_LABELS, rating_labels=RATING_LABELS, field_labels=FIELD_LABELS,
+        measure_url=measure_url, measure_status_label=status_label,
+        state_labels=FINDING_STATE_LABELS, rating_labels=RATING_LABELS, field_labels=FIELD_LABELS,
         visibility_form=PhotoVisibilityForm(),
     ), status
 

@@ -13,6 +13,7 @@ from walkapp.auth.models import User
 from walkapp.errors import ApiError
 from walkapp.extensions import db
 from walkapp.findings.models import Finding
+from walkapp.labels import MEASURE_STATUS_LABELS, label
 from walkapp.measures import workflow
 from walkapp.measures.models import Measure, PlanItem, StatusChange
 from walkapp.orgs.models import Estate, Organisation
@@ -251,16 +252,7 @@ def findings_by_ids(ids: Iterable[Any]) -> tuple[list[Finding], list[str]]:
 
 def status_label(status: str | None) -> str:
     """The translated name of a status."""
-    labels = {
-        "proposed": _("Proposed"),
-        "agreed": _("Agreed"),
-        "in_plan": _("Added to the 10-year plan"),
-        "in_progress": _("In progress"),
-        "done": _("Done"),
-        "rejected": _("Rejected"),
-        "referred": _("Referred"),
-    }
-    return labels.get(status or "", status or "")
+    return label(MEASURE_STATUS_LABELS, status)
 
 
 def measure_json(measure: Measure) -> dict[str, Any]:

@@ -21,21 +21,12 @@ from wtforms.validators import DataRequired, Length, Optional
 from walkapp.extensions import db, limiter
 from walkapp.findings.models import Category
 from walkapp.i18n import current_language
+from walkapp.labels import PARTICIPANT_ROLE_LABELS
 from walkapp.walks.models import PARTICIPANT_ROLES, Participant, Walk
 from walkapp.walks.services import normalise_join_code
 
 bp = Blueprint("participation", __name__)
 
-ROLE_LABELS = {
-    "resident": _l("Resident"),
-    "board": _l("Estate board"),
-    "housing": _l("Housing organisation"),
-    "operations": _l("Operations (driftsafdeling)"),
-    "municipality": _l("Municipality"),
-    "police": _l("Police"),
-    "coordinator": _l("Coordinator"),
-    "other": _l("Other"),
-}
 
 
 class JoinForm(FlaskForm):
@@ -45,7 +36,7 @@ class JoinForm(FlaskForm):
     )
     role = RadioField(
         _l("I take part as"),
-        choices=[SelectChoice(role, ROLE_LABELS[role]) for role in PARTICIPANT_ROLES],
+        choices=[SelectChoice(role, PARTICIPANT_ROLE_LABELS[role]) for role in PARTICIPANT_ROLES],
         validators=[DataRequired(message=_l("Choose how you take part."))],
     )
 

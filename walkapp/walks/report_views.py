@@ -20,22 +20,13 @@ from walkapp.db import now_utc
 from walkapp.extensions import db
 from walkapp.findings.models import Category, Finding
 from walkapp.i18n import current_language
+from walkapp.labels import PARTICIPANT_ROLE_LABELS
 from walkapp.measures.models import Measure, PlanItem, measure_findings
 from walkapp.walks import services as walk_services
 from walkapp.walks.models import Walk
 
 bp = Blueprint("report", __name__)
 
-ROLE_LABELS = {
-    "resident": _l("Residents"),
-    "board": _l("Estate board"),
-    "housing": _l("Housing organisation"),
-    "operations": _l("Operations department"),
-    "municipality": _l("Municipality"),
-    "police": _l("Police"),
-    "coordinator": _l("Coordinator"),
-    "other": _l("Other"),
-}
 AGREED = ("agreed", "in_plan", "in_progress", "done")
 CLOSED_OTHERWISE = ("rejected", "referred")
 
@@ -149,7 +140,7 @@ def _walk_or_404(walk_id: int) -> Walk:
 
 
 def _render(walk: Walk, form: SentOnForm, status: int = 200):
-    from walkapp.findings.triage_views import photo_url
+    from walkapp.findings.photo_views import photo_url
     from walkapp.measures.services import status_label
 
     locale = current_language()
@@ -166,7 +157,7 @@ def _render(walk: Walk, form: SentOnForm, status: int = 200):
     return render_template(
         "walks/report.html", walk=walk, form=form, locale=locale, svg=svg,
         findings=findings, numbers=numbers, groups=group_by_category(findings),
-        participants=[(ROLE_LABELS.get(r, r), n) for r, n in sorted(by_role.items())],
+        participants=[(PARTICIPANT_ROLE_LABELS.get(r, r), n) for r, n in sorted(by_role.items())],
         participant_total=sum(by_role.values()),
         proposed=[m for m in measures if m.status == "proposed"],
         agreed=[m for m in measures if m.status in AGREED],

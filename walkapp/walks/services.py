@@ -11,6 +11,7 @@ from sqlalchemy import func
 
 from walkapp.errors import ApiError
 from walkapp.extensions import db
+from walkapp.labels import WALK_KIND_LABELS, WALK_STATUS_LABELS, label
 from walkapp.orgs.models import Estate
 from walkapp.walks.models import Participant, Walk
 
@@ -135,14 +136,12 @@ def next_statuses(walk: Walk) -> list[str]:
 
 def status_label(status: str) -> str:
     """The translated name of a walk status."""
-    labels = {"planned": _("Planned"), "active": _("Active"), "closed": _("Closed")}
-    return labels.get(status, status)
+    return label(WALK_STATUS_LABELS, status)
 
 
 def kind_label(kind: str) -> str:
     """The translated name of a walk kind."""
-    labels = {"walk": _("Safety walk"), "inspection": _("Safety inspection")}
-    return labels.get(kind, kind)
+    return label(WALK_KIND_LABELS, kind)
 
 
 def find_estates(refs: list) -> list[Estate]:

@@ -17,6 +17,7 @@ from walkapp.db import now_utc
 from walkapp.errors import ApiError
 from walkapp.extensions import db
 from walkapp.i18n import current_language
+from walkapp.labels import PARTICIPANT_ROLE_LABELS
 from walkapp.orgs.models import Estate, Organisation
 from walkapp.walks import services
 from walkapp.walks.forms import WalkForm
@@ -24,16 +25,6 @@ from walkapp.walks.models import Walk
 
 bp = Blueprint("walks", __name__)
 
-ROLE_LABELS = {
-    "resident": _l("Resident"),
-    "board": _l("Estate board"),
-    "housing": _l("Housing organisation"),
-    "operations": _l("Operations department"),
-    "municipality": _l("Municipality"),
-    "police": _l("Police"),
-    "coordinator": _l("Coordinator"),
-    "other": _l("Other"),
-}
 
 # Labels of the status buttons, by (from, to).
 STATUS_ACTIONS = {
@@ -197,8 +188,8 @@ def show_walk(walk_id: int):
         join_url=join_url(walk.join_code),
         join_code=grouped_code(walk.join_code),
         qr_svg=qr_code(walk).svg_inline(scale=4, border=2, omitsize=True, svgclass="qr"),
-        participants_by_role=[(ROLE_LABELS.get(r, r), n) for r, n in sorted(by_role.items())],
-        role_labels=ROLE_LABELS,
+        participants_by_role=[(PARTICIPANT_ROLE_LABELS.get(r, r), n) for r, n in sorted(by_role.items())],
+        role_labels=PARTICIPANT_ROLE_LABELS,
         finding_total=len(findings),
         findings_by_category=services.findings_by_category(walk, locale),
         status_actions=[
