@@ -28,11 +28,21 @@ CHROMIUM_ARGS = [
 _HERE = Path(__file__).resolve().parent
 
 
+# When Chromium hangs up mid-response (a context closing while its service worker still
+# precaches icons), werkzeug's dev server raises in its clean-up before it closes the
+# response's file, and the open file is reported when collected. That is the test server's
+# problem, not the app's; only this exact leak is ignored, and only in browser tests.
+DROPPED_CONNECTION_FILE_LEAK = pytest.mark.filterwarnings(
+    "ignore:Exception ignored in. <_io.FileIO:pytest.PytestUnraisableExceptionWarning"
+)
+
+
 def pytest_collection_modifyitems(config, items):
     """Mark every test in this folder as a browser test (select with -m browser)."""
     for item in items:
         if _HERE in Path(str(item.path)).resolve().parents:
             item.add_marker(pytest.mark.browser)
+            item.add_marker(DROPPED_CONNECTION_FILE_LEAK)
 
 
 @dataclass
