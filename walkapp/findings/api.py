@@ -15,11 +15,11 @@ from flask_login import current_user
 from walkapp.db import now_utc
 from walkapp.errors import ApiError
 from walkapp.extensions import db
-from walkapp.findings import services
+from walkapp.findings import access, services
+from walkapp.findings.access import Viewer
 from walkapp.findings.images import ImageRejected, process_upload
 from walkapp.findings.models import DESCRIPTION_MAX, LOCATION_SOURCES
 from walkapp.findings.serializers import feature_collection, finding_json, photo_json
-from walkapp.findings.services import Viewer
 from walkapp.geo import valid_lat_lon
 from walkapp.walks.participation import current_participant
 
@@ -128,7 +128,7 @@ def _observed_at(value: Any) -> datetime:
 def create_finding(walk_id: int):
     """Store a finding made on a phone; re-sending it is harmless (same id → same finding)."""
     viewer = current_viewer()
-    walk = services.walk_for_viewer(walk_id, viewer)
+    walk = access.walk_for_viewer(walk_id, viewer)
     payload = _json_body()
     data = {"id": _uuid(payload.get("id"))}
     data.update(_clean_fields(payload, (
@@ -146,7 +146,7 @@ def create_finding(walk_id: int):
 def list_findings(walk_id: int):
     """The walk's findings as a GeoJSON FeatureCollection."""
     viewer = current_viewer()
-    walk = services.walk_for_viewer(walk_id, viewer)
+    walk = access.walk_for_viewer(walk_id, viewer)
     findings = services.walk_findings(walk)
     nearby = services.nearby_ids(findings, findings)
     collection = feature_collection(findings, viewer, nearby)
@@ -160,8 +160,8 @@ def list_findings(walk_id: int):
 def update_finding(finding_id: str):
     """Correct one's own finding (coordinators may correct any)."""
     viewer = current_viewer()
-    finding = services.finding_for_viewer(finding_id, viewer)
-    services.ensure_can_edit(finding, viewer)
+    finding = access.finding_for_viewer(finding_id, viewer)
+    access.ensure_can_edit(finding, viewer)
     payload = _json_body()
     wanted = tuple(f for f in services.EDITABLE_FIELDS if f in payload)
     if ("lat" in payload) != ("lon" in payload):
@@ -177,8 +177,8 @@ def update_finding(finding_id: str):
 def delete_finding(finding_id: str):
     """Delete one's own finding with its photos."""
     viewer = current_viewer()
-    finding = services.finding_for_viewer(finding_id, viewer)
-    services.ensure_can_edit(finding, viewer)
+    finding = access.finding_for_viewer(finding_id, viewer)
+    access.ensure_can_edit(finding, viewer)
     keys = services.delete_finding(finding)
     db.session.commit()
     services.remove_photo_files(photos_root(), keys)
@@ -189,8 +189,8 @@ def delete_finding(finding_id: str):
 def add_to_finding(finding_id: str):
     """"Samme sted": add my text to another person's finding at the same spot, once."""
     viewer = current_viewer()
-    finding = services.finding_for_viewer(finding_id, viewer)
-    services.ensure_can_contribute(finding, viewer)
+    finding = access.finding_for_viewer(finding_id, viewer)
+    access.ensure_can_contribute(finding, viewer)
     payload = _json_body()
     addition_id = _uuid(payload.get("id"))
     text = _clean_fields(payload, ("description",))["description"]
@@ -204,8 +204,8 @@ def add_to_finding(finding_id: str):
 def add_photo(finding_id: str):
     """Attach a photo: decoded and re-encoded first, then stored; the same bytes again → 200."""
     viewer = current_viewer()
-    finding = services.finding_for_viewer(finding_id, viewer)
-    services.ensure_can_contribute(finding, viewer)
+    finding = access.finding_for_viewer(finding_id, viewer)
+    access.ensure_can_contribute(finding, viewer)
     finding_key = finding.id
     upload = request.files.get("photo")
     data = upload.read() if upload is not None else b""
@@ -219,7 +219,7 @@ def add_photo(finding_id: str):
     except ImageRejected as exc:
         raise ApiError(exc.status, exc.code, _image_message(exc.code)) from None
     del data
-    finding = services.finding_for_viewer(str(finding_key), viewer)
+    finding = access.finding_for_viewer(str(finding_key), viewer)
     photo, created = services.add_photo(finding, image, photo_id, photos_root())
     body = photo_json(photo)
     try:

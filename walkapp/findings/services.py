@@ -1,13 +1,12 @@
 """Finding and photo services: idempotent create, edit, delete, "Samme sted" additions, photos.
 
-Plain functions that take and return model objects and flush(), never commit(). Access
-rules live here too, so every object id that reaches the API is checked in one place.
+Plain functions that take and return model objects and flush(), never commit(). Who may see
+or change what is decided in walkapp.findings.access.
 """
 from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -16,15 +15,15 @@ from flask_babel import gettext as _
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import selectinload
 
-from walkapp.auth.models import User
 from walkapp.errors import ApiError
 from walkapp.extensions import db
+from walkapp.findings.access import Viewer, walk_closed
 from walkapp.findings.images import ProcessedImage
 from walkapp.findings.models import Category, Finding, FindingChange, Photo
 from walkapp.findings.storage import delete_photo_files, new_storage_key, save_photo_files
 from walkapp.geo import distance_m, point_in_polygon
 from walkapp.orgs.models import Estate
-from walkapp.walks.models import Participant, Walk
+from walkapp.walks.models import Walk
 
 NEARBY_M = 25.0
 # ~25 m in degrees of latitude, and of longitude at 70° N: a cheap box before haversine.
@@ -36,82 +35,6 @@ CONTENT_FIELDS = (
     "location_source", "rating", "description", "observed_at",
 )
 EDITABLE_FIELDS = ("category", "rating", "description", "lat", "lon", "accuracy_m", "location_source")
-
-
-@dataclass(frozen=True)
-class Viewer:
-    """Who is asking: a logged-in staff user, a participant joined by code, or both/neither."""
-
-    user: User | None = None
-    participant: Participant | None = None
-
-    @property
-    def is_staff(self) -> bool:
-        return self.user is not None
-
-    @property
-    def is_moderator(self) -> bool:
-        return self.user is not None and self.user.role in ("admin", "coordinator")
-
-    def owns(self, finding: Finding) -> bool:
-        """True for the finding's own reporter (same participant, or the staff user who made it)."""
-        if self.user is not None and finding.user_id == self.user.id:
-            return True
-        return self.participant is not None and finding.participant_id == self.participant.id
-
-
-def not_found() -> ApiError:
-    return ApiError(404, "not_found", _("The page was not found."))
-
-
-def walk_closed() -> ApiError:
-    return ApiError(409, "walk_closed", _("The walk is closed. New findings can no longer be added."))
-
-
-def require_viewer(viewer: Viewer) -> None:
-    """Anonymous callers get 401."""
-    if viewer.user is None and viewer.participant is None:
-        raise ApiError(401, "unauthorized", _("You must log in."))
-
-
-def walk_for_viewer(walk_id: int, viewer: Viewer) -> Walk:
-    """The walk, if this viewer may see it; staff see every walk, participants only their own."""
-    require_viewer(viewer)
-    walk = db.session.get(Walk, walk_id)
-    if walk is None:
-        raise not_found()
-    if not viewer.is_staff and viewer.participant.walk_id != walk.id:
-        raise not_found()
-    return walk
-
-
-def finding_for_viewer(finding_id: str, viewer: Viewer) -> Finding:
-    """The finding, if it exists on a walk this viewer may see; anything else is 404."""
-    require_viewer(viewer)
-    try:
-        key = uuid.UUID(str(finding_id))
-    except ValueError:
-        raise not_found() from None
-    finding = db.session.get(Finding, key)
-    if finding is None:
-        raise not_found()
-    if not viewer.is_staff and viewer.participant.walk_id != finding.walk_id:
-        raise not_found()
-    return finding
-
-
-def ensure_can_edit(finding: Finding, viewer: Viewer) -> None:
-    """Own findings (or any, for coordinators/admins); participants only while the walk is open."""
-    if not (viewer.owns(finding) or viewer.is_moderator):
-        raise ApiError(403, "forbidden", _("You can only change your own findings."))
-    if not viewer.is_staff and finding.walk.status == "closed":
-        raise walk_closed()
-
-
-def ensure_can_contribute(finding: Finding, viewer: Viewer) -> None:
-    """Anyone on the walk may add text or photos to a finding; participants only while open."""
-    if not viewer.is_staff and finding.walk.status == "closed":
-        raise walk_closed()
 
 
 def category_by_code(code: str) -> Category | None:

@@ -215,7 +215,8 @@ def show_finding(finding_id: uuid.UUID):
 @staff_required
 def edit_finding(finding_id: uuid.UUID):
     """Correct category, place or text; every change goes into the history."""
-    from walkapp.findings.services import Viewer, category_by_code, update_finding
+    from walkapp.findings.access import Viewer
+    from walkapp.findings.services import category_by_code, update_finding
 
     finding = _finding_or_404(finding_id)
     form = _edit_form(finding, request.form)
