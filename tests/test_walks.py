@@ -369,7 +369,10 @@ def test_qr_svg_download_encodes_the_join_link(app, logged_in, make_walk):
     expected = segno.make(f"http://localhost/j/{walk['join_code']}", error="m", micro=False)
     expected_root = ElementTree.fromstring(expected.svg_inline(scale=10, border=4))
     assert served == expected_root.find("path").get("d")
-    other = segno.make(f"http://localhost/j/{walk['join_code'][:-1]}X", error="m", micro=False)
+    # Another code (its last symbol changed, never to itself) gives another QR code.
+    last = walk["join_code"][-1]
+    other_code = walk["join_code"][:-1] + ("X" if last != "X" else "Y")
+    other = segno.make(f"http://localhost/j/{other_code}", error="m", micro=False)
     assert served != ElementTree.fromstring(other.svg_inline(scale=10, border=4)).find("path").get("d")
 
 
