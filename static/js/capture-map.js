@@ -27,7 +27,7 @@
   }
   if (walk.meeting) {
     L.circleMarker([walk.meeting.lat, walk.meeting.lon], { radius: 10, color: "#111", weight: 3, fillColor: "#fff", fillOpacity: 1 })
-      .bindTooltip(T.meeting + (walk.meeting.label ? ": " + walk.meeting.label : "")).addTo(map);
+      .bindTooltip(C.el("span", null, T.meeting + (walk.meeting.label ? ": " + walk.meeting.label : ""))).addTo(map);
   }
   var findingsLayer = L.layerGroup().addTo(map);
   var meDot = null;
@@ -75,7 +75,8 @@
         fillColor: f.mine ? "#ffd23f" : "#ffffff", fillOpacity: 1,
         dashArray: SyncStatus.findingState(f.id, S.outboxItems) === "sent" ? null : "4 3",
       });
-      marker.bindTooltip(C.categoryName(f.category, f.category_name) + (f.mine ? " · " + T.mine : ""));
+      // An element, not a string: Leaflet puts string tooltips in as HTML, and names are user text.
+      marker.bindTooltip(C.el("span", null, C.categoryName(f.category, f.category_name) + (f.mine ? " · " + T.mine : "")));
       marker.on("click", function () { C.showList(); C.focusItem(f.id); });
       findingsLayer.addLayer(marker);
     });
