@@ -83,7 +83,8 @@ class Finding(db.Model):
     # 0 = very unsafe … 3 = safe; optional.
     rating: Mapped[int | None] = mapped_column(Integer, nullable=True)
     description: Mapped[str] = mapped_column(Text, default="")
-    observed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now_utc)
+    # Indexed: the triage list sorts by it and Open311 filters a date window on it.
+    observed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now_utc, index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now_utc, index=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now_utc, onupdate=now_utc)
     estate_id: Mapped[int | None] = mapped_column(
