@@ -352,3 +352,20 @@ def test_same_photo_sent_concurrently_is_stored_once_with_no_stray_files(app, wa
     assert sorted(statuses) == [200] * 5 + [201]
     assert len(photo_rows(app)) == 1
     assert len(photo_files(app)) == 2
+
+
+def test_open311_media_url_opens_with_the_feeds_staff_token(app, participant, finding_id, api_token):
+    """A municipal system reading the Open311 feed with a staff token can open the photo it links."""
+    assert upload(participant, finding_id, jpeg_bytes(marked_landscape())).status_code == 201
+    feed_client = app.test_client()
+    item = feed_client.get(f"/open311/v2/requests/{finding_id}.json", headers=bearer(api_token)).get_json()[0]
+    media_url = item["media_url"].removeprefix("http://localhost")
+    photo = fetch_with(feed_client, media_url, bearer(api_token))
+    assert photo.status_code == 200 and photo.mimetype == "image/jpeg"
+    assert Image.open(io.BytesIO(photo.data)).size[0] > 0
+    assert fetch_with(feed_client, media_url, {}).status_code == 404
+    assert fetch_with(feed_client, media_url, bearer("wk_not-a-token")).status_code == 401
+
+
+def fetch_with(client, url: str, headers: dict) -> Fetched:
+    return Fetched(client.get(url, headers=headers))

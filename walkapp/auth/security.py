@@ -17,6 +17,9 @@ from walkapp.errors import ApiError, wants_json
 from walkapp.extensions import csrf, db
 
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+# Paths where an API bearer token stands in for a login: the API, the Open311 feed, and the
+# photos that the feed's media_url points at.
+TOKEN_PATHS = ("/api/", "/open311/", "/photos/")
 
 
 def _hasher() -> PasswordHasher:
@@ -106,7 +109,7 @@ def init_auth(app: Flask, login_manager: LoginManager) -> None:
     @app.before_request
     def authenticate_bearer_or_check_csrf():
         g.via_token = False
-        token = _bearer_token() if request.path.startswith(("/api/", "/open311/")) else None
+        token = _bearer_token() if request.path.startswith(TOKEN_PATHS) else None
         if token is not None:
             user = user_for_token(token)
             if user is None:
