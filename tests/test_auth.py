@@ -113,6 +113,7 @@ def test_eleventh_login_attempt_from_one_ip_is_refused(client, coordinator):
     assert response.status_code == 429
     html = response.get_data(as_text=True)
     assert '<p class="lead">' in html  # the error page with its message, not a bare text
+    assert "For mange forsøg. Vent et minut, og prøv igen." in html
     assert "<form" not in html.split("<main", 1)[1]  # no login form on the refusal
     # Another IP is not affected.
     assert login_from(client, coordinator["email"], PASSWORD, {"REMOTE_ADDR": "198.51.100.8"}).status_code == 302
