@@ -109,8 +109,17 @@ class BulkForm(FlaskForm):
         _l("Measure title"), validators=[Optional(), Length(max=200)],
         description=_l("Leave empty to fill in the measure form."),
     )
-    duplicate_of = StringField(
-        _l("Duplicate of (finding id)"), validators=[Optional(), Length(max=40)]
+    # "" = keep the oldest selected finding as the original; otherwise the id of a finding of
+    # the same walk. The list is filled only when the triage list is filtered to one walk, so
+    # the choice is checked by triage_duplicates.resolve_duplicates, not against the choices.
+    duplicate_of = SelectField(
+        _l("Duplicate of"),
+        choices=opts([("", _l("The oldest selected finding"))]),
+        validators=[Optional(), Length(max=40)], validate_choice=False, default="",
+        description=_l(
+            "The oldest selected finding is kept as the original and the others become its "
+            "duplicates. Filter the list to one walk to choose another finding as the original."
+        ),
     )
     reason = StringField(_l("Reason for dismissing"), validators=[Optional(), Length(max=500)])
     walk_filter = HiddenField()

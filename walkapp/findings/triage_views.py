@@ -17,6 +17,7 @@ from walkapp.extensions import db
 from walkapp.findings import triage
 from walkapp.findings.models import Category, Finding, FindingChange, Photo
 from walkapp.findings.photo_views import photo_url
+from walkapp.findings.triage_duplicates import original_choices, resolve_duplicates, short_id
 from walkapp.findings.triage_forms import (
     RATING_LABELS,
     BulkForm,
@@ -82,7 +83,20 @@ def list_findings():
         points = triage.map_points(filters)
         return render_template("findings/triage.html", points=points, page=None, **context), status
     page = triage.triage_page(filters)
+    if filters.walk_id is not None and page.findings:
+        _offer_originals(context["bulk"], filters.walk_id)
     return render_template("findings/triage.html", page=page, points=None, **context), status
+
+
+def _offer_originals(bulk: BulkForm, walk_id: int) -> None:
+    """Offer the walk's findings as the original of a duplicate, after the oldest-selected rule."""
+    bulk.duplicate_of.choices = [
+        *bulk.duplicate_of.choices, *opts(original_choices(walk_id, current_language()))
+    ]
+    bulk.duplicate_of.description = _(
+        "The oldest selected finding is kept as the original and the others become its "
+        "duplicates. Or choose another finding of the walk as the original, by the id in the list."
+    )
 
 
 def _page_link(args: dict, **changes) -> str:
@@ -129,12 +143,10 @@ def bulk_action():
         flash(_("The measure has been created."), "success")
         return redirect(measure_url(measure.id))
     if action == "duplicate":
-        original_id = triage.parse_ids([form.duplicate_of.data or ""])
-        original = db.session.get(Finding, original_id[0]) if original_id else None
-        if original is None:
-            raise ApiError(400, "unknown_original", _("Give the id of an existing finding."))
-        triage.mark_duplicates(findings, original, user)
-        message = _("%(count)s findings marked as duplicates.", count=len(findings))
+        original, marked = resolve_duplicates(findings, form.duplicate_of.data or "")
+        triage.mark_duplicates(marked, original, user)
+        message = _("%(count)s findings marked as duplicates of finding %(id)s.",
+                    count=len(marked), id=short_id(original.id))
     else:
         triage.dismiss_findings(findings, form.reason.data or "", user)
         message = _("%(count)s findings dismissed.", count=len(findings))
