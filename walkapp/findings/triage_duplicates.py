@@ -62,8 +62,8 @@ def resolve_duplicates(findings: list[Finding], choice: str) -> tuple[Finding, l
             raise ApiError(400, "unknown_original", _("Choose an existing finding as the original.")) from None
         if original_id in {f.id for f in findings}:
             raise ApiError(400, "duplicate_of_self", _(
-                "The original cannot be one of the selected findings. Leave the choice empty to "
-                "keep the oldest selected finding as the original."
+                "The original cannot be one of the selected findings. Choose \"The oldest selected "
+                "finding\" to keep the oldest of them as the original."
             ))
         original = db.session.get(Finding, original_id)
         if original is None:
