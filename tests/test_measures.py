@@ -476,3 +476,218 @@ def test_list_filters_and_overdue_stands_out(app, logged_in, make_measure, coord
     by_org = logged_in.get(f"/measures?org={fsb_id}").text
     assert "Male over graffiti" in by_org and "Nye lamper" not in by_org
     assert future
+
+
+# ---------------------------------------------------------------- editing a measure
+
+
+def _details(app, measure_id: int) -> dict:
+    """The editable fields, version and history length of a measure as stored."""
+    from walkapp.measures.models import Measure
+
+    with app.app_context():
+        m = db.session.get(Measure, measure_id)
+        return {"title": m.title, "description": m.description,
+                "org": m.responsible_org.name if m.responsible_org else None,
+                "due_on": m.due_on, "cost": m.cost_estimate_dkk, "version": m.version,
+                "history": len(m.history), "status": m.status}
+
+
+def _update(app, measure_id: int, user_id: int, version: int, **fields) -> int:
+    """Call update_measure in a fresh app context and commit; returns the new version."""
+    from walkapp.auth.models import User
+    from walkapp.measures.models import Measure
+    from walkapp.measures.services import update_measure
+    from walkapp.seed import organisation_named
+
+    with app.app_context(), app.test_request_context():
+        if isinstance(fields.get("responsible_org"), str):
+            fields["responsible_org"] = organisation_named(fields["responsible_org"])
+        measure = db.session.get(Measure, measure_id)
+        update_measure(measure, by_user=db.session.get(User, user_id), expected_version=version,
+                       **fields)
+        db.session.commit()
+        return measure.version
+
+
+def test_update_measure_changes_only_given_fields_and_bumps_version(app, make_measure, coordinator):
+    measure_id = make_measure(description="Ved port 3", cost_estimate_dkk=5000,
+                              due_on=date(2030, 5, 1))
+    assert _update(app, measure_id, coordinator["id"], 1, title="Nye lamper ved port 3",
+                   cost_estimate_dkk=9000, responsible_org="fsb") == 2
+    after = _details(app, measure_id)
+    assert after == {"title": "Nye lamper ved port 3", "description": "Ved port 3", "org": "fsb",
+                     "due_on": date(2030, 5, 1), "cost": 9000, "version": 2, "history": 1,
+                     "status": "proposed"}
+    # None clears the organisation, due date and cost estimate.
+    assert _update(app, measure_id, coordinator["id"], 2, responsible_org=None, due_on=None,
+                   cost_estimate_dkk=None) == 3
+    after = _details(app, measure_id)
+    assert (after["org"], after["due_on"], after["cost"]) == (None, None, None)
+    assert after["title"] == "Nye lamper ved port 3"
+
+
+def test_update_measure_stale_version_is_409_and_changes_nothing(app, make_measure, coordinator):
+    measure_id = make_measure()
+    _update(app, measure_id, coordinator["id"], 1, title="Første udgave")
+    with pytest.raises(ApiError) as info:
+        _update(app, measure_id, coordinator["id"], 1, title="Anden udgave", cost_estimate_dkk=1)
+    assert (info.value.status, info.value.code) == (409, "stale_version")
+    assert info.value.extra["current"]["title"] == "Første udgave"
+    assert info.value.extra["current"]["version"] == 2
+    details = _details(app, measure_id)
+    assert (details["title"], details["cost"], details["version"]) == ("Første udgave", None, 2)
+
+
+@pytest.mark.parametrize("fields, code", [
+    ({"due_on": "2030-13-01"}, "invalid_date"),
+    ({"due_on": "2030-01-01"}, "invalid_date"),  # a string, not a date: callers parse first
+    ({"cost_estimate_dkk": -1}, "invalid_cost"),
+    ({"cost_estimate_dkk": 2.5}, "invalid_cost"),
+    ({"title": " "}, "invalid_title"),
+    ({"title": "x" * 201}, "invalid_title"),
+    ({"description": "x" * 5001}, "invalid_description"),
+])
+def test_update_measure_bad_input_is_400_and_changes_nothing(app, make_measure, coordinator,
+                                                             fields, code):
+    measure_id = make_measure(cost_estimate_dkk=100, due_on=date(2030, 5, 1))
+    before = _details(app, measure_id)
+    with pytest.raises(ApiError) as info:
+        _update(app, measure_id, coordinator["id"], 1, **{"title": "Ny titel", **fields})
+    assert (info.value.status, info.value.code) == (400, code)
+    assert _details(app, measure_id) == before
+
+
+def test_can_edit_measure_by_role_and_organisation(app, make_measure, make_user):
+    from walkapp.auth.models import User
+    from walkapp.measures.models import Measure
+    from walkapp.measures.services import can_edit_measure
+
+    measure_id = make_measure(org="VIBO")
+    orphan_id = make_measure(org=None)
+    users = {
+        "admin": make_user(role="admin"),
+        "coordinator": make_user(role="coordinator"),
+        "vibo": make_user(role="staff", organisation="VIBO"),
+        "fsb": make_user(role="staff", organisation="fsb"),
+    }
+    with app.app_context():
+        measure, orphan = db.session.get(Measure, measure_id), db.session.get(Measure, orphan_id)
+        may = {k: can_edit_measure(db.session.get(User, u["id"]), measure) for k, u in users.items()}
+        assert may == {"admin": True, "coordinator": True, "vibo": True, "fsb": False}
+        # Nobody is responsible yet: any staff member may take the measure on.
+        assert all(can_edit_measure(db.session.get(User, u["id"]), orphan) for u in users.values())
+        assert not can_edit_measure(None, orphan)
+
+
+def test_create_measure_writes_triaged_into_finding_history_once(app, make_measure, coordinator,
+                                                                 make_walk, make_finding):
+    from walkapp.findings.models import FindingChange
+
+    walk_id = make_walk()["id"]
+    fresh, dismissed = make_finding(walk_id), make_finding(walk_id, state="dismissed")
+    make_measure(finding_ids=[fresh, dismissed])
+    make_measure(title="Endnu et tiltag", finding_ids=[fresh])  # already triaged: no new row
+
+    with app.app_context():
+        rows = db.session.execute(db.select(
+            FindingChange.finding_id, FindingChange.field, FindingChange.old_value,
+            FindingChange.new_value, FindingChange.by_user_id)).all()
+    assert [tuple(r) for r in rows] == [(fresh, "state", "new", "triaged", coordinator["id"])]
+
+
+def test_edit_page_saves_the_fields(app, logged_in, make_measure):
+    from walkapp.seed import organisation_named
+
+    _english(logged_in)
+    measure_id = make_measure(org="VIBO", description="Ved port 3")
+    detail = logged_in.get(f"/measures/{measure_id}")
+    assert f'href="/measures/{measure_id}/edit"' in detail.text
+    page = logged_in.get(f"/measures/{measure_id}/edit")
+    assert page.status_code == 200
+    assert 'value="Ny belysning ved port"' in page.text and "Ved port 3" in page.text
+    assert '<input id="version" name="version" type="hidden" value="1">' in page.text
+    with app.app_context():
+        fsb_id = organisation_named("fsb").id
+    response = post_form(logged_in, f"/measures/{measure_id}/edit", {
+        "version": "1", "title": "LED-armaturer ved port 3", "description": "To lamper",
+        "responsible_org": str(fsb_id), "due_on": "2031-06-30", "cost_estimate_dkk": "24000"})
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith(f"/measures/{measure_id}")
+    detail = logged_in.get(f"/measures/{measure_id}").text
+    assert "LED-armaturer ved port 3" in detail and "30.06.2031" in detail and "fsb" in detail
+    assert "24.000 kr." in detail
+    assert _details(app, measure_id) == {
+        "title": "LED-armaturer ved port 3", "description": "To lamper", "org": "fsb",
+        "due_on": date(2031, 6, 30), "cost": 24000, "version": 2, "history": 1,
+        "status": "proposed"}
+    # Emptying the optional fields clears them.
+    response = post_form(logged_in, f"/measures/{measure_id}/edit", {
+        "version": "2", "title": "LED-armaturer ved port 3", "description": "",
+        "responsible_org": "", "due_on": "", "cost_estimate_dkk": ""})
+    assert response.status_code == 302
+    details = _details(app, measure_id)
+    assert (details["org"], details["due_on"], details["cost"], details["version"]) == (None, None, None, 3)
+
+
+def test_edit_page_stale_version_is_409_and_changes_nothing(app, logged_in, make_measure, coordinator):
+    _english(logged_in)
+    measure_id = make_measure()
+    _update(app, measure_id, coordinator["id"], 1, title="Rettet af en anden")  # meanwhile
+    response = post_form(logged_in, f"/measures/{measure_id}/edit", {
+        "version": "1", "title": "Min gamle udgave", "cost_estimate_dkk": "100"})
+    assert response.status_code == 409
+    assert "Someone else changed this measure" in response.text
+    assert "Rettet af en anden" in response.text and "Min gamle udgave" not in response.text
+    details = _details(app, measure_id)
+    assert (details["title"], details["cost"], details["version"]) == ("Rettet af en anden", None, 2)
+
+
+@pytest.mark.parametrize("data, message", [
+    ({"due_on": "2030-02-31"}, "Not a valid date value."),
+    ({"cost_estimate_dkk": "-5"}, "Enter a whole number of kroner, 0 or more."),
+    ({"title": ""}, "Give the measure a title."),
+])
+def test_edit_page_bad_input_is_400_and_changes_nothing(app, logged_in, make_measure, data, message):
+    _english(logged_in)
+    measure_id = make_measure(cost_estimate_dkk=100, due_on=date(2030, 5, 1))
+    before = _details(app, measure_id)
+    response = post_form(logged_in, f"/measures/{measure_id}/edit",
+                         {"version": "1", "title": "Ny titel", **data})
+    assert response.status_code == 400
+    assert message in response.text
+    assert _details(app, measure_id) == before
+
+
+def test_edit_page_staff_of_other_organisation_is_403(app, make_measure, staff_client):
+    measure_id = make_measure(org="VIBO")
+    fsb = staff_client("fsb")
+    assert "/edit" not in fsb.get(f"/measures/{measure_id}").text
+    assert fsb.get(f"/measures/{measure_id}/edit").status_code == 403
+    response = post_form(fsb, f"/measures/{measure_id}/edit", {"version": "1", "title": "Overtaget"})
+    assert response.status_code == 403
+    assert _details(app, measure_id)["title"] == "Ny belysning ved port"
+    vibo = staff_client("VIBO")
+    assert f'href="/measures/{measure_id}/edit"' in vibo.get(f"/measures/{measure_id}").text
+    response = post_form(vibo, f"/measures/{measure_id}/edit", {"version": "1", "title": "Rettet af VIBO"})
+    assert response.status_code == 302
+    assert _details(app, measure_id)["title"] == "Rettet af VIBO"
+
+
+def test_any_staff_may_take_on_a_measure_without_organisation(app, make_measure, staff_client):
+    from walkapp.seed import organisation_named
+
+    measure_id = make_measure(org=None)
+    fsb = staff_client("fsb")
+    assert f'href="/measures/{measure_id}/edit"' in fsb.get(f"/measures/{measure_id}").text
+    with app.app_context():
+        fsb_id = organisation_named("fsb").id
+    response = post_form(fsb, f"/measures/{measure_id}/edit", {
+        "version": "1", "title": "Ny belysning ved port", "responsible_org": str(fsb_id),
+        "due_on": "2031-01-31"})
+    assert response.status_code == 302
+    details = _details(app, measure_id)
+    assert (details["org"], details["due_on"]) == ("fsb", date(2031, 1, 31))
+    # Now fsb is responsible: staff of another organisation may no longer edit it.
+    dab = staff_client("DAB")
+    assert dab.get(f"/measures/{measure_id}/edit").status_code == 403

@@ -192,3 +192,99 @@ def test_staff_of_other_org_gets_403(app, make_measure, make_user):
     assert client.get(f"/api/v1/measures/{measure_id}", headers=_auth(tokens["fsb"])).status_code == 200
     allowed = client.post(url, json={"to": "agreed", "version": 1}, headers=_auth(tokens["VIBO"]))
     assert allowed.status_code == 200
+
+
+# ---------------------------------------------------------------- PATCH /measures/<id>
+
+
+def _stored(app, measure_id: int) -> tuple:
+    """(title, org name, due_on, cost, version) as stored."""
+    from walkapp.measures.models import Measure
+
+    with app.app_context():
+        m = db.session.get(Measure, measure_id)
+        return (m.title, m.responsible_org.name if m.responsible_org else None,
+                m.due_on.isoformat() if m.due_on else None, m.cost_estimate_dkk, m.version)
+
+
+def _staff_token(app, make_user, organisation: str) -> str:
+    from walkapp.auth.models import User
+    from walkapp.auth.services import issue_token
+
+    user = make_user(role="staff", organisation=organisation)
+    with app.app_context():
+        token = issue_token(db.session.get(User, user["id"]))
+        db.session.commit()
+    return token
+
+
+def test_patch_measure_edits_given_fields(app, client, api_token, make_measure):
+    measure_id = make_measure(org="VIBO", cost_estimate_dkk=1000)
+    url = f"/api/v1/measures/{measure_id}"
+    response = client.patch(url, headers=_auth(api_token), json={
+        "version": 1, "title": "Nye lamper", "responsible_org": "fsb", "due_on": "2031-02-28"})
+    assert response.status_code == 200
+    body = response.get_json()
+    assert body["title"] == "Nye lamper" and body["responsible_org"]["name"] == "fsb"
+    assert body["due_on"] == "2031-02-28" and body["cost_estimate_dkk"] == 1000
+    assert body["version"] == 2 and body["status"] == "proposed" and len(body["history"]) == 1
+    assert _stored(app, measure_id) == ("Nye lamper", "fsb", "2031-02-28", 1000, 2)
+    # null clears; the organisation may also be given by id.
+    response = client.patch(url, headers=_auth(api_token), json={
+        "version": 2, "due_on": None, "cost_estimate_dkk": None, "responsible_org": None})
+    assert response.status_code == 200
+    assert _stored(app, measure_id) == ("Nye lamper", None, None, None, 3)
+
+
+def test_patch_measure_stale_version_is_409_with_current_state(app, client, api_token, make_measure):
+    measure_id = make_measure()
+    url = f"/api/v1/measures/{measure_id}"
+    assert client.patch(url, headers=_auth(api_token), json={"version": 1, "title": "A"}).status_code == 200
+    response = client.patch(url, headers=_auth(api_token), json={"version": 1, "title": "B",
+                                                                 "cost_estimate_dkk": 5})
+    assert response.status_code == 409
+    body = response.get_json()
+    assert body["error"] == "stale_version"
+    assert body["current"]["title"] == "A" and body["current"]["version"] == 2
+    assert _stored(app, measure_id) == ("A", "VIBO", None, None, 2)
+
+
+@pytest.mark.parametrize("body, code", [
+    ({"due_on": "31.12.2030"}, "invalid_date"),
+    ({"due_on": "2030-02-31"}, "invalid_date"),
+    ({"cost_estimate_dkk": -1}, "invalid_cost"),
+    ({"cost_estimate_dkk": "100"}, "invalid_cost"),
+    ({"title": ""}, "invalid_title"),
+    ({"title": None}, "invalid_title"),
+    ({"responsible_org": "Ingen"}, "unknown_organisation"),
+    ({"status": "done"}, "unknown_fields"),
+    ({"version": "1"}, "version_required"),
+    ({"version": None}, "version_required"),
+])
+def test_patch_measure_bad_input_is_400_and_changes_nothing(app, client, api_token, make_measure,
+                                                            body, code):
+    measure_id = make_measure(due_on=None)
+    before = _stored(app, measure_id)
+    payload = {"version": 1, "title": "Ændret", **body}
+    response = client.patch(f"/api/v1/measures/{measure_id}", headers=_auth(api_token), json=payload)
+    assert response.status_code == 400
+    assert response.get_json()["error"] == code
+    assert _stored(app, measure_id) == before
+
+
+def test_patch_measure_permissions(app, client, make_measure, make_user):
+    vibo_measure, orphan = make_measure(org="VIBO"), make_measure(org=None)
+    fsb = _staff_token(app, make_user, "fsb")
+    denied = client.patch(f"/api/v1/measures/{vibo_measure}", headers=_auth(fsb),
+                          json={"version": 1, "title": "Overtaget"})
+    assert denied.status_code == 403 and denied.get_json()["error"] == "forbidden"
+    assert _stored(app, vibo_measure)[0] == "Ny belysning ved port"
+    # Without a responsible organisation any staff member may take the measure on.
+    taken = client.patch(f"/api/v1/measures/{orphan}", headers=_auth(fsb),
+                         json={"version": 1, "responsible_org": "fsb"})
+    assert taken.status_code == 200 and taken.get_json()["responsible_org"]["name"] == "fsb"
+    # No token at all: 401, nothing changed.
+    anonymous = client.patch(f"/api/v1/measures/{vibo_measure}", json={"version": 1, "title": "X"},
+                             headers={"X-CSRFToken": csrf_token(client)})
+    assert anonymous.status_code == 401
+    assert _stored(app, vibo_measure)[4] == 1

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import event, insert
 
-from tests.conftest import post_form
+from tests.conftest import csrf_token, post_form
 from walkapp.extensions import db
 
 
@@ -261,3 +261,92 @@ def test_participants_and_anonymous_are_kept_out(app, client, make_walk, make_fi
     response = post_form(client, "/findings/bulk", {"action": "dismiss", "reason": "x", "finding": [str(fid)]})
     assert response.status_code == 302 and "/login" in response.headers["Location"]
     assert finding_state(app, fid)[0] == "new"
+
+
+def _org_id(app, name: str) -> int:
+    from walkapp.seed import organisation_named
+
+    with app.app_context():
+        return organisation_named(name).id
+
+
+def test_bulk_create_measure_with_organisation_and_due_date(app, english, make_walk, make_finding):
+    """The bulk form's organisation and due date go onto the new measure."""
+    from datetime import date
+
+    from walkapp.measures.models import Measure
+
+    walk = make_walk()
+    a, b = make_finding(walk["id"]), make_finding(walk["id"])
+    page = english.get(f"/findings?walk={walk['id']}").text
+    bulk_form = page.split('id="bulk"')[1]
+    assert 'name="responsible_org"' in bulk_form and 'name="due_on"' in bulk_form
+    assert ">VIBO</option>" in bulk_form.split('name="responsible_org"')[1].split("</select>")[0]
+    vibo = _org_id(app, "VIBO")
+    response = post_form(english, "/findings/bulk", {
+        "action": "measure", "title": "Beskær hækken", "responsible_org": str(vibo),
+        "due_on": "2031-04-15", "finding": [str(a), str(b)]})
+    assert response.status_code == 302
+    with app.app_context():
+        measure = db.session.execute(db.select(Measure)).scalar_one()
+        assert (measure.responsible_org.name, measure.due_on) == ("VIBO", date(2031, 4, 15))
+        assert {f.id for f in measure.findings} == {a, b}
+    detail = english.get(response.headers["Location"]).text
+    assert "VIBO" in detail and "15.04.2031" in detail
+
+
+def test_bulk_measure_without_title_carries_organisation_and_due_date_to_the_form(
+        app, english, make_walk, make_finding):
+    """No title: the measure form opens with the chosen organisation and due date filled in."""
+    walk = make_walk()
+    a = make_finding(walk["id"])
+    fsb = _org_id(app, "fsb")
+    response = post_form(english, "/findings/bulk", {
+        "action": "measure", "responsible_org": str(fsb), "due_on": "2031-04-15", "finding": [str(a)]})
+    assert response.status_code == 302
+    location = response.headers["Location"]
+    assert location == f"/measures/new?finding={a}&responsible_org={fsb}&due_on=2031-04-15"
+    form = english.get(location).text
+    assert f'<option selected value="{fsb}">fsb</option>' in form
+    assert 'value="2031-04-15"' in form
+
+
+@pytest.mark.parametrize("extra, code", [
+    ({"due_on": "2031-02-30"}, "invalid_date"),
+    ({"responsible_org": "999999"}, "unknown_organisation"),
+    ({"responsible_org": "VIBO"}, "unknown_organisation"),
+])
+def test_bulk_measure_with_bad_organisation_or_date_is_400(app, english, make_walk, make_finding,
+                                                           extra, code):
+    from walkapp.measures.models import Measure
+
+    walk = make_walk()
+    a = make_finding(walk["id"])
+    response = english.post("/findings/bulk", data={
+        "action": "measure", "title": "Lys", "finding": [str(a)], **extra,
+        "csrf_token": csrf_token(english)},
+        headers={"Accept": "application/json"})
+    assert response.status_code == 400
+    assert response.get_json()["error"] == code
+    with app.app_context():
+        assert db.session.execute(db.select(db.func.count(Measure.id))).scalar_one() == 0
+    assert finding_state(app, a)[0] == "new"
+
+
+def test_bulk_measure_records_triaged_once_in_finding_history(app, english, make_walk, make_finding):
+    """Each new finding gets exactly one history row new → triaged; a dismissed one none."""
+    from walkapp.findings.models import FindingChange
+
+    walk = make_walk()
+    a, dismissed = make_finding(walk["id"]), make_finding(walk["id"], state="dismissed")
+    response = post_form(english, "/findings/bulk", {
+        "action": "measure", "title": "Lys", "finding": [str(a), str(dismissed)]})
+    assert response.status_code == 302
+    with app.app_context():
+        rows = db.session.execute(db.select(
+            FindingChange.finding_id, FindingChange.field, FindingChange.old_value,
+            FindingChange.new_value)).all()
+    assert [tuple(r) for r in rows] == [(a, "state", "new", "triaged")]
+    assert finding_state(app, dismissed)[0] == "dismissed"
+    history = english.get(f"/findings/{a}").text
+    assert history.count("<td>new</td><td>triaged</td>") == 1

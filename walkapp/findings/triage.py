@@ -223,9 +223,10 @@ def load_selection(ids: list[uuid.UUID], walk_id: int | None = None) -> list[Fin
     return sorted(findings, key=lambda f: order[f.id])
 
 
-def _record(finding: Finding, user: User, field_name: str, old: str, new: str) -> None:
+def _record(finding: Finding, user: User | None, field_name: str, old: str, new: str) -> None:
     db.session.add(FindingChange(
-        finding_id=finding.id, by_user_id=user.id, field=field_name, old_value=old, new_value=new,
+        finding_id=finding.id, by_user_id=user.id if user is not None else None,
+        field=field_name, old_value=old, new_value=new,
     ))
 
 
@@ -258,8 +259,9 @@ def dismiss_findings(findings: list[Finding], reason: str, by_user: User) -> Non
     db.session.flush()
 
 
-def mark_triaged(findings: list[Finding], by_user: User) -> None:
-    """New findings that got a measure are triaged; other states are left alone."""
+def mark_triaged(findings: list[Finding], by_user: User | None) -> None:
+    """New findings that got a measure are triaged, each change in the finding's history;
+    other states are left alone. Called by measures.services.create_measure only."""
     for finding in findings:
         if finding.state == "new":
             _record(finding, by_user, "state", "new", "triaged")

@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
+    DateField,
     FloatField,
     HiddenField,
     IntegerField,
@@ -109,6 +110,10 @@ class BulkForm(FlaskForm):
         _l("Measure title"), validators=[Optional(), Length(max=200)],
         description=_l("Leave empty to fill in the measure form."),
     )
+    # Optional for a new measure; the view fills the choices and looks the id up itself.
+    responsible_org = SelectField(_l("Responsible organisation"), default="", validate_choice=False,
+                                  choices=opts([("", _l("— none yet —"))]))
+    due_on = DateField(_l("Due date"), validators=[Optional()])
     # "" = keep the oldest selected finding as the original; otherwise the id of a finding of
     # the same walk. The list is filled only when the triage list is filtered to one walk, so
     # the choice is checked by triage_duplicates.resolve_duplicates, not against the choices.

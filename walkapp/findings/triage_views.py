@@ -82,6 +82,10 @@ def list_findings():
     if view == "map":
         points = triage.map_points(filters)
         return render_template("findings/triage.html", points=points, page=None, **context), status
+    # The bulk "one measure" path may name its organisation (same list as the filter's).
+    context["bulk"].responsible_org.choices = [
+        *context["bulk"].responsible_org.choices, *form.org.choices[1:]
+    ]
     page = triage.triage_page(filters)
     if filters.walk_id is not None and page.findings:
         _offer_originals(context["bulk"], filters.walk_id)
@@ -115,12 +119,24 @@ def _back_url() -> str:
     return url_for("triage.list_findings")
 
 
+def _bulk_organisation(value: str | None) -> Organisation | None:
+    """The organisation chosen in the bulk form ("" = none); an unknown id is refused."""
+    if not value:
+        return None
+    org = db.session.get(Organisation, int(value)) if value.isdigit() else None
+    if org is None:
+        raise ApiError(400, "unknown_organisation", _("Unknown organisation."))
+    return org
+
+
 @bp.route("/findings/bulk", methods=["POST"])
 @staff_required
 def bulk_action():
     """Apply one action to the checked findings, all or nothing."""
     form = BulkForm()
     if not form.validate_on_submit():
+        if form.due_on.errors:
+            raise ApiError(400, "invalid_date", _("The due date is not a valid date."))
         raise ApiError(400, "invalid_action", _("Choose a valid action."))
     ids = triage.parse_ids(request.form.getlist("finding"))
     if ids is None:
@@ -132,13 +148,17 @@ def bulk_action():
     action = form.action.data
     if action == "measure":
         title = (form.title.data or "").strip()
+        org = _bulk_organisation(form.responsible_org.data)
         if not title:
-            query = urlencode([("finding", str(f.id)) for f in findings])
-            return redirect(f"/measures/new?{query}")
+            pairs = [("finding", str(f.id)) for f in findings]
+            pairs += [("responsible_org", str(org.id))] if org is not None else []
+            pairs += [("due_on", form.due_on.data.isoformat())] if form.due_on.data else []
+            return redirect(f"/measures/new?{urlencode(pairs)}")
         from walkapp.measures.services import create_measure
 
-        measure = create_measure(title=title, findings=findings, by_user=user)
-        triage.mark_triaged(findings, user)
+        # create_measure moves new findings to triaged and writes that to their history.
+        measure = create_measure(title=title, findings=findings, by_user=user,
+                                 responsible_org=org, due_on=form.due_on.data)
         db.session.commit()
         flash(_("The measure has been created."), "success")
         return redirect(measure_url(measure.id))

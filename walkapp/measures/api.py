@@ -1,4 +1,4 @@
-"""Measures JSON API: create, list, show and change status (staff, bearer token or cookie)."""
+"""Measures JSON API: create, list, show, edit and change status (staff, bearer token or cookie)."""
 from __future__ import annotations
 
 from datetime import date
@@ -126,6 +126,54 @@ def list_measures():
 def get_measure(measure_id: int):
     """One measure with its findings, plan entries and history."""
     return jsonify(services.measure_json(_measure_or_404(measure_id)))
+
+
+EDITABLE = ("title", "description", "responsible_org", "due_on", "cost_estimate_dkk")
+
+
+@bp.route("/measures/<int:measure_id>", methods=["PATCH"])
+@staff_required
+def update_measure(measure_id: int):
+    """Edit the given fields (null clears org, due date, cost): 200, 409 stale, 400 bad input."""
+    measure = _measure_or_404(measure_id)
+    if not services.can_edit_measure(current_user, measure):
+        raise ApiError(403, "forbidden",
+                       _("Only coordinators and the responsible organisation can edit this measure."))
+    data = _body()
+    unknown = sorted(set(data) - {"version", *EDITABLE})
+    if unknown:
+        # Status goes through /transitions (history, workflow); ids and dates are not editable.
+        raise ApiError(400, "unknown_fields",
+                       _("These fields cannot be changed here: %(fields)s", fields=", ".join(unknown)),
+                       fields=unknown)
+    version = data.get("version")
+    if isinstance(version, bool) or not isinstance(version, int):
+        raise ApiError(400, "version_required",
+                       _("Give the version of the measure you are changing."))
+    changes: dict[str, Any] = {}
+    if "title" in data:
+        if not isinstance(data["title"], str):
+            raise ApiError(400, "invalid_title", _("Give the measure a title."))
+        changes["title"] = data["title"]
+    if "description" in data:
+        changes["description"] = _text(data, "description")
+    if "responsible_org" in data:
+        org = None
+        if data["responsible_org"] not in (None, ""):
+            org = services.find_organisation(data["responsible_org"])
+            if org is None:
+                raise ApiError(400, "unknown_organisation", _("Unknown organisation."))
+        changes["responsible_org"] = org
+    if "due_on" in data:
+        changes["due_on"] = _optional_date(data, "due_on")
+    if "cost_estimate_dkk" in data:
+        changes["cost_estimate_dkk"] = _optional_int(
+            data, "cost_estimate_dkk", "invalid_cost",
+            _("The cost estimate must be a whole number of kroner, 0 or more."))
+    services.update_measure(measure, by_user=current_user._get_current_object(),
+                            expected_version=version, **changes)
+    db.session.commit()
+    return jsonify(services.measure_json(measure))
 
 
 @bp.route("/measures/<int:measure_id>/transitions", methods=["POST"])

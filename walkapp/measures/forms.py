@@ -1,4 +1,4 @@
-"""Forms for creating measures and changing their status."""
+"""Forms for creating and editing measures and changing their status."""
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
@@ -30,6 +30,12 @@ class MeasureForm(FlaskForm):
         validators=[Optional(), NumberRange(min=0, max=AMOUNT_MAX_DKK,
                                             message=_l("Enter a whole number of kroner, 0 or more."))],
     )
+
+
+class MeasureEditForm(MeasureForm):
+    """Edit a measure's details; `version` is the one the page was drawn from."""
+
+    version = HiddenField(validators=[InputRequired()])
 
 
 class TransitionForm(FlaskForm):

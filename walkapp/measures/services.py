@@ -7,12 +7,14 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
+from sqlalchemy import Select
 from sqlalchemy.orm.exc import StaleDataError
 
 from walkapp.auth.models import User
 from walkapp.errors import ApiError
 from walkapp.extensions import db
 from walkapp.findings.models import Finding
+from walkapp.findings.triage import mark_triaged
 from walkapp.labels import MEASURE_STATUS_LABELS, label
 from walkapp.measures import workflow
 from walkapp.measures.models import Measure, PlanItem, StatusChange
@@ -47,6 +49,21 @@ def is_overdue(measure: Measure, today: date | None = None) -> bool:
     )
 
 
+def filter_measures(status: str, org_id: int | None, overdue: bool, today: date | None = None) -> Select:
+    """SELECT Measure … WHERE <the /measures list's filters>, unordered: one status (an
+    unknown one is no filter), the responsible organisation, only open ones past due.
+    The list page and its CSV/XLSX export both use it, so they pick the same measures."""
+    query = db.select(Measure)
+    if status in workflow.STATUSES:
+        query = query.where(Measure.status == status)
+    if org_id:
+        query = query.where(Measure.responsible_org_id == org_id)
+    if overdue:
+        query = query.where(Measure.due_on < (today or local_today()),
+                            Measure.status.in_(sorted(workflow.OPEN_STATUSES)))
+    return query
+
+
 def can_change_status(user: Any, measure: Measure) -> bool:
     """Coordinators, admins and staff of the measure's responsible organisation."""
     if user is None or not getattr(user, "is_authenticated", False):
@@ -54,6 +71,16 @@ def can_change_status(user: Any, measure: Measure) -> bool:
     if user.role in ("admin", "coordinator"):
         return True
     return measure.responsible_org_id is not None and user.organisation_id == measure.responsible_org_id
+
+
+def can_edit_measure(user: Any, measure: Measure) -> bool:
+    """Coordinators, admins and staff of the responsible organisation; while no organisation
+    is responsible yet, any staff member (so a driftsafdeling can take the measure on)."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return False
+    if user.role in ("admin", "coordinator") or measure.responsible_org_id is None:
+        return True
+    return user.organisation_id == measure.responsible_org_id
 
 
 def _check_amount(value: int | None, code: str, message: str) -> None:
@@ -73,10 +100,7 @@ def create_measure(
     description: str = "",
 ) -> Measure:
     """Create a proposed measure for these findings and record its first history entry."""
-    title = (title or "").strip()
-    if not title or len(title) > TITLE_MAX:
-        raise ApiError(400, "invalid_title",
-                       _("Give the measure a title of at most %(max)s characters.", max=TITLE_MAX))
+    title = _check_title(title)
     if not findings:
         raise ApiError(400, "findings_required", _("Choose at least one finding for the measure."))
     if len(description or "") > TEXT_MAX:
@@ -100,11 +124,80 @@ def create_measure(
         StatusChange(from_status=None, to_status=workflow.INITIAL_STATUS,
                      by_user_id=by_user.id if by_user is not None else None, note="")
     )
-    for finding in unique.values():
-        # A finding that has a measure has been looked at; duplicates/dismissed keep their state.
-        if finding.state == "new":
-            finding.state = "triaged"
-    db.session.flush()
+    # A finding that has a measure has been looked at: new → triaged, written to the finding's
+    # history (duplicates/dismissed keep their state). The one place this happens.
+    mark_triaged(list(unique.values()), by_user)
+    return measure
+
+
+class _Unset:
+    """Marks an update_measure field that was not given (None means "clear it")."""
+
+    def __repr__(self) -> str:
+        return "UNSET"
+
+
+UNSET: Any = _Unset()
+
+
+def _check_title(title: Any) -> str:
+    title = title.strip() if isinstance(title, str) else ""
+    if not title or len(title) > TITLE_MAX:
+        raise ApiError(400, "invalid_title",
+                       _("Give the measure a title of at most %(max)s characters.", max=TITLE_MAX))
+    return title
+
+
+def update_measure(
+    measure: Measure,
+    *,
+    by_user: User,
+    expected_version: int,
+    title: Any = UNSET,
+    description: Any = UNSET,
+    responsible_org: Any = UNSET,
+    due_on: Any = UNSET,
+    cost_estimate_dkk: Any = UNSET,
+) -> Measure:
+    """Edit a measure's title, description, responsible organisation, due date or cost
+    estimate; fields left UNSET stay as they are. A change bumps the version."""
+    changes: dict[str, Any] = {}
+    if title is not UNSET:
+        changes["title"] = _check_title(title)
+    if description is not UNSET:
+        if description is not None and not isinstance(description, str):
+            raise ApiError(400, "invalid_description", _("The description must be text."))
+        if len(description or "") > TEXT_MAX:
+            raise ApiError(400, "invalid_description",
+                           _("The description may be at most %(max)s characters.", max=TEXT_MAX))
+        changes["description"] = (description or "").strip()
+    if responsible_org is not UNSET:
+        if responsible_org is not None and not isinstance(responsible_org, Organisation):
+            raise ApiError(400, "unknown_organisation", _("Unknown organisation."))
+        changes["responsible_org"] = responsible_org
+    if due_on is not UNSET:
+        # datetime is a date subclass; a time of day would be silently dropped.
+        if due_on is not None and (not isinstance(due_on, date) or isinstance(due_on, datetime)):
+            raise ApiError(400, "invalid_date", _("Dates are written YYYY-MM-DD."))
+        changes["due_on"] = due_on
+    if cost_estimate_dkk is not UNSET:
+        _check_amount(cost_estimate_dkk, "invalid_cost",
+                      _("The cost estimate must be a whole number of kroner, 0 or more."))
+        changes["cost_estimate_dkk"] = cost_estimate_dkk
+    # Checked after the input (a bad value is a 400 whatever the version) and before anything
+    # is set, so a refused edit leaves the loaded measure untouched.
+    if expected_version != measure.version:
+        raise _stale(measure.id)
+    with db.session.no_autoflush:
+        for name, value in changes.items():
+            if getattr(measure, name) != value:
+                setattr(measure, name, value)
+    measure_id = measure.id
+    try:
+        db.session.flush()
+    except StaleDataError:
+        db.session.rollback()
+        raise _stale(measure_id) from None
     return measure
 
 

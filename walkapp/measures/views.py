@@ -1,7 +1,7 @@
 """Measure pages, follow-up per walk (with .ics downloads) and the 10-year plan."""
 from __future__ import annotations
 
-from datetime import UTC, datetime, time
+from datetime import UTC, date, datetime, time
 from typing import Any
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
@@ -78,16 +78,10 @@ def list_measures():
     overdue = request.args.get("overdue") == "1"
     page = max(request.args.get("page", 1, type=int) or 1, 1)
     today = services.local_today()
-    query = db.select(Measure).options(selectinload(Measure.responsible_org))
-    if status in workflow.STATUSES:
-        query = query.where(Measure.status == status)
-    else:
+    query = services.filter_measures(status, org_id, overdue, today).options(
+        selectinload(Measure.responsible_org))
+    if status not in workflow.STATUSES:
         status = ""
-    if org_id:
-        query = query.where(Measure.responsible_org_id == org_id)
-    if overdue:
-        query = query.where(Measure.due_on < today,
-                            Measure.status.in_(sorted(workflow.OPEN_STATUSES)))
     total = db.session.execute(
         db.select(db.func.count()).select_from(query.order_by(None).subquery())
     ).scalar_one()
@@ -118,6 +112,15 @@ def new_measure():
     form.responsible_org.choices = _org_choices()
     if request.method == "GET" and len(findings) == 1 and not form.title.data:
         form.title.data = findings[0].category.name(current_language())
+    if request.method == "GET":
+        # The triage bulk form hands over its organisation and due date when it has no title.
+        org_arg = request.args.get("responsible_org", type=int)
+        if org_arg and db.session.get(Organisation, org_arg) is not None:
+            form.responsible_org.data = org_arg
+        try:
+            form.due_on.data = date.fromisoformat(request.args.get("due_on", ""))
+        except ValueError:
+            pass
     if form.validate_on_submit():
         org = db.session.get(Organisation, form.responsible_org.data) if form.responsible_org.data else None
         measure = services.create_measure(
@@ -149,6 +152,7 @@ def _render_detail(measure: Measure, form: TransitionForm | None = None, status:
     names = _user_names({c.by_user_id for c in measure.history})
     return render_template(
         "measures/show.html", measure=measure, form=form, may_change=may_change,
+        may_edit=services.can_edit_measure(current_user, measure),
         next_statuses=workflow.next_statuses(measure.status), status_label=services.status_label,
         overdue=services.is_overdue(measure), user_names=names, problem=problem,
         first_year=first, last_year=last,
@@ -302,3 +306,7 @@ def plan_xlsx():
                               status_label=services.status_label)
     return Response(body, mimetype=plan.XLSX_MIMETYPE, headers={
         "Content-Disposition": 'attachment; filename="10-aarsplan.xlsx"'})
+
+
+# The edit page registers its route on `bp`; imported last because it uses the helpers above.
+from walkapp.measures import edit_views  # noqa: E402,F401
