@@ -167,6 +167,34 @@ def popup_html(item: ExportFinding, lang: str, thumb_uri: str | None) -> str:
     return "".join(parts)
 
 
+class LegendControl(MacroElement):
+    """Puts the legend element into Leaflet's bottom-left control corner. Leaflet stacks the
+    controls of one corner, so the legend sits above the scale bar instead of covering it
+    (a `position: fixed` box ignored the scale and hid its last line behind it)."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        (function () {
+            var legend = L.control({position: "bottomleft"});
+            legend.onAdd = function () {
+                var element = document.getElementById("followup-legend");
+                element.hidden = false;
+                L.DomEvent.disableClickPropagation(element);
+                L.DomEvent.disableScrollPropagation(element);
+                return element;
+            };
+            legend.addTo({{ this._parent.get_name() }});
+        })();
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._name = "LegendControl"
+
+
 def _legend_html(lang: str, title: str, counts: dict[str, int]) -> str:
     t = TEXT[lang]
     rows = "".join(
@@ -176,9 +204,11 @@ def _legend_html(lang: str, title: str, counts: dict[str, int]) -> str:
         for status, colour in STATUS_COLOURS.items()
     )
     return (
-        "<div id='followup-legend' style='position:fixed;bottom:24px;left:12px;z-index:1000;"
+        # Hidden until LegendControl moves it into the map (it is outside the map's box).
+        "<div id='followup-legend' class='leaflet-control' hidden style='"
         "background:#fff;color:#111;padding:8px 10px;border:1px solid #444;border-radius:6px;"
-        "font:14px/1.4 system-ui,sans-serif;max-width:280px'>"
+        "font:14px/1.4 system-ui,sans-serif;max-width:min(280px,calc(100vw - 40px));"
+        "max-height:calc(100vh - 120px);overflow:auto'>"
         f"<div style='font-weight:bold'>{escape_html_js(title)}</div>"
         f"<div style='margin-bottom:4px'>{t['legend']}</div>{rows}</div>"
     )
@@ -253,6 +283,7 @@ def build_map(
     if layer_vars:
         folium.LayerControl(collapsed=False).add_to(m)
     m.get_root().html.add_child(RawHtml(_legend_html(lang, title, counts)), name="legend")
+    LegendControl().add_to(m)
     if bounds:
         lats = [b[0] for b in bounds]
         lons = [b[1] for b in bounds]

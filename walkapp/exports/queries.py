@@ -12,11 +12,14 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
+from sqlalchemy import Select
 from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from walkapp.extensions import db
-from walkapp.findings.models import Finding, Photo
-from walkapp.measures.models import Measure, measure_findings
+from walkapp.findings.models import Category, Finding, Photo
+from walkapp.measures.models import Measure, PlanItem, measure_findings
+from walkapp.walks.models import Walk
 
 OPEN311_CLOSED_STATUSES = frozenset({"done", "rejected", "referred"})
 
@@ -75,6 +78,58 @@ def load_export_findings(*criteria: Any, limit: int | None = None) -> list[Expor
         if finding_id in by_id:
             by_id[finding_id].measures.append(measure)
     return list(by_id.values())
+
+
+def load_finding_set(matching: Select, limit: int | None = None) -> list[ExportFinding]:
+    """The findings a SELECT picks (the triage list's filter query), eager-loaded like every
+    export: the SELECT is narrowed to finding ids and used as `id IN (…)` in each of the
+    three statements, so the count stays constant whatever the filters or the set size."""
+    return load_export_findings(Finding.id.in_(matching.with_only_columns(Finding.id)), limit=limit)
+
+
+def walk_titles(items: list[ExportFinding]) -> dict[int, str]:
+    """Titles of the walks of these findings, in one statement (only id and title: a walk
+    row also carries its whole route)."""
+    ids = {item.finding.walk_id for item in items}
+    if not ids:
+        return {}
+    rows = db.session.execute(db.select(Walk.id, Walk.title).where(Walk.id.in_(ids)))
+    return {walk_id: title for walk_id, title in rows}
+
+
+def load_measure_set(
+    matching: Select,
+) -> tuple[list[tuple[Measure, list[uuid.UUID]]], dict[uuid.UUID, Category]]:
+    """Measures a SELECT picks (the /measures list's filter query), ordered like that list,
+    each with the ids of all its findings, plus each such finding's category; three
+    statements whatever the number (measures, plan entries, finding links)."""
+    measure_ids = matching.with_only_columns(Measure.id).order_by(None)
+    measures = db.session.execute(
+        db.select(Measure)
+        .options(joinedload(Measure.responsible_org))
+        .where(Measure.id.in_(measure_ids))
+        .order_by(Measure.due_on.is_(None), Measure.due_on, Measure.id.desc())
+    ).scalars().all()
+    plan: dict[int, list[PlanItem]] = {m.id: [] for m in measures}
+    for item in db.session.execute(
+        db.select(PlanItem).where(PlanItem.measure_id.in_(measure_ids)).order_by(PlanItem.id)
+    ).scalars():
+        plan[item.measure_id].append(item)
+    for measure in measures:
+        # Fills the relationship as if loaded, instead of one lazy load per measure.
+        set_committed_value(measure, "plan_items", plan[measure.id])
+    links: dict[int, list[uuid.UUID]] = {m.id: [] for m in measures}
+    categories: dict[uuid.UUID, Category] = {}
+    for measure_id, finding_id, category in db.session.execute(
+        db.select(measure_findings.c.measure_id, Finding.id, Category)
+        .join(Finding, Finding.id == measure_findings.c.finding_id)
+        .join(Category, Category.id == Finding.category_id)
+        .where(measure_findings.c.measure_id.in_(measure_ids))
+        .order_by(Finding.observed_at, Finding.id)
+    ):
+        links[measure_id].append(finding_id)
+        categories[finding_id] = category
+    return [(m, links[m.id]) for m in measures], categories
 
 
 def load_walk_measures(walk_id: int) -> list[tuple[Measure, list[uuid.UUID]]]:

@@ -17,10 +17,11 @@ Findings (one row per finding):
 14. measures – titles, " | " separated   15. responsible – organisations, " | " separated
 16. due_on – earliest due date           17. photos – number of visible photos
 
-Measures (one row per measure linked to a finding of the walk):
+Measures (one row per measure: linked to a finding of the walk, or every measure the
+/measures list's filters select):
  1. id                 2. title             3. description       4. status
  5. responsible        6. due_on            7. cost_estimate_dkk 8. plan_year (10-year plan)
- 9. plan_amount_dkk   10. findings – count on this walk
+ 9. plan_amount_dkk   10. findings – count (on this walk for a walk's export)
 11. finding_ids – short ids (first 8 hex digits), " | " separated
 12. categories – names, " | " separated    13. updated_at
 
@@ -33,7 +34,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -149,14 +150,15 @@ def finding_rows(
 
 
 def measure_rows(
-    measures: Iterable[tuple[Any, Sequence[Any]]], findings_by_id: dict[Any, ExportFinding], lang: str = "da"
+    measures: Iterable[tuple[Any, Sequence[Any]]], category_of: Mapping[Any, Any], lang: str = "da"
 ) -> list[list[Any]]:
-    """Rows in MEASURE_COLUMNS order from (measure, finding ids on this walk) pairs."""
+    """Rows in MEASURE_COLUMNS order from (measure, finding ids) pairs; `category_of` maps a
+    finding id to its Category."""
     rows = []
     for measure, finding_ids in measures:
         plan = measure.plan_items[0] if measure.plan_items else None
         categories = dict.fromkeys(
-            findings_by_id[fid].finding.category.name(lang) for fid in finding_ids if fid in findings_by_id
+            category_of[fid].name(lang) for fid in finding_ids if fid in category_of
         )
         rows.append([
             measure.id, measure.title, measure.description, label(STATUS_LABELS, measure.status, lang),

@@ -2,18 +2,20 @@
 from __future__ import annotations
 
 import json
-import uuid
 from typing import Any
 
 from flask import Blueprint, Response, abort, request
 from flask_babel import gettext as _
 
 from walkapp.auth.security import staff_required
+from walkapp.errors import ApiError
 from walkapp.exports.geojson_export import feature_collection
-from walkapp.exports.queries import ExportFinding, load_export_findings
+from walkapp.exports.queries import ExportFinding, load_export_findings, load_finding_set
 from walkapp.extensions import db
-from walkapp.findings.models import FINDING_STATES, Category, Finding
+from walkapp.findings import triage
+from walkapp.findings.models import Finding
 from walkapp.findings.photo_views import photo_url
+from walkapp.findings.triage import TriageFilters
 from walkapp.walks.models import Walk
 
 bp = Blueprint("exports", __name__)
@@ -46,35 +48,27 @@ def walk_findings(walk: Walk) -> list[ExportFinding]:
     return load_export_findings(Finding.walk_id == walk.id)
 
 
-def finding_set_criteria() -> list[Any]:
-    """Filters of the triage list (walk, category, state, estate) as SQL criteria; a bad
-    value is a 400, not an empty file that looks like a real answer."""
-    criteria: list[Any] = []
-    args = request.args
-    if args.get("walk"):
-        if not args["walk"].isdigit():
-            abort(400, _("Unknown walk."))
-        criteria.append(Finding.walk_id == int(args["walk"]))
-    if args.get("category"):
-        criteria.append(Finding.category_id.in_(
-            db.select(Category.id).where(Category.code.in_(args.getlist("category")))
-        ))
-    if args.get("state"):
-        states = args.getlist("state")
-        if any(s not in FINDING_STATES for s in states):
-            abort(400)
-        criteria.append(Finding.state.in_(states))
-    if args.get("estate"):
-        if not args["estate"].isdigit():
-            abort(400)
-        criteria.append(Finding.estate_id == int(args["estate"]))
-    if args.get("ids"):
-        try:
-            ids = [uuid.UUID(v) for v in args["ids"].split(",") if v.strip()]
-        except ValueError:
-            abort(400)
-        criteria.append(Finding.id.in_(ids))
-    return criteria
+# The triage list's filter fields; sort, page and view do not change which findings match.
+FILTER_FIELDS = ("walk", "estate", "category", "state", "rating", "photo", "org", "mstatus", "q")
+
+
+def finding_set_filters() -> TriageFilters:
+    """The triage list's filters, parsed by the triage list's own form. The list ignores an
+    invalid field and says so; a download cannot say so, and a file holding more findings
+    than asked for looks like a real answer, so a bad value is a 400 here."""
+    from walkapp.findings.triage_views import _filter_form
+
+    form = _filter_form()
+    bad = sorted(name for name in form.errors if name in FILTER_FIELDS)
+    if bad:
+        labels = ", ".join(str(form[name].label.text) for name in bad)
+        raise ApiError(400, "invalid_filter", _("Invalid filter value: %(fields)s", fields=labels))
+    return form.to_filters()
+
+
+def finding_set(filters: TriageFilters) -> list[ExportFinding]:
+    """The findings the triage list shows for these filters (its own query), eager-loaded."""
+    return load_finding_set(triage.filtered_select(filters), limit=FINDING_SET_LIMIT)
 
 
 def geojson_response(collection: dict, filename: str) -> Response:
@@ -95,7 +89,7 @@ def walk_geojson(walk_id: int):
 @staff_required
 def findings_geojson():
     """A filtered set of findings (the triage list's filters) as GeoJSON."""
-    items = load_export_findings(*finding_set_criteria(), limit=FINDING_SET_LIMIT)
+    items = finding_set(finding_set_filters())
     return geojson_response(feature_collection(items, None, export_locale(), photo_url), "findings.geojson")
 
 
@@ -108,8 +102,8 @@ def _walk_tables(walk: Walk, what: str, lang: str) -> tuple[list[str], list[list
     if what == "findings":
         rows = tabular.finding_rows(items, lang, {walk.id: walk.title})
         return tabular.headers(tabular.FINDING_COLUMNS, lang), rows, "Findings" if lang == "en" else "Fund"
-    by_id = {item.finding.id: item for item in items}
-    rows = tabular.measure_rows(load_walk_measures(walk.id), by_id, lang)
+    category_of = {item.finding.id: item.finding.category for item in items}
+    rows = tabular.measure_rows(load_walk_measures(walk.id), category_of, lang)
     return tabular.headers(tabular.MEASURE_COLUMNS, lang), rows, "Measures" if lang == "en" else "Tiltag"
 
 
@@ -121,15 +115,53 @@ XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.she
 @staff_required
 def walk_table(walk_id: int, fmt: str, what: str):
     """The walk's findings or measures as CSV (UTF-8 with BOM) or XLSX."""
-    from walkapp.exports import tabular
-
     walk = walk_or_404(walk_id)
     lang = export_locale()
     header, rows, sheet = _walk_tables(walk, what, lang)
-    stem = f"walk-{walk.id}-{what}"
+    return table_response(fmt, header, rows, sheet, f"walk-{walk.id}-{what}")
+
+
+def table_response(fmt: str, header: list[str], rows: list[list[Any]], sheet: str, stem: str) -> Response:
+    """CSV or XLSX download of one table."""
+    from walkapp.exports import tabular
+
     if fmt == "csv":
         return attachment(tabular.to_csv(header, rows), "text/csv", f"{stem}.csv")
     return attachment(tabular.to_xlsx(header, rows, sheet), XLSX_MIMETYPE, f"{stem}.xlsx")
+
+
+@bp.route("/findings/export.<any(csv, xlsx):fmt>")
+@staff_required
+def findings_table(fmt: str):
+    """A filtered set of findings (the triage list's filters) as CSV or XLSX, with walk titles."""
+    from walkapp.exports import tabular
+    from walkapp.exports.queries import walk_titles
+
+    lang = export_locale()
+    items = finding_set(finding_set_filters())
+    rows = tabular.finding_rows(items, lang, walk_titles(items))
+    sheet = "Findings" if lang == "en" else "Fund"
+    return table_response(fmt, tabular.headers(tabular.FINDING_COLUMNS, lang), rows, sheet, "findings")
+
+
+@bp.route("/measures/export.<any(csv, xlsx):fmt>")
+@staff_required
+def measures_table(fmt: str):
+    """Every measure the /measures list selects (its status, org and overdue filters) as CSV
+    or XLSX; the finding count, ids and categories cover all the measure's findings."""
+    from walkapp.exports import tabular
+    from walkapp.exports.queries import load_measure_set
+    from walkapp.measures.services import filter_measures
+
+    lang = export_locale()
+    matching = filter_measures(
+        request.args.get("status", ""), request.args.get("org", type=int),
+        request.args.get("overdue") == "1",
+    )
+    measures, category_of = load_measure_set(matching)
+    rows = tabular.measure_rows(measures, category_of, lang)
+    sheet = "Measures" if lang == "en" else "Tiltag"
+    return table_response(fmt, tabular.headers(tabular.MEASURE_COLUMNS, lang), rows, sheet, "measures")
 
 
 @bp.route("/walks/<int:walk_id>/photos.zip")
@@ -188,10 +220,10 @@ def walk_map(walk_id: int):
 @staff_required
 def findings_map():
     """Self-contained follow-up map of a filtered set of findings (the triage list's filters)."""
-    items = load_export_findings(*finding_set_criteria(), limit=FINDING_SET_LIMIT)
+    filters = finding_set_filters()
+    items = finding_set(filters)
     route, title = None, _("Findings")
-    if request.args.get("walk", "").isdigit():
-        walk = db.session.get(Walk, int(request.args["walk"]))
-        if walk is not None:
-            route, title = walk.route, walk.title
+    walk = db.session.get(Walk, filters.walk_id) if filters.walk_id is not None else None
+    if walk is not None:
+        route, title = walk.route, walk.title
     return _map_response(items, route, title, "findings-map.html")

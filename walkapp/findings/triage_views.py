@@ -77,7 +77,8 @@ def list_findings():
         state_labels=FINDING_STATE_LABELS, rating_labels=RATING_LABELS,
         measure_status_label=status_label, photo_url=photo_url, measure_url=measure_url,
         first_photo=triage.first_visible_photo, bulk=BulkForm(),
-        export_query=urlencode({k: v for k, v in args.items() if k in ("walk", "category", "state", "estate")}),
+        # Every filter, so the downloads hold the findings the list shows (their order is fixed).
+        export_query=urlencode({k: v for k, v in args.items() if k != "sort"}),
     )
     if view == "map":
         points = triage.map_points(filters)
