@@ -349,4 +349,5 @@ def test_bulk_measure_records_triaged_once_in_finding_history(app, english, make
     assert [tuple(r) for r in rows] == [(a, "state", "new", "triaged")]
     assert finding_state(app, dismissed)[0] == "dismissed"
     history = english.get(f"/findings/{a}").text
-    assert history.count("<td>new</td><td>triaged</td>") == 1
+    # Shown as words people use, not as the stored codes.
+    assert history.count("<td>New</td><td>Triaged</td>") == 1

@@ -56,9 +56,9 @@ def finding_set_filters() -> TriageFilters:
     """The triage list's filters, parsed by the triage list's own form. The list ignores an
     invalid field and says so; a download cannot say so, and a file holding more findings
     than asked for looks like a real answer, so a bad value is a 400 here."""
-    from walkapp.findings.triage_views import _filter_form
+    from walkapp.findings.triage_views import filter_form
 
-    form = _filter_form()
+    form = filter_form()
     bad = sorted(name for name in form.errors if name in FILTER_FIELDS)
     if bad:
         labels = ", ".join(str(form[name].label.text) for name in bad)

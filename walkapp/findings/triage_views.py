@@ -27,7 +27,7 @@ from walkapp.findings.triage_forms import (
     opts,
 )
 from walkapp.i18n import current_language
-from walkapp.labels import FINDING_STATE_LABELS, PARTICIPANT_ROLE_LABELS
+from walkapp.labels import FINDING_STATE_LABELS, PARTICIPANT_ROLE_LABELS, label
 from walkapp.measures.services import status_label
 from walkapp.orgs.models import Estate, Organisation
 
@@ -45,11 +45,17 @@ FIELD_LABELS = {
 }
 
 
+def change_value(field: str, value: str) -> str:
+    """A history value as people read it: state codes translated, the rest as stored."""
+    return label(FINDING_STATE_LABELS, value) if field == "state" else value
+
+
 def measure_url(measure_id: int) -> str:
     return url_for("measures.show_measure", measure_id=measure_id)
 
 
-def _filter_form() -> FilterForm:
+def filter_form() -> FilterForm:
+    """The triage filters read from the query string (the list, its map and its exports)."""
     locale = current_language()
     form = FilterForm(formdata=request.args)
     form.set_choices(
@@ -67,7 +73,7 @@ def _filter_form() -> FilterForm:
 @staff_required
 def list_findings():
     """Every finding, filtered and sorted from the query string; list or map view."""
-    form = _filter_form()
+    form = filter_form()
     filters = form.to_filters()
     args = triage.filters_from_args(request.args)
     view = "map" if request.args.get("view") == "map" else "list"
@@ -231,7 +237,7 @@ def _render_detail(finding: Finding, form: FindingEditForm, status: int = 200):
         reporter_role=PARTICIPANT_ROLE_LABELS.get(role) if role else None, reporter_org=org_name,
         original=original, locale=locale, map_data=map_data, photo_url=photo_url,
         measure_url=measure_url, measure_status_label=status_label,
-        state_labels=FINDING_STATE_LABELS, rating_labels=RATING_LABELS, field_labels=FIELD_LABELS,
+        state_labels=FINDING_STATE_LABELS, rating_labels=RATING_LABELS, field_labels=FIELD_LABELS, change_value=change_value,
         visibility_form=PhotoVisibilityForm(),
     ), status
 
