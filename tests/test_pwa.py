@@ -27,10 +27,12 @@ def test_every_precached_url_exists(client):
     settings = _sw_settings(client.get("/sw.js").get_data(as_text=True))
     precache = settings["precache"]
     for needed in ("/offline", "/static/vendor/leaflet/leaflet.js", "/static/vendor/leaflet/leaflet.css",
-                   "/static/js/capture.js", "/static/js/outbox.js", "/static/js/photo.js",
+                   "/static/js/capture.js", "/static/js/capture-sheet.js", "/static/js/outbox.js",
+                   "/static/js/outbox-send.js", "/static/js/photo.js",
                    "/static/css/capture.css", "/static/icons/icon-192.png"):
         assert needed in precache
-    assert settings["outboxUrl"] in precache
+    for url in settings["outboxUrls"]:
+        assert url in precache
     for url in precache:
         response = client.get(url)
         assert response.status_code == 200, url
@@ -92,3 +94,18 @@ def test_offline_page_tells_that_findings_are_kept(client):
     assert response.status_code == 200
     text = response.get_data(as_text=True)
     assert "telefon" in text.lower() or "phone" in text.lower()
+
+
+def test_worker_fallbacks_are_words_not_codes(client):
+    """The worker's last-resort answers carry a translated sentence, not a bare "Offline"."""
+    body = client.get("/sw.js").get_data(as_text=True)
+    settings = _sw_settings(body)
+    assert len(settings["offlineText"].split()) >= 4
+    assert 'new Response("Offline"' not in body
+    assert 'message: "offline"' not in body
+
+
+def test_offline_page_can_offer_the_kept_capture_page(client):
+    """The offline page has a (hidden until known) link to the walk kept on the phone."""
+    text = client.get("/offline").get_data(as_text=True)
+    assert 'id="open-capture"' in text

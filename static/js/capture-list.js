@@ -49,9 +49,9 @@
         li.appendChild(row);
       }
       if (state === "attention") {
-        li.appendChild(el("p", { "class": "error attention-text", role: "alert" }, SyncStatus.errorOf(f.id, S.outboxItems)));
+        li.appendChild(el("p", { "class": "error attention-text", role: "alert" }, SyncStatus.errorOf(f.id, S.outboxItems, T)));
       }
-      if (f.mine && !C.walk.capture_closed) {
+      if (f.mine && C.canCapture) {
         var actions = el("div", { "class": "actions" });
         var edit = el("button", { type: "button", "class": "button edit-finding" }, T.edit);
         edit.addEventListener("click", function () { openEdit(f); });

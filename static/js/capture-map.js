@@ -1,5 +1,7 @@
-/* Capture page, map part: the walk's map with its route and meeting point, my position from
- * the GPS, and a marker per finding (mine larger and yellow, dashed until sent). */
+/* Capture page, map part: the walk's map with its route and a labelled meeting point, my position
+ * from the GPS (followed until I move the map myself; "Find me" follows again), and a marker per
+ * finding showing its category icon (mine with a yellow ring, dashed until sent). Markers are
+ * built as elements: category names and labels are user text and never go in as HTML. */
 /* global L, SyncStatus */
 (function () {
   "use strict";
@@ -8,13 +10,22 @@
   var S = C.state;
   var T = C.T;
   var $ = C.$;
+  var el = C.el;
   var walk = C.walk;
   var mapSettings = C.mapSettings;
+  var TAP = 48; // every marker is a 48 px tap target, whatever its drawn size
+
+  /* Tiles as CORS requests: the service worker then caches real responses it can measure,
+   * not opaque ones that Chromium charges ~7 MB of storage quota each. */
+  C.addTiles = function (target) {
+    if (target.attributionControl) target.attributionControl.setPrefix(false);
+    if (mapSettings.tileUrl) {
+      L.tileLayer(mapSettings.tileUrl, { maxZoom: 19, attribution: mapSettings.attribution, crossOrigin: true }).addTo(target);
+    }
+  };
 
   var map = L.map("capture-map", { zoomControl: true, attributionControl: !!mapSettings.tileUrl });
-  if (mapSettings.tileUrl) {
-    L.tileLayer(mapSettings.tileUrl, { maxZoom: 19, attribution: mapSettings.attribution }).addTo(map);
-  }
+  C.addTiles(map);
   var routeLayer = null;
   if (walk.route && walk.route.coordinates && walk.route.coordinates.length) {
     routeLayer = L.polyline(walk.route.coordinates.map(function (c) { return [c[1], c[0]]; }),
@@ -26,8 +37,12 @@
     map.setView(mapSettings.center, mapSettings.zoom);
   }
   if (walk.meeting) {
-    L.circleMarker([walk.meeting.lat, walk.meeting.lon], { radius: 10, color: "#111", weight: 3, fillColor: "#fff", fillOpacity: 1 })
-      .bindTooltip(C.el("span", null, T.meeting + (walk.meeting.label ? ": " + walk.meeting.label : ""))).addTo(map);
+    var meetingName = T.meeting + (walk.meeting.label ? ": " + walk.meeting.label : "");
+    var meetingIcon = el("span", { "class": "marker-meeting-face" }, "M");
+    L.marker([walk.meeting.lat, walk.meeting.lon], {
+      icon: L.divIcon({ className: "marker-meeting", html: meetingIcon, iconSize: [TAP, TAP], iconAnchor: [TAP / 2, TAP / 2] }),
+      keyboard: false, zIndexOffset: -100,
+    }).bindTooltip(el("span", null, meetingName)).addTo(map);
   }
   var findingsLayer = L.layerGroup().addTo(map);
   var meDot = null;
@@ -36,23 +51,59 @@
   C.map = map;
   C.routeLayer = routeLayer;
 
+  /* ------------------------------------------------------------------ following me */
+
+  var following = true;
+  var movingMyself = false; // true while this code moves the map, so it isn't taken for the user
+  var findMe = $("find-me");
+
+  function setFollowing(on) {
+    following = on;
+    if (findMe) findMe.setAttribute("aria-pressed", on ? "true" : "false");
+  }
+
+  function centreOnMe(zoomIn) {
+    if (!S.gps) return;
+    var ll = [S.gps.lat, S.gps.lon];
+    movingMyself = true;
+    try {
+      if (zoomIn && map.getZoom() < 17) map.setView(ll, 17, { animate: false });
+      else map.panTo(ll);
+    } finally {
+      movingMyself = false;
+    }
+  }
+
+  // Only the user's own drag or zoom stops the following (programmatic moves set movingMyself).
+  map.on("dragstart", function () { setFollowing(false); });
+  map.on("zoomstart", function () { if (!movingMyself) setFollowing(false); });
+
+  if (findMe) {
+    findMe.addEventListener("click", function () {
+      setFollowing(true);
+      if (S.gps) centreOnMe(true);
+      else positionMissing();
+    });
+  }
+
   function showPosition(pos) {
     var gps = S.gps = { lat: pos.coords.latitude, lon: pos.coords.longitude, accuracy: Math.round(pos.coords.accuracy || 0) };
     var ll = [gps.lat, gps.lon];
     if (!meDot) {
       meCircle = L.circle(ll, { radius: gps.accuracy, color: "#1a5fd0", weight: 1, fillOpacity: 0.15, interactive: false }).addTo(map);
       meDot = L.circleMarker(ll, { radius: 8, color: "#fff", weight: 3, fillColor: "#1a5fd0", fillOpacity: 1 })
-        .bindTooltip(T.myPosition).addTo(map);
-      if (!map.getBounds().contains(ll)) map.panTo(ll);
+        .bindTooltip(el("span", null, T.myPosition)).addTo(map);
     } else {
       meDot.setLatLng(ll);
       meCircle.setLatLng(ll).setRadius(gps.accuracy);
     }
+    if (following) centreOnMe(false);
     $("gps-note").hidden = true;
-    if (S.draft && S.draft.source === "gps") C.placePin(gps.lat, gps.lon, "gps");
+    // Until the user places the pin themselves, the newest fix is the finding's place.
+    if (S.draft && S.draft.source !== "map") C.placePin(gps.lat, gps.lon, "gps");
   }
 
-  function positionFailed() {
+  function positionMissing() {
     var note = $("gps-note");
     note.textContent = T.gpsDenied;
     note.hidden = false;
@@ -60,25 +111,36 @@
   }
 
   if (navigator.geolocation) {
-    navigator.geolocation.watchPosition(showPosition, positionFailed,
+    navigator.geolocation.watchPosition(showPosition, function () { if (!S.gps) positionMissing(); },
       { enableHighAccuracy: true, maximumAge: 5000, timeout: 30000 });
   } else {
-    positionFailed();
+    positionMissing();
+  }
+
+  /* ------------------------------------------------------------------ findings */
+
+  function findingIcon(f, state) {
+    var cat = C.categoryByCode[f.category];
+    var face = el("span", { "class": "marker-finding-face" });
+    face.appendChild(el("img", { src: "/static/icons/categories/" + ((cat && cat.icon) || "other") + ".svg", alt: "", width: "26", height: "26" }));
+    var classes = "marker-finding" + (f.mine ? " mine" : "") + (state === "sent" ? "" : " unsent");
+    return L.divIcon({ className: classes, html: face, iconSize: [TAP, TAP], iconAnchor: [TAP / 2, TAP / 2] });
   }
 
   C.renderMarkers = function (findings) {
     findingsLayer.clearLayers();
     findings.forEach(function (f) {
       if (typeof f.lat !== "number") return;
-      var marker = L.circleMarker([f.lat, f.lon], {
-        radius: f.mine ? 11 : 9, color: "#111", weight: f.mine ? 4 : 2,
-        fillColor: f.mine ? "#ffd23f" : "#ffffff", fillOpacity: 1,
-        dashArray: SyncStatus.findingState(f.id, S.outboxItems) === "sent" ? null : "4 3",
-      });
+      var state = SyncStatus.findingState(f.id, S.outboxItems);
+      var name = C.categoryName(f.category, f.category_name) + (f.mine ? " · " + T.mine : "") +
+        (state === "sent" ? "" : " · " + T[state]);
+      var marker = L.marker([f.lat, f.lon], { icon: findingIcon(f, state), keyboard: true, zIndexOffset: f.mine ? 100 : 0 });
       // An element, not a string: Leaflet puts string tooltips in as HTML, and names are user text.
-      marker.bindTooltip(C.el("span", null, C.categoryName(f.category, f.category_name) + (f.mine ? " · " + T.mine : "")));
+      marker.bindTooltip(el("span", null, name));
       marker.on("click", function () { C.showList(); C.focusItem(f.id); });
       findingsLayer.addLayer(marker);
+      var node = marker.getElement();
+      if (node) node.setAttribute("aria-label", name);
     });
   };
 })();

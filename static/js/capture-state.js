@@ -1,6 +1,7 @@
 /* Capture page, shared part: the page's data, the state the other capture-*.js files share and
  * the findings as the person sees them (server findings with the outbox laid over them). Classic
- * scripts loaded in order: capture-state.js, capture-map.js, capture-list.js, capture.js. Each
+ * scripts loaded in order: capture-state.js, capture-map.js, capture-list.js, capture-sheet.js,
+ * capture.js. Each
  * adds its functions to window.Capture and looks the others' up there when it runs, not when it
  * loads; this file comes first, and capture.js, which starts everything, last. */
 /* global SyncStatus, Outbox */
@@ -20,6 +21,8 @@
     api: json("capture-api"),
     T: json("capture-strings"),
     mapSettings: json("map-settings"),
+    // Participants add and edit findings while the walk is open; staff also after it closed.
+    canCapture: !json("walk-data").capture_closed || json("capture-viewer").staff,
     // These are reassigned (e.g. on every outbox read): read them through Capture.state, never copy.
     state: {
       serverFindings: {}, // id → finding properties (+ lat/lon) from GET …/findings

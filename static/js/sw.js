@@ -1,5 +1,6 @@
 /* Service worker (served at /sw.js, which prepends self.SW_SETTINGS: version, precache list,
- * tile host, offline page). Pages: network first, cache fallback, then the offline page. Static
+ * tile host, offline page and text). Pages: network first, cache fallback; offline, the start
+ * page "/" opens the capture page kept last, any other page gets the offline page. Static
  * files: cache first. Map tiles: a bounded runtime cache. API GETs: network first with a cache
  * fallback so the findings list shows offline. Writes are never cached; they go through the
  * IndexedDB outbox, which this worker also flushes on Background Sync. */
@@ -15,7 +16,10 @@ var API_CACHE = "api";
 var TILE_CACHE = "tiles";
 var TILE_LIMIT = 300;
 
-importScripts(SETTINGS.outboxUrl);
+// Where the capture page last kept for offline use is recorded (written here and by capture.js).
+var LAST_CAPTURE_KEY = "/__last-capture";
+
+importScripts.apply(self, SETTINGS.outboxUrls);
 
 self.addEventListener("install", function (event) {
   event.waitUntil(
@@ -59,8 +63,9 @@ function tile(request) {
     return cache.match(request).then(function (hit) {
       if (hit) return hit;
       return fetch(request).then(function (response) {
-        // Opaque (cross-origin no-cors) tiles have status 0; still worth keeping.
-        if (response.ok || response.type === "opaque") {
+        // Only real (CORS) answers: Chromium counts every opaque response as ~7 MB of quota, so
+        // 300 of them could crowd out the outbox, which holds findings that are not sent yet.
+        if (response.ok && response.type !== "opaque") {
           cache.put(request, response.clone()).then(function () { return trimCache(TILE_CACHE, TILE_LIMIT); });
         }
         return response;
@@ -73,19 +78,51 @@ function isCapturePage(url) {
   return /^\/walks\/\d+\/capture\/?$/.test(url.pathname);
 }
 
+function keepCapturePage(pathname, response) {
+  return caches.open(PAGE_CACHE).then(function (cache) {
+    return cache.put(pathname, response).then(function () {
+      return cache.put(LAST_CAPTURE_KEY, new Response(JSON.stringify({ url: pathname }),
+        { headers: { "Content-Type": "application/json" } }));
+    });
+  });
+}
+
+/* The capture page kept most recently, if any (its path). */
+function lastCapturePage() {
+  return caches.open(PAGE_CACHE).then(function (cache) {
+    return cache.match(LAST_CAPTURE_KEY).then(function (hit) { return hit ? hit.json() : null; })
+      .then(function (record) {
+        if (!record || !record.url) return null;
+        return cache.match(record.url).then(function (page) { return page ? record.url : null; });
+      });
+  }).catch(function () { return null; });
+}
+
+function offlineAnswer() {
+  return caches.match(SETTINGS.offlineUrl).then(function (hit) {
+    return hit || new Response(SETTINGS.offlineText, { status: 503, headers: { "Content-Type": "text/plain; charset=utf-8" } });
+  });
+}
+
 function page(request) {
   var url = new URL(request.url);
   return fetch(request).then(function (response) {
     if (response.ok && !response.redirected && response.type === "basic" && isCapturePage(url)) {
-      var copy = response.clone();
-      caches.open(PAGE_CACHE).then(function (cache) { return cache.put(url.pathname, copy); });
+      keepCapturePage(url.pathname, response.clone());
     }
     return response;
   }).catch(function () {
     return caches.open(PAGE_CACHE)
       .then(function (cache) { return cache.match(url.pathname); })
-      .then(function (hit) { return hit || caches.match(SETTINGS.offlineUrl); })
-      .then(function (hit) { return hit || new Response("Offline", { status: 503, headers: { "Content-Type": "text/plain; charset=utf-8" } }); });
+      .then(function (hit) {
+        if (hit) return hit;
+        // The installed app starts at "/", which is never kept: open the walk the phone was on
+        // (its outbox and map work offline). Other pages get the offline page, which links there.
+        if (url.pathname !== "/") return offlineAnswer();
+        return lastCapturePage().then(function (capture) {
+          return capture ? Response.redirect(capture, 302) : offlineAnswer();
+        });
+      });
   });
 }
 
@@ -111,7 +148,7 @@ function apiGet(request) {
     return response;
   }).catch(function () {
     return caches.open(API_CACHE).then(function (cache) { return cache.match(request); }).then(function (hit) {
-      return hit || new Response(JSON.stringify({ error: "offline", message: "offline" }),
+      return hit || new Response(JSON.stringify({ error: "offline", message: SETTINGS.offlineText }),
         { status: 503, headers: { "Content-Type": "application/json" } });
     });
   });
@@ -148,9 +185,7 @@ self.addEventListener("message", function (event) {
     var url = new URL(data.url);
     if (url.origin === self.location.origin && isCapturePage(url)) {
       event.waitUntil(fetch(url.pathname, { credentials: "same-origin" }).then(function (response) {
-        if (response.ok && !response.redirected) {
-          return caches.open(PAGE_CACHE).then(function (cache) { return cache.put(url.pathname, response); });
-        }
+        if (response.ok && !response.redirected) return keepCapturePage(url.pathname, response);
         return null;
       }).catch(function () { return null; }));
     }

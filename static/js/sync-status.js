@@ -16,11 +16,16 @@
     return state;
   }
 
-  function errorOf(findingId, items) {
+  /* What to tell the person about a finding that needs attention, in words and with a next
+   * step; never a bare error code. strings: the page's translated texts. */
+  function errorOf(findingId, items, strings) {
     for (var i = 0; i < items.length; i += 1) {
-      if (items[i].findingId === findingId && items[i].state === "attention" && items[i].error) {
-        return items[i].error.message || items[i].error.code;
-      }
+      var item = items[i];
+      if (item.findingId !== findingId || item.state !== "attention") continue;
+      var error = item.error || {};
+      if (error.code === "walk_closed") return strings.walkClosedHelp;
+      if (error.code === "csrf" || String(error.code || "").indexOf("csrf") === 0) return strings.csrfFailed;
+      return error.message || strings.sendFailed;
     }
     return "";
   }

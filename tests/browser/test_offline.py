@@ -104,3 +104,160 @@ def test_finding_sent_after_the_walk_closed_needs_attention(page, pixel7_context
     page.wait_for_selector("#sync-status[data-state=attention]")
     items = page.evaluate("async () => (await Outbox.all()).map(i => [i.kind, i.state])")
     assert ["finding", "attention"] in items and ["photo", "waiting"] in items
+
+
+def test_a_walk_closed_finding_offers_try_again_with_a_next_step(page, pixel7_context, live_server, make_walk):
+    """The closed-walk message tells the user the finding is kept and whom to ask; "Try again" is there."""
+    import json
+
+    walk = make_walk()
+    with_gps(pixel7_context)
+    join(page, walk["join_code"])
+    pixel7_context.set_offline(True)
+    add_finding(page, "access", None, text="Kælderdør")
+    from walkapp.extensions import db
+    from walkapp.walks.models import Walk
+
+    with live_server.app.app_context():
+        db.session.get(Walk, walk["id"]).status = "closed"
+        db.session.commit()
+        db.session.remove()
+    pixel7_context.set_offline(False)
+    page.wait_for_selector("#sync-status[data-state=attention]", timeout=30000)
+    page.reload()
+    wait_ready(page)
+    page.click("#show-list")
+    strings = json.loads(page.locator("#capture-strings").text_content())
+    item = page.locator(".finding-item").first
+    item.locator(".attention-text").wait_for()
+    assert item.locator(".attention-text").inner_text() == strings["walkClosedHelp"]
+    assert item.locator(".retry-finding").is_visible()
+
+
+def test_the_installed_app_opened_offline_shows_the_capture_page(page, pixel7_context, live_server, make_walk):
+    """Offline, the start URL "/" opens the walk's kept capture page with its outbox; other pages link to it."""
+    walk = make_walk()
+    with_gps(pixel7_context)
+    join(page, walk["join_code"])
+    wait_for_worker(page)
+    capture_path = f"/walks/{walk['id']}/capture"
+    page.wait_for_function(
+        """async () => { const c = await caches.open('pages');
+             return !!(await c.match('/__last-capture')); }""", timeout=15000)
+
+    pixel7_context.set_offline(True)
+    add_finding(page, "lighting", None, text="Lampen er gået")
+    page.goto("/")
+    page.wait_for_url(f"**{capture_path}")
+    wait_ready(page)
+    page.wait_for_selector("#sync-status[data-state=waiting]")
+    assert page.locator("#new-finding").is_visible()
+
+    page.goto("/walks")
+    link = page.locator("#open-capture")
+    link.wait_for(state="visible")
+    assert link.get_attribute("href") == capture_path
+    link.click()
+    page.wait_for_url(f"**{capture_path}")
+    wait_ready(page)
+
+    pixel7_context.set_offline(False)
+    page.wait_for_selector("#sync-status[data-state=sent]", timeout=30000)
+    assert len(findings_on_server(live_server.app, walk["id"])) == 1
+
+
+def _read_body(environ) -> bytes:
+    """Read a WSGI request body and put it back for the app behind."""
+    import io
+
+    length = int(environ.get("CONTENT_LENGTH") or 0)
+    body = environ["wsgi.input"].read(length) if length else b""
+    environ["wsgi.input"] = io.BytesIO(body)
+    return body
+
+
+def test_one_finding_the_server_keeps_failing_does_not_hold_back_the_others(
+        page, pixel7_context, live_server, make_walk):
+    """500 for one finding: the later findings still arrive; it waits (with its photo) and arrives after recovery."""
+    import json
+
+    walk = make_walk()
+    with_gps(pixel7_context)
+    join(page, walk["join_code"])
+    inner = live_server.app.wsgi_app
+    broken = {"id": None, "on": True, "hits": 0, "photo_posts": 0}
+
+    def fail_one(environ, start_response):
+        path = environ["PATH_INFO"]
+        if environ["REQUEST_METHOD"] == "POST" and re.fullmatch(r"/api/v1/walks/\d+/findings", path):
+            finding_id = json.loads(_read_body(environ) or b"{}").get("id")
+            if broken["id"] is None:
+                broken["id"] = finding_id  # the oldest finding in the outbox is the one that fails
+            if broken["on"] and finding_id == broken["id"]:
+                broken["hits"] += 1
+                start_response("500 Internal Server Error", [("Content-Type", "application/json")])
+                return [b'{"error": "server_error", "message": "boom"}']
+        if broken["on"] and broken["id"] and path == f"/api/v1/findings/{broken['id']}/photos":
+            broken["photo_posts"] += 1
+        return inner(environ, start_response)
+
+    live_server.app.wsgi_app = fail_one
+    pixel7_context.set_offline(True)
+    for number, category in enumerate(CATEGORIES):
+        add_finding(page, category, jpeg_bytes(seed=30 + number), text=f"Fund {number}")
+    pixel7_context.set_offline(False)
+
+    for _ in range(150):
+        if len(findings_on_server(live_server.app, walk["id"])) == 2:
+            break
+        page.wait_for_timeout(100)
+    rows = findings_on_server(live_server.app, walk["id"])
+    assert sorted(r[1] for r in rows) == ["graffiti", "litter"]
+    assert all(r[2] == 1 for r in rows), rows
+    assert broken["hits"] >= 1 and broken["photo_posts"] == 0
+    page.click("#show-list")
+    page.wait_for_function("""(id) => document.querySelector(`.finding-item[data-id="${id}"]`)
+        ?.dataset.state === 'waiting'""", arg=broken["id"])
+    assert page.locator("#sync-status").get_attribute("data-state") == "waiting"
+
+    broken["on"] = False
+    page.wait_for_selector("#sync-status[data-state=sent]", timeout=60000)
+    rows = findings_on_server(live_server.app, walk["id"])
+    assert sorted(r[1] for r in rows) == sorted(CATEGORIES)
+    assert all(r[2] == 1 for r in rows), rows
+
+
+def test_map_tiles_are_cached_as_cors_responses_only(page, pixel7_context, live_server, make_walk):
+    """Tiles are asked for with CORS, so the worker keeps real responses, never opaque ones."""
+    import io
+
+    from PIL import Image
+    from werkzeug.urls import urlsplit
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (256, 256), (200, 220, 200)).save(buffer, "PNG")
+    tile_png = buffer.getvalue()
+    inner = live_server.app.wsgi_app
+
+    def tiles(environ, start_response):
+        if environ["PATH_INFO"].startswith("/tiles/"):
+            start_response("200 OK", [("Content-Type", "image/png"), ("Access-Control-Allow-Origin", "*"),
+                                      ("Content-Length", str(len(tile_png)))])
+            return [tile_png]
+        return inner(environ, start_response)
+
+    live_server.app.wsgi_app = tiles
+    port = urlsplit(live_server.url).port
+    # "localhost" is another origin than the app's 127.0.0.1: the tiles are cross-origin, like OSM's.
+    live_server.app.config["MAP_TILE_URL"] = f"http://localhost:{port}/tiles/{{z}}/{{x}}/{{y}}.png"
+    walk = make_walk()
+    with_gps(pixel7_context)
+    join(page, walk["join_code"])
+    wait_for_worker(page)
+    page.reload()
+    wait_ready(page)
+    page.wait_for_function("""async () => (await (await caches.open('tiles')).keys()).length >= 4""", timeout=15000)
+    kept = page.evaluate("""async () => { const c = await caches.open('tiles');
+        return Promise.all((await c.keys()).map(async k => { const r = await c.match(k); return [r.type, r.status]; })); }""")
+    assert kept and all(status == 200 and kind != "opaque" for kind, status in kept), kept
+    assert page.locator("#capture-map img.leaflet-tile-loaded").count() >= 4

@@ -25,8 +25,10 @@ SHELL_FILES = (
     "js/capture-state.js",
     "js/capture-map.js",
     "js/capture-list.js",
+    "js/capture-sheet.js",
     "js/capture.js",
     "js/outbox.js",
+    "js/outbox-send.js",
     "js/photo.js",
     "js/sync-status.js",
     "icons/icon-192.png",
@@ -80,7 +82,10 @@ def service_worker():
         "precache": precache,
         "tileHost": tile_origin(),
         "offlineUrl": url_for("pwa.offline"),
-        "outboxUrl": url_for("static", filename="js/outbox.js"),
+        # The worker flushes the outbox on Background Sync: storage first, then sending.
+        "outboxUrls": [url_for("static", filename="js/outbox.js"),
+                       url_for("static", filename="js/outbox-send.js")],
+        "offlineText": _("No connection right now. Findings you have saved are kept on your phone."),
     }
     source = (_static_root() / SW_SOURCE).read_text(encoding="utf-8")
     body = f"self.SW_SETTINGS = {json.dumps(settings)};\n{source}"

@@ -1,0 +1,277 @@
+"""The capture page as an older resident meets it on a cold evening: the pin waits for a real
+position, the big button can't be mistaken for a link, the map follows me, the markers say what
+they are, and every problem is told in words with a next step."""
+from __future__ import annotations
+
+import json
+
+from tests.browser.capture_helpers import (
+    HERE,
+    add_finding,
+    findings_on_server,
+    join,
+    wait_ready,
+    with_gps,
+)
+from tests.browser.test_capture import finding_row
+from tests.conftest import PASSWORD
+
+MEETING = {"meeting_lat": 55.6660, "meeting_lon": 12.6035}
+
+
+def strings(page) -> dict:
+    """The page's translated UI texts (what the user reads)."""
+    return json.loads(page.locator("#capture-strings").text_content())
+
+
+def map_centre(page) -> tuple[float, float]:
+    """Centre of the capture map as (lat, lon)."""
+    centre = page.evaluate("() => { const c = Capture.map.getCenter(); return [c.lat, c.lng]; }")
+    return centre[0], centre[1]
+
+
+def wait_centre_near(page, lat: float, lon: float, tolerance: float = 0.0002) -> None:
+    """Wait until the map's centre is within `tolerance` degrees of (lat, lon)."""
+    page.wait_for_function(
+        "([lat, lon, t]) => { const c = Capture.map.getCenter();"
+        " return Math.abs(c.lat - lat) < t && Math.abs(c.lng - lon) < t; }",
+        arg=[lat, lon, tolerance], timeout=10000)
+
+
+def test_a_late_gps_fix_moves_the_pin_and_save_waits_for_a_place(page, pixel7_context, live_server, make_walk):
+    """Sheet opened before the first fix: Save asks for a place; the fix then moves the pin and is stored."""
+    walk = make_walk()
+    pixel7_context.grant_permissions(["geolocation"])  # allowed, but no position yet
+    join(page, walk["join_code"])
+    page.click("#new-finding")
+    page.click(".category-button[data-code=lighting]")
+    page.click("#save-finding")
+    error = page.locator("#save-error")
+    error.wait_for(state="visible")
+    assert error.inner_text() == strings(page)["placeNeeded"]
+    assert page.locator("#sheet").is_visible()
+    assert page.evaluate("async () => (await Outbox.all()).length") == 0
+
+    pixel7_context.set_geolocation(HERE)
+    page.wait_for_function("() => /8/.test(document.querySelector('#place-text').textContent)")
+    assert error.is_hidden()
+    pin = page.evaluate("() => { const d = Capture.state.draft; return [d.source, d.lat, d.lon]; }")
+    assert pin == ["gps", HERE["latitude"], HERE["longitude"]]
+    page.click("#save-finding")
+    page.wait_for_selector("#sheet", state="hidden")
+    page.wait_for_selector("#sync-status[data-state=sent]", timeout=20000)
+    (finding_id, *_rest), = findings_on_server(live_server.app, walk["id"])
+    row = finding_row(live_server.app, finding_id)
+    assert row["location_source"] == "gps"
+    assert abs(row["lat"] - HERE["latitude"]) < 1e-6 and abs(row["lon"] - HERE["longitude"]) < 1e-6
+    assert row["accuracy_m"] == 8
+
+
+def test_a_tap_on_the_map_is_a_place_even_without_gps(page, pixel7_context, live_server, make_walk):
+    """Without any GPS fix, tapping the little map places the finding (location_source "map")."""
+    walk = make_walk()
+    pixel7_context.grant_permissions(["geolocation"])
+    join(page, walk["join_code"])
+    page.click("#new-finding")
+    page.click(".category-button[data-code=traffic]")
+    box = page.locator("#place-map").bounding_box()
+    page.mouse.click(box["x"] + box["width"] * 0.6, box["y"] + box["height"] * 0.6)
+    page.click("#save-finding")
+    page.wait_for_selector("#sheet", state="hidden")
+    page.wait_for_selector("#sync-status[data-state=sent]", timeout=20000)
+    (finding_id, *_rest), = findings_on_server(live_server.app, walk["id"])
+    assert finding_row(live_server.app, finding_id)["location_source"] == "map"
+
+
+def test_the_map_attribution_never_covers_the_new_finding_button(page, pixel7_context, live_server, make_walk):
+    """With tiles (and so an attribution), every point of the button's bottom edge is the button."""
+    live_server.app.config["MAP_TILE_URL"] = "http://127.0.0.1:9/{z}/{x}/{y}.png"
+    walk = make_walk()
+    page.set_viewport_size({"width": 360, "height": 740})
+    with_gps(pixel7_context)
+    join(page, walk["join_code"])
+    page.wait_for_selector(".leaflet-control-attribution")
+    assert page.locator(".leaflet-control-attribution a[href*=leafletjs]").count() == 0
+    covered = page.evaluate("""() => {
+        const r = document.querySelector('#new-finding').getBoundingClientRect();
+        const points = [];  // inside the rounded corners, which are not the button's
+        for (let x = r.left + 18; x <= r.right - 18; x += 8) points.push([x, r.bottom - 3], [x, r.bottom - 12]);
+        return points.filter(([x, y]) => !document.elementFromPoint(x, y)?.closest('#new-finding'))
+          .map(([x, y]) => [x, y, document.elementFromPoint(x, y)?.className]);
+    }""")
+    assert covered == []
+    # "Find me" and the attribution must not overlap each other either.
+    overlap = page.evaluate("""() => {
+        const a = document.querySelector('.leaflet-control-attribution').getBoundingClientRect();
+        const b = document.querySelector('#find-me').getBoundingClientRect();
+        return !(a.right <= b.left || b.right <= a.left || a.bottom <= b.top || b.bottom <= a.top);
+    }""")
+    assert overlap is False
+
+
+def test_a_finding_stuck_on_a_closed_walk_says_what_to_do(page, pixel7_context, live_server, make_walk):
+    """walk_closed: the user reads that it is kept on the phone and whom to ask, with "Try again"."""
+    from walkapp.extensions import db
+    from walkapp.walks.models import Walk
+
+    walk = make_walk()
+    with_gps(pixel7_context)
+    join(page, walk["join_code"])
+    pixel7_context.set_offline(True)
+    add_finding(page, "litter", None, text="Skrald ved containeren")
+    with live_server.app.app_context():
+        db.session.get(Walk, walk["id"]).status = "closed"
+        db.session.commit()
+        db.session.remove()
+    pixel7_context.set_offline(False)
+    page.wait_for_selector("#sync-status[data-state=attention]", timeout=30000)
+    page.click("#show-list")
+    item = page.locator(".finding-item").first
+    assert item.locator(".attention-text").inner_text() == strings(page)["walkClosedHelp"]
+    assert item.locator(".retry-finding").is_visible()
+
+
+def test_staff_can_add_a_finding_on_a_closed_walk(page, pixel7_context, live_server, make_walk, coordinator):
+    """A logged-in coordinator still gets "New finding" on a closed walk, and the finding is stored."""
+    walk = make_walk(status="closed")
+    with_gps(pixel7_context)
+    page.goto("/login")
+    page.fill("input[name=email]", coordinator["email"])
+    page.fill("input[name=password]", PASSWORD)
+    page.click("main button[type=submit]")
+    page.wait_for_url("**/walks")
+    page.goto(f"/walks/{walk['id']}/capture")
+    wait_ready(page)
+    assert page.locator(".closed-note").is_visible()
+    add_finding(page, "access", None, text="Døren står åben")
+    page.wait_for_selector("#sync-status[data-state=sent]", timeout=20000)
+    assert [r[1] for r in findings_on_server(live_server.app, walk["id"])] == ["access"]
+
+
+def test_markers_show_meeting_point_and_category(page, pixel7_context, live_server, make_walk, make_finding):
+    """An "M" meeting marker; findings carry their category icon, mine ringed, unsent dashed; 48 px targets."""
+    walk = make_walk(**MEETING)
+    make_finding(walk["id"], category="graffiti", lat=55.6664, lon=12.6054)
+    with_gps(pixel7_context)
+    join(page, walk["join_code"])
+    meeting = page.locator(".marker-meeting")
+    meeting.wait_for()
+    assert meeting.inner_text().strip() == "M"
+    other = page.locator(".marker-finding:not(.mine)")
+    other.wait_for()
+    assert other.locator("img").get_attribute("src").endswith("/graffiti.svg")
+    box = other.bounding_box()
+    assert box["width"] >= 48 and box["height"] >= 48
+
+    pixel7_context.set_offline(True)
+    add_finding(page, "lighting", None)
+    mine = page.locator(".marker-finding.mine")
+    mine.wait_for()
+    assert "unsent" in mine.get_attribute("class")
+    assert mine.locator("img").get_attribute("src").endswith("/lighting.svg")
+    assert page.evaluate("() => getComputedStyle(document.querySelector('.marker-finding.mine span'))"
+                         ".borderTopStyle") == "dashed"
+    pixel7_context.set_offline(False)
+    page.wait_for_selector(".marker-finding.mine:not(.unsent)", timeout=20000)
+
+
+def test_hostile_names_on_the_new_markers_stay_text(page, pixel7_context, app, make_walk, make_finding):
+    """Meeting label and category name reach the marker tooltips and labels as text, never as HTML."""
+    from walkapp.extensions import db
+    from walkapp.findings.models import Category
+
+    hostile = '<img src=x onerror="window.__pwned=1">'
+    with app.app_context():
+        category = db.session.execute(db.select(Category).where(Category.code == "lighting")).scalar_one()
+        category.name_da = "Lys " + hostile
+        db.session.commit()
+    walk = make_walk(meeting_point="Mødested " + hostile, **MEETING)
+    make_finding(walk["id"], category="lighting")
+    with_gps(pixel7_context)
+    join(page, walk["join_code"])
+    page.wait_for_selector(".marker-finding")
+    page.evaluate("() => document.querySelectorAll('.marker-meeting, .marker-finding')"
+                  ".forEach(m => m.dispatchEvent(new MouseEvent('mouseover', {bubbles: true})))")
+    page.wait_for_timeout(300)
+    tooltips = page.locator(".leaflet-tooltip").all_inner_texts()
+    assert any("Mødested <img" in t for t in tooltips), tooltips
+    assert any("Lys <img" in t for t in tooltips), tooltips
+    assert "Lys <img" in page.locator(".marker-finding").get_attribute("aria-label")
+    assert page.locator(".leaflet-tooltip img").count() == 0
+    assert page.evaluate("() => window.__pwned") is None
+
+
+def test_the_map_follows_me_until_i_move_it_and_find_me_resumes(page, pixel7_context, live_server, make_walk):
+    """Following: the map centres on each fix; my own drag stops it; "Find me" centres and follows again."""
+    walk = make_walk()
+    with_gps(pixel7_context)
+    join(page, walk["join_code"])
+    wait_centre_near(page, HERE["latitude"], HERE["longitude"])
+    assert page.locator("#find-me").get_attribute("aria-pressed") == "true"
+
+    box = page.locator("#capture-map").bounding_box()
+    page.mouse.move(box["x"] + 200, box["y"] + 200)
+    page.mouse.down()
+    page.mouse.move(box["x"] + 120, box["y"] + 120, steps=8)
+    page.mouse.up()
+    assert page.locator("#find-me").get_attribute("aria-pressed") == "false"
+    page.wait_for_timeout(800)  # let the drag's inertia settle
+    dragged = map_centre(page)
+
+    second = {"latitude": 55.6672, "longitude": 12.6075, "accuracy": 10}
+    pixel7_context.set_geolocation(second)
+    page.wait_for_function("([lat]) => Capture.state.gps && Capture.state.gps.lat === lat", arg=[second["latitude"]])
+    page.wait_for_timeout(400)
+    assert map_centre(page) == dragged  # not pulled away from where I looked
+
+    page.click("#find-me")
+    wait_centre_near(page, second["latitude"], second["longitude"])
+    assert page.locator("#find-me").get_attribute("aria-pressed") == "true"
+    third = {"latitude": 55.6660, "longitude": 12.6040, "accuracy": 10}
+    pixel7_context.set_geolocation(third)
+    wait_centre_near(page, third["latitude"], third["longitude"])
+
+
+def test_a_failed_save_is_told_in_the_page_not_an_alert(page, pixel7_context, live_server, make_walk):
+    """If the phone cannot store the finding, a translated message shows in the sheet; no alert box."""
+    walk = make_walk()
+    with_gps(pixel7_context)
+    join(page, walk["join_code"])
+    dialogs = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    page.evaluate("() => { Outbox.addFinding = () => Promise.reject(new Error('QuotaExceededError')); }")
+    page.click("#new-finding")
+    page.click(".category-button[data-code=lighting]")
+    page.wait_for_function("() => Capture.state.draft && Capture.state.draft.source === 'gps'")
+    page.click("#save-finding")
+    error = page.locator("#save-error")
+    error.wait_for(state="visible")
+    assert error.inner_text() == strings(page)["saveFailed"]
+    assert "QuotaExceeded" not in page.locator("body").inner_text()
+    assert dialogs == []
+    assert page.locator("#sheet").is_visible()  # nothing typed is lost
+
+
+def test_a_csrf_failure_is_told_in_words(page, pixel7_context, live_server, make_walk):
+    """When the server keeps refusing the phone's CSRF token, the user reads what to do, not "csrf"."""
+    walk = make_walk()
+    with_gps(pixel7_context)
+    join(page, walk["join_code"])
+    inner = live_server.app.wsgi_app
+
+    def spoil_token(environ, start_response):
+        if environ["REQUEST_METHOD"] == "POST" and "HTTP_X_CSRFTOKEN" in environ:
+            environ["HTTP_X_CSRFTOKEN"] = "spoilt"
+        return inner(environ, start_response)
+
+    live_server.app.wsgi_app = spoil_token
+    add_finding(page, "graffiti", None)
+    page.wait_for_selector("#sync-status[data-state=attention]", timeout=20000)
+    page.click("#show-list")
+    text = page.locator(".finding-item .attention-text").inner_text()
+    assert text == strings(page)["csrfFailed"]
+    assert findings_on_server(live_server.app, walk["id"]) == []
+    live_server.app.wsgi_app = inner
+    page.click(".retry-finding")
+    page.wait_for_selector("#sync-status[data-state=sent]", timeout=20000)
+    assert len(findings_on_server(live_server.app, walk["id"])) == 1
