@@ -15,7 +15,7 @@ from walkapp.exports.tabular import MEASURE_COLUMNS
 from walkapp.extensions import db
 from walkapp.findings.models import Finding
 from walkapp.measures.models import Measure, PlanItem
-from walkapp.measures.services import local_today
+from walkapp.measures.queries import local_today
 from walkapp.orgs.models import Estate, Organisation
 
 KEYS = [k for k, _da, _en in MEASURE_COLUMNS]

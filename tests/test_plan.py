@@ -36,7 +36,7 @@ def test_safe_cell_neutralises_formula_text_only(value, expected):
 @pytest.fixture
 def planned(app, make_measure, coordinator, estate_id):  # noqa: F811
     """Three measures in the plan of two estates (committed); returns the plan years used."""
-    from walkapp.measures.services import local_today
+    from walkapp.measures.queries import local_today
     from walkapp.orgs.models import Estate
     from walkapp.seed import organisation_named
 

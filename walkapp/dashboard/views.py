@@ -11,6 +11,7 @@ from walkapp.errors import ApiError
 from walkapp.extensions import db
 from walkapp.findings.models import Category
 from walkapp.i18n import current_language
+from walkapp.orgs.lookups import find_estate, find_organisation
 from walkapp.orgs.models import Estate, Organisation
 
 bp = Blueprint("dashboard", __name__)
@@ -32,27 +33,15 @@ def _parse_year(raw: str | None) -> int:
     return int(raw)
 
 
-def _by_id_or_name(model, raw: str | None, **where):
-    """The row with this id or exact name; unknown or ambiguous → None."""
-    if raw is None or not raw.strip():
-        return None
-    raw = raw.strip()
-    stmt = db.select(model).filter_by(**where)
-    if raw.isdigit():
-        return db.session.execute(stmt.where(model.id == int(raw))).scalar_one_or_none()
-    matches = db.session.execute(stmt.where(model.name == raw)).scalars().all()
-    return matches[0] if len(matches) == 1 else None
-
-
 def _scope() -> tuple[int, Organisation | None, Estate | None]:
     """Year, housing organisation and estate from the query string; bad values → 400."""
     year = _parse_year(request.args.get("year"))
     org_raw, estate_raw = request.args.get("organisation"), request.args.get("estate")
-    organisation = _by_id_or_name(Organisation, org_raw, type="housing")
+    organisation = find_organisation(org_raw, type="housing")
     if org_raw and org_raw.strip() and organisation is None:
         raise ApiError(400, "invalid_organisation",
                        _("Unknown housing organisation: %(organisation)s", organisation=org_raw))
-    estate = _by_id_or_name(Estate, estate_raw)
+    estate = find_estate(estate_raw)
     if estate_raw and estate_raw.strip() and estate is None:
         raise ApiError(400, "invalid_estate", _("Unknown estate: %(estate)s", estate=estate_raw))
     return year, organisation, estate

@@ -151,7 +151,7 @@ def measures_table(fmt: str):
     or XLSX; the finding count, ids and categories cover all the measure's findings."""
     from walkapp.exports import tabular
     from walkapp.exports.queries import load_measure_set
-    from walkapp.measures.services import filter_measures
+    from walkapp.measures.queries import filter_measures
 
     lang = export_locale()
     matching = filter_measures(

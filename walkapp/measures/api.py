@@ -12,8 +12,9 @@ from sqlalchemy.orm import selectinload
 from walkapp.auth.security import staff_required
 from walkapp.errors import ApiError
 from walkapp.extensions import db
-from walkapp.measures import services, workflow
+from walkapp.measures import queries, services, workflow
 from walkapp.measures.models import Measure
+from walkapp.orgs import lookups
 
 bp = Blueprint("measures_api", __name__, url_prefix="/api/v1")
 
@@ -72,13 +73,13 @@ def create_measure():
     ids = data.get("finding_ids")
     if not isinstance(ids, list) or not ids:
         raise ApiError(400, "findings_required", _("Give finding_ids: a list of finding ids."))
-    findings, missing = services.findings_by_ids(ids)
+    findings, missing = queries.findings_by_ids(ids)
     if missing:
         raise ApiError(400, "unknown_findings", _("Unknown findings: %(ids)s", ids=", ".join(missing)),
                        finding_ids=missing)
     org = None
     if data.get("responsible_org") not in (None, ""):
-        org = services.find_organisation(data["responsible_org"])
+        org = lookups.find_organisation(data["responsible_org"])
         if org is None:
             raise ApiError(400, "unknown_organisation", _("Unknown organisation."))
     title = data.get("title")
@@ -113,7 +114,7 @@ def list_measures():
         query = query.where(Measure.status == status)
     org_arg = request.args.get("org", "")
     if org_arg:
-        org = services.find_organisation(org_arg)
+        org = lookups.find_organisation(org_arg)
         if org is None:
             raise ApiError(400, "unknown_organisation", _("Unknown organisation."))
         query = query.where(Measure.responsible_org_id == org.id)
@@ -160,7 +161,7 @@ def update_measure(measure_id: int):
     if "responsible_org" in data:
         org = None
         if data["responsible_org"] not in (None, ""):
-            org = services.find_organisation(data["responsible_org"])
+            org = lookups.find_organisation(data["responsible_org"])
             if org is None:
                 raise ApiError(400, "unknown_organisation", _("Unknown organisation."))
         changes["responsible_org"] = org
@@ -194,7 +195,7 @@ def transition(measure_id: int):
                        _("Give the version of the measure you are changing."))
     estate = None
     if data.get("estate") not in (None, ""):
-        estate = services.find_estate(data["estate"])
+        estate = lookups.find_estate(data["estate"])
         if estate is None:
             raise ApiError(400, "estate_required", _("Unknown estate."))
     services.change_status(

@@ -1,13 +1,12 @@
-"""Measures: create, change status (the only code that sets Measure.status), look-ups, JSON."""
+"""Measures: create, edit, change status (the only code that sets Measure.status), JSON.
+
+Reading (dates, list filters, finding look-ups) is in walkapp.measures.queries."""
 from __future__ import annotations
 
-from collections.abc import Iterable
 from datetime import date, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
-from sqlalchemy import Select
 from sqlalchemy.orm.exc import StaleDataError
 
 from walkapp.auth.models import User
@@ -18,50 +17,13 @@ from walkapp.findings.triage import mark_triaged
 from walkapp.labels import MEASURE_STATUS_LABELS, label
 from walkapp.measures import workflow
 from walkapp.measures.models import Measure, PlanItem, StatusChange
+from walkapp.measures.queries import is_overdue, plan_year_range
 from walkapp.orgs.models import Estate, Organisation
 
-LOCAL_ZONE = ZoneInfo("Europe/Copenhagen")
 TITLE_MAX = 200
 TEXT_MAX = 5000
-# The 10-year plan: this year up to and including this year + 10.
-PLAN_YEARS_AHEAD = 10
 # Larger than any real safety measure; guards against typos like an extra six zeros.
 AMOUNT_MAX_DKK = 1_000_000_000
-
-
-def local_today() -> date:
-    """Today's date in Copenhagen (due dates and plan years are local calendar dates)."""
-    return datetime.now(LOCAL_ZONE).date()
-
-
-def plan_year_range(today: date | None = None) -> tuple[int, int]:
-    """The plan years a measure may be put into: (first, last), both inclusive."""
-    year = (today or local_today()).year
-    return year, year + PLAN_YEARS_AHEAD
-
-
-def is_overdue(measure: Measure, today: date | None = None) -> bool:
-    """Open and past its due date."""
-    return (
-        measure.due_on is not None
-        and measure.due_on < (today or local_today())
-        and workflow.is_open(measure.status)
-    )
-
-
-def filter_measures(status: str, org_id: int | None, overdue: bool, today: date | None = None) -> Select:
-    """SELECT Measure … WHERE <the /measures list's filters>, unordered: one status (an
-    unknown one is no filter), the responsible organisation, only open ones past due.
-    The list page and its CSV/XLSX export both use it, so they pick the same measures."""
-    query = db.select(Measure)
-    if status in workflow.STATUSES:
-        query = query.where(Measure.status == status)
-    if org_id:
-        query = query.where(Measure.responsible_org_id == org_id)
-    if overdue:
-        query = query.where(Measure.due_on < (today or local_today()),
-                            Measure.status.in_(sorted(workflow.OPEN_STATUSES)))
-    return query
 
 
 def can_change_status(user: Any, measure: Measure) -> bool:
@@ -284,60 +246,6 @@ def change_status(
     return measure
 
 
-# ------------------------------------------------------------------ look-ups
-
-
-def _by_id_or_name(model: type, value: Any) -> Any:
-    if value is None or value == "":
-        return None
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return db.session.get(model, value)
-    if isinstance(value, str):
-        text = value.strip()
-        found = db.session.execute(db.select(model).where(model.name == text)).scalars().first()
-        if found is None and text.isdigit():
-            found = db.session.get(model, int(text))
-        return found
-    return None
-
-
-def find_organisation(value: Any) -> Organisation | None:
-    """An organisation by id or exact name (the API accepts both)."""
-    return _by_id_or_name(Organisation, value)
-
-
-def find_estate(value: Any) -> Estate | None:
-    """An estate by id or exact name. Estate names are unique only per organisation, so an
-    ambiguous name matches nothing rather than the wrong estate."""
-    if isinstance(value, str) and not value.strip().isdigit():
-        matches = db.session.execute(
-            db.select(Estate).where(Estate.name == value.strip())
-        ).scalars().all()
-        return matches[0] if len(matches) == 1 else None
-    return _by_id_or_name(Estate, value)
-
-
-def findings_by_ids(ids: Iterable[Any]) -> tuple[list[Finding], list[str]]:
-    """The findings with these UUIDs, and the ids that were malformed or not found."""
-    import uuid
-
-    wanted: dict[uuid.UUID, str] = {}
-    missing: list[str] = []
-    for raw in ids:
-        try:
-            wanted[uuid.UUID(str(raw))] = str(raw)
-        except (ValueError, AttributeError, TypeError):
-            missing.append(str(raw))
-    found: list[Finding] = []
-    if wanted:
-        found = list(db.session.execute(
-            db.select(Finding).where(Finding.id.in_(list(wanted)))
-        ).scalars())
-    found_ids = {f.id for f in found}
-    missing += [text for key, text in wanted.items() if key not in found_ids]
-    return found, missing
 
 
 # ------------------------------------------------------------------ presentation

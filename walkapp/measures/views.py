@@ -15,7 +15,7 @@ from walkapp.errors import ApiError
 from walkapp.extensions import db
 from walkapp.findings.models import Finding
 from walkapp.i18n import current_language
-from walkapp.measures import ics, plan, services, workflow
+from walkapp.measures import ics, plan, queries, services, workflow
 from walkapp.measures.forms import MeasureForm, TransitionForm
 from walkapp.measures.models import Measure, StatusChange, measure_findings
 from walkapp.orgs.models import Estate, Organisation
@@ -77,8 +77,8 @@ def list_measures():
     org_id = request.args.get("org", type=int)
     overdue = request.args.get("overdue") == "1"
     page = max(request.args.get("page", 1, type=int) or 1, 1)
-    today = services.local_today()
-    query = services.filter_measures(status, org_id, overdue, today).options(
+    today = queries.local_today()
+    query = queries.filter_measures(status, org_id, overdue, today).options(
         selectinload(Measure.responsible_org))
     if status not in workflow.STATUSES:
         status = ""
@@ -93,7 +93,7 @@ def list_measures():
         "measures/list.html", measures=measures, total=total, page=page, per_page=PER_PAGE,
         filters={"status": status, "org": org_id or "", "overdue": overdue},
         organisations=_org_choices()[1:], statuses=workflow.STATUSES,
-        status_label=services.status_label, is_overdue=services.is_overdue, today=today,
+        status_label=services.status_label, is_overdue=queries.is_overdue, today=today,
     )
 
 
@@ -101,7 +101,7 @@ def list_measures():
 @staff_required
 def new_measure():
     """Create a measure for the findings named in ?finding=<uuid>&finding=…."""
-    findings, missing = services.findings_by_ids(request.values.getlist("finding"))
+    findings, missing = queries.findings_by_ids(request.values.getlist("finding"))
     if missing:
         raise ApiError(400, "unknown_findings",
                        _("Some of the chosen findings do not exist: %(ids)s", ids=", ".join(missing)))
@@ -148,13 +148,13 @@ def _render_detail(measure: Measure, form: TransitionForm | None = None, status:
     if form.estate.data is None:
         estates = {f.estate_id for f in measure.findings if f.estate_id}
         form.estate.data = estates.pop() if len(estates) == 1 else None
-    first, last = services.plan_year_range()
+    first, last = queries.plan_year_range()
     names = _user_names({c.by_user_id for c in measure.history})
     return render_template(
         "measures/show.html", measure=measure, form=form, may_change=may_change,
         may_edit=services.can_edit_measure(current_user, measure),
         next_statuses=workflow.next_statuses(measure.status), status_label=services.status_label,
-        overdue=services.is_overdue(measure), user_names=names, problem=problem,
+        overdue=queries.is_overdue(measure), user_names=names, problem=problem,
         first_year=first, last_year=last,
     ), status
 
@@ -254,7 +254,7 @@ def follow_up(walk_id: int):
     return render_template(
         "measures/follow_up.html", walk=walk, measures=measures, changes=changes, by_id=by_id,
         user_names=_user_names({c.by_user_id for c in changes}),
-        status_label=services.status_label, is_overdue=services.is_overdue,
+        status_label=services.status_label, is_overdue=queries.is_overdue,
     )
 
 
@@ -265,14 +265,14 @@ def follow_up_ics(walk_id: int):
     walk = _walk_or_404(walk_id)
     if walk.follow_up_on is None:
         raise ApiError(404, "no_follow_up_date", _("The walk has no follow-up date yet."))
-    start = datetime.combine(walk.follow_up_on, time(17, 0), tzinfo=services.LOCAL_ZONE)
+    start = datetime.combine(walk.follow_up_on, time(17, 0), tzinfo=queries.LOCAL_ZONE)
     body = ics.timed_event(
         uid=f"walk-{walk.id}-follow-up@{request.host}",
         start=start,
         minutes=60,
         summary=_("Follow-up meeting: %(title)s", title=walk.title),
         description=_("Follow-up on the measures from the walk on %(date)s.",
-                      date=walk.starts_at.astimezone(services.LOCAL_ZONE).strftime("%d.%m.%Y")),
+                      date=walk.starts_at.astimezone(queries.LOCAL_ZONE).strftime("%d.%m.%Y")),
         url=url_for("measures.follow_up", walk_id=walk.id, _external=True),
         stamp=datetime.now(UTC),
     )

@@ -12,6 +12,7 @@ from sqlalchemy import func
 from walkapp.errors import ApiError
 from walkapp.extensions import db
 from walkapp.labels import WALK_KIND_LABELS, WALK_STATUS_LABELS, label
+from walkapp.orgs.lookups import find_estate
 from walkapp.orgs.models import Estate
 from walkapp.walks.models import Participant, Walk
 
@@ -148,15 +149,8 @@ def find_estates(refs: list) -> list[Estate]:
     """Estates by id or exact name; an unknown reference is an error, not silently dropped."""
     estates: list[Estate] = []
     for ref in refs:
-        estate = None
-        if isinstance(ref, int) and not isinstance(ref, bool):
-            estate = db.session.get(Estate, ref)
-        elif isinstance(ref, str) and ref.strip():
-            matches = db.session.execute(
-                db.select(Estate).where(Estate.name == ref.strip())
-            ).scalars().all()
-            # The same estate name may exist under two housing organisations: then use the id.
-            estate = matches[0] if len(matches) == 1 else None
+        # Names are unique only within one housing organisation: an ambiguous name is refused.
+        estate = find_estate(ref)
         if estate is None:
             raise ApiError(400, "invalid_estate", _("Unknown estate: %(estate)s", estate=str(ref)))
         if estate not in estates:
