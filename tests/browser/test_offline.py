@@ -208,7 +208,8 @@ def test_one_finding_the_server_keeps_failing_does_not_hold_back_the_others(
     pixel7_context.set_offline(False)
 
     for _ in range(150):
-        if len(findings_on_server(live_server.app, walk["id"])) == 2:
+        arrived = findings_on_server(live_server.app, walk["id"])
+        if len(arrived) == 2 and all(r[2] == 1 for r in arrived):  # both findings with their photo
             break
         page.wait_for_timeout(100)
     rows = findings_on_server(live_server.app, walk["id"])
