@@ -35,7 +35,7 @@ bench: install translations
 # Re-extract the UI strings after changing templates or code; then translate the .po file.
 messages: install
 	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k N_ --no-location --sort-output -o walkapp/translations/messages.pot .
-	$(BIN)/pybabel update --no-fuzzy-matching -i walkapp/translations/messages.pot -d walkapp/translations
+	$(BIN)/pybabel update --no-fuzzy-matching --ignore-obsolete -i walkapp/translations/messages.pot -d walkapp/translations
 
 clean:
 	rm -rf $(VENV) .pytest_cache
