@@ -201,3 +201,24 @@ class TestPublicFeed:
         assert response.status_code == 200
         assert feed["open"] in response.get_data(as_text=True)
         assert "Hemmelig Hansen" not in response.get_data(as_text=True)
+
+
+def test_result_cap_keeps_the_newest_requests(client, auth, feed, monkeypatch):
+    """At most MAX_RESULTS requests, and the newest ones: the cap is applied by the database."""
+    from walkapp.exports import open311
+
+    monkeypatch.setattr(open311, "MAX_RESULTS", 2)
+    data = client.get(f"{BASE}/requests.json", headers=auth).get_json()
+    assert [r["service_request_id"] for r in data] == [feed["open"], feed["closed"]]
+
+
+def test_sql_closed_rule_agrees_with_the_python_rule(app, feed):
+    """The status filter (SQL) and the status field (Python) never disagree on a finding."""
+    from walkapp.exports.queries import closed_condition, is_closed, load_export_findings
+
+    with app.app_context():
+        items = load_export_findings()
+        closed_ids = set(db.session.execute(db.select(Finding.id).where(closed_condition())).scalars())
+        assert len(items) == 4
+        assert {i.finding.id for i in items if is_closed(i)} == closed_ids
+        assert {str(i) for i in closed_ids} == {feed["closed"], feed["dismissed"]}

@@ -21,7 +21,7 @@ from werkzeug.exceptions import HTTPException
 from walkapp.errors import ApiError
 from walkapp.exports.escaping import xml_text
 from walkapp.exports.geojson_export import LOCAL_TZ, iso8601
-from walkapp.exports.queries import ExportFinding, is_closed, load_export_findings
+from walkapp.exports.queries import ExportFinding, closed_condition, is_closed, load_export_findings
 from walkapp.exports.tabular import STATUS_LABELS, label
 from walkapp.extensions import db
 from walkapp.findings.models import Category, Finding
@@ -249,10 +249,15 @@ def requests(fmt: str):
         codes = [c.strip() for c in request.args.get("service_code", "").split(",") if c.strip()]
         if codes:
             criteria.append(Finding.category_id.in_(db.select(Category.id).where(Category.code.in_(codes))))
-        items = load_export_findings(*criteria)
-        if statuses:
-            items = [i for i in items if ("closed" if is_closed(i) else "open") in statuses]
-        items = sorted(items, key=lambda i: i.finding.observed_at, reverse=True)[:MAX_RESULTS]
+        if statuses == {"open"}:
+            criteria.append(~closed_condition())
+        elif statuses == {"closed"}:
+            criteria.append(closed_condition())
+        # The newest MAX_RESULTS, chosen by the database.
+        newest = (db.select(Finding.id).where(*criteria)
+                  .order_by(Finding.observed_at.desc(), Finding.id).limit(MAX_RESULTS))
+        items = load_export_findings(Finding.id.in_(newest))
+        items.reverse()
     return _render(fmt, [request_item(i) for i in items], "service_requests", "request")
 
 

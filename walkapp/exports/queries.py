@@ -12,16 +12,15 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Select
+from sqlalchemy import Select, and_, or_
 from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from walkapp.extensions import db
 from walkapp.findings.models import Category, Finding, Photo
 from walkapp.measures.models import Measure, PlanItem, measure_findings
+from walkapp.measures.workflow import CLOSED_STATUSES
 from walkapp.walks.models import Walk
-
-OPEN311_CLOSED_STATUSES = frozenset({"done", "rejected", "referred"})
 
 
 @dataclass
@@ -162,10 +161,21 @@ def follow_up_status(item: ExportFinding) -> str:
     return "done" if "done" in statuses else "closed"
 
 
+def closed_condition() -> Any:
+    """`is_closed` as an SQL condition on Finding, so the Open311 status filter and its result
+    cap run in the database instead of on every finding of a 90-day window."""
+    linked = db.select(measure_findings.c.finding_id).join(
+        Measure, Measure.id == measure_findings.c.measure_id
+    ).where(measure_findings.c.finding_id == Finding.id)
+    has_measures = linked.exists()
+    has_open_measure = linked.where(Measure.status.not_in(sorted(CLOSED_STATUSES))).exists()
+    return or_(Finding.state == "dismissed", and_(has_measures, ~has_open_measure))
+
+
 def is_closed(item: ExportFinding) -> bool:
     """Open311 rule: closed when the finding was dismissed, or it has measures and all of
     them are done, rejected or referred."""
     if item.finding.state == "dismissed":
         return True
-    return bool(item.measures) and all(m.status in OPEN311_CLOSED_STATUSES for m in item.measures)
+    return bool(item.measures) and all(m.status in CLOSED_STATUSES for m in item.measures)
 
