@@ -7,6 +7,7 @@
   var data = JSON.parse(dataEl.textContent);
   var settings = JSON.parse(document.getElementById("map-settings").textContent);
   var map = L.map(el).setView(settings.center, settings.zoom);
+  window.triageMap = map;  // finding-place.js adds the correction pin to the same map
   if (settings.tileUrl) {
     L.tileLayer(settings.tileUrl, { attribution: settings.attribution, maxZoom: 19 }).addTo(map);
   }
