@@ -201,8 +201,11 @@ def _xlsx_value(value: Any) -> Any:
     return value
 
 
-def to_xlsx(header: list[str], rows: Iterable[list[Any]], sheet_title: str) -> bytes:
-    """A workbook with typed cells, a bold frozen header row and an autofilter."""
+def to_xlsx(header: list[str], rows: Iterable[list[Any]], sheet_title: str,
+            number_formats: dict[int, str] | None = None) -> bytes:
+    """A workbook with typed cells, a bold frozen header row and an autofilter.
+
+    `number_formats` maps 1-based column numbers to an Excel format (e.g. "#,##0" for kroner)."""
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = sheet_title[:31]
@@ -219,6 +222,8 @@ def to_xlsx(header: list[str], rows: Iterable[list[Any]], sheet_title: str) -> b
                 cell.number_format = "dd.mm.yyyy hh:mm"
             elif isinstance(cell.value, date):
                 cell.number_format = "dd.mm.yyyy"
+            elif number_formats and cell.column in number_formats:
+                cell.number_format = number_formats[cell.column]
     for index, title in enumerate(header, start=1):
         sheet.column_dimensions[get_column_letter(index)].width = max(10, min(40, len(title) + 4))
     sheet.freeze_panes = "A2"

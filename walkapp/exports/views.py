@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from flask import Blueprint, Response, abort, request
+from flask import Blueprint, Response, request
 from flask_babel import gettext as _
 
 from walkapp.auth.security import staff_required
@@ -35,13 +35,6 @@ def attachment(body: Any, mimetype: str, filename: str) -> Response:
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     response.headers["Cache-Control"] = "no-store"
     return response
-
-
-def walk_or_404(walk_id: int) -> Walk:
-    walk = db.session.get(Walk, walk_id)
-    if walk is None:
-        abort(404)
-    return walk
 
 
 def walk_findings(walk: Walk) -> list[ExportFinding]:
@@ -80,7 +73,7 @@ def geojson_response(collection: dict, filename: str) -> Response:
 @staff_required
 def walk_geojson(walk_id: int):
     """The walk's route and findings as GeoJSON (RFC 7946)."""
-    walk = walk_or_404(walk_id)
+    walk = db.get_or_404(Walk, walk_id)
     collection = feature_collection(walk_findings(walk), walk, export_locale(), photo_url)
     return geojson_response(collection, f"walk-{walk.id}.geojson")
 
@@ -115,7 +108,7 @@ XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.she
 @staff_required
 def walk_table(walk_id: int, fmt: str, what: str):
     """The walk's findings or measures as CSV (UTF-8 with BOM) or XLSX."""
-    walk = walk_or_404(walk_id)
+    walk = db.get_or_404(Walk, walk_id)
     lang = export_locale()
     header, rows, sheet = _walk_tables(walk, what, lang)
     return table_response(fmt, header, rows, sheet, f"walk-{walk.id}-{what}")
@@ -175,7 +168,7 @@ def walk_photos_zip(walk_id: int):
     from walkapp.exports.photo_archive import archive_entries, stream_zip
     from walkapp.findings.storage import photo_path
 
-    walk = walk_or_404(walk_id)
+    walk = db.get_or_404(Walk, walk_id)
     root = Path(current_app.instance_path) / "photos"
     entries = archive_entries(walk_findings(walk), lambda photo: photo_path(root, photo.storage_key))
     response = attachment(stream_with_context(stream_zip(entries)), "application/zip", f"walk-{walk.id}-photos.zip")
@@ -212,7 +205,7 @@ def _map_response(items: list[ExportFinding], route: Any, title: str, filename: 
 @staff_required
 def walk_map(walk_id: int):
     """Self-contained follow-up map of the walk (route, findings by measure status)."""
-    walk = walk_or_404(walk_id)
+    walk = db.get_or_404(Walk, walk_id)
     return _map_response(walk_findings(walk), walk.route, walk.title, f"walk-{walk.id}-map.html")
 
 

@@ -185,13 +185,6 @@ def bulk_action():
 # ---------------------------------------------------------------- detail
 
 
-def _finding_or_404(finding_id: uuid.UUID) -> Finding:
-    finding = db.session.get(Finding, finding_id)
-    if finding is None:
-        abort(404)
-    return finding
-
-
 def _edit_form(finding: Finding, formdata=None) -> FindingEditForm:
     locale = current_language()
     categories = db.session.execute(
@@ -246,7 +239,7 @@ def _render_detail(finding: Finding, form: FindingEditForm, status: int = 200):
 @staff_required
 def show_finding(finding_id: uuid.UUID):
     """One finding: map, photos, reporter, history, measures and the correction form."""
-    finding = _finding_or_404(finding_id)
+    finding = db.get_or_404(Finding, finding_id)
     return _render_detail(finding, _edit_form(finding))
 
 
@@ -257,7 +250,7 @@ def edit_finding(finding_id: uuid.UUID):
     from walkapp.findings.access import Viewer
     from walkapp.findings.services import category_by_code, update_finding
 
-    finding = _finding_or_404(finding_id)
+    finding = db.get_or_404(Finding, finding_id)
     form = _edit_form(finding, request.form)
     if not form.validate_on_submit():
         return _render_detail(finding, form, 400)
@@ -284,7 +277,7 @@ def edit_finding(finding_id: uuid.UUID):
 @staff_required
 def photo_visibility(finding_id: uuid.UUID, photo_id: uuid.UUID, action: str):
     """Hide a photo from every export (faces, number plates), or show it again."""
-    finding = _finding_or_404(finding_id)
+    finding = db.get_or_404(Finding, finding_id)
     photo = db.session.get(Photo, photo_id)
     if photo is None or photo.finding_id != finding.id:
         abort(404)

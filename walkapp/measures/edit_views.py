@@ -11,7 +11,7 @@ from walkapp.extensions import db
 from walkapp.measures import services
 from walkapp.measures.forms import MeasureEditForm
 from walkapp.measures.models import Measure
-from walkapp.measures.views import _measure_or_404, _org_choices, _render_detail, bp
+from walkapp.measures.views import _org_choices, _render_detail, bp
 from walkapp.orgs.models import Organisation
 
 
@@ -25,7 +25,7 @@ def _forbid_edit(measure: Measure) -> None:
 @staff_required
 def edit_measure(measure_id: int):
     """Edit title, description, responsible organisation, due date and cost estimate."""
-    measure = _measure_or_404(measure_id)
+    measure = db.get_or_404(Measure, measure_id)
     _forbid_edit(measure)
     if request.method == "GET":
         form = MeasureEditForm(data={
@@ -50,7 +50,7 @@ def edit_measure(measure_id: int):
         )
     except ApiError as exc:
         db.session.rollback()
-        measure = _measure_or_404(measure_id)
+        measure = db.get_or_404(Measure, measure_id)
         if exc.status == 409:
             # Someone saved first: show the measure as it is now; the user edits again from it.
             return _render_detail(measure, None, 409, exc.message)

@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time
 from typing import Any
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
@@ -24,20 +24,6 @@ from walkapp.walks.models import Walk
 bp = Blueprint("measures", __name__)
 
 PER_PAGE = 50
-
-
-def _measure_or_404(measure_id: int) -> Measure:
-    measure = db.session.get(Measure, measure_id)
-    if measure is None:
-        abort(404)
-    return measure
-
-
-def _walk_or_404(walk_id: int) -> Walk:
-    walk = db.session.get(Walk, walk_id)
-    if walk is None:
-        abort(404)
-    return walk
 
 
 def _org_choices() -> list[tuple[Any, str]]:
@@ -163,14 +149,14 @@ def _render_detail(measure: Measure, form: TransitionForm | None = None, status:
 @staff_required
 def show_measure(measure_id: int):
     """A measure: findings, status with the allowed next steps, plan entries and history."""
-    return _render_detail(_measure_or_404(measure_id))
+    return _render_detail(db.get_or_404(Measure, measure_id))
 
 
 @bp.route("/measures/<int:measure_id>/status", methods=["POST"])
 @staff_required
 def change_status(measure_id: int):
     """Apply one status step; a stale page gets 409 with the current state shown."""
-    measure = _measure_or_404(measure_id)
+    measure = db.get_or_404(Measure, measure_id)
     if not services.can_change_status(current_user, measure):
         raise ApiError(403, "forbidden",
                        _("Only coordinators and the responsible organisation can change the status."))
@@ -187,7 +173,7 @@ def change_status(measure_id: int):
         )
     except ApiError as exc:
         db.session.rollback()
-        measure = _measure_or_404(measure_id)
+        measure = db.get_or_404(Measure, measure_id)
         if exc.status == 409:
             # Show the fresh state; the user decides again against the current version.
             return _render_detail(measure, None, 409, exc.message)
@@ -206,7 +192,7 @@ def change_status(measure_id: int):
 @staff_required
 def measure_due_ics(measure_id: int):
     """The measure's due date as a calendar event."""
-    measure = _measure_or_404(measure_id)
+    measure = db.get_or_404(Measure, measure_id)
     if measure.due_on is None:
         raise ApiError(404, "no_due_date", _("This measure has no due date."))
     body = ics.all_day_event(
@@ -240,7 +226,7 @@ def _walk_measures(walk_id: int) -> list[Measure]:
 @staff_required
 def follow_up(walk_id: int):
     """A walk's follow-up: date, its measures and every status change since the walk."""
-    walk = _walk_or_404(walk_id)
+    walk = db.get_or_404(Walk, walk_id)
     measures = _walk_measures(walk.id)
     changes = []
     if measures:
@@ -262,7 +248,7 @@ def follow_up(walk_id: int):
 @staff_required
 def follow_up_ics(walk_id: int):
     """The follow-up meeting as a calendar event (17:00 Copenhagen time, one hour)."""
-    walk = _walk_or_404(walk_id)
+    walk = db.get_or_404(Walk, walk_id)
     if walk.follow_up_on is None:
         raise ApiError(404, "no_follow_up_date", _("The walk has no follow-up date yet."))
     start = datetime.combine(walk.follow_up_on, time(17, 0), tzinfo=queries.LOCAL_ZONE)

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -132,13 +132,6 @@ def group_by_category(findings: list[Finding]) -> OrderedDict[Category, list[Fin
 # ---------------------------------------------------------------- views
 
 
-def _walk_or_404(walk_id: int) -> Walk:
-    walk = db.session.get(Walk, walk_id)
-    if walk is None:
-        abort(404)
-    return walk
-
-
 def _render(walk: Walk, form: SentOnForm, status: int = 200):
     from walkapp.findings.photo_views import photo_url
     from walkapp.measures.services import status_label
@@ -172,7 +165,7 @@ def _render(walk: Walk, form: SentOnForm, status: int = 200):
 @staff_required
 def show_report(walk_id: int):
     """The overview of possible measures, on screen and printable (A4)."""
-    walk = _walk_or_404(walk_id)
+    walk = db.get_or_404(Walk, walk_id)
     today = walk_services.utc_to_local(now_utc()).date()
     form = SentOnForm(data={"sent_on": walk.overview_sent_on or today})
     return _render(walk, form)
@@ -182,7 +175,7 @@ def show_report(walk_id: int):
 @planner_required
 def record_sent(walk_id: int):
     """Record the date the coordinator sent the overview (a programme success criterion)."""
-    walk = _walk_or_404(walk_id)
+    walk = db.get_or_404(Walk, walk_id)
     form = SentOnForm()
     if not form.validate_on_submit():
         return _render(walk, form, 400)
