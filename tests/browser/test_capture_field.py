@@ -13,8 +13,8 @@ from tests.browser.capture_helpers import (
     wait_ready,
     with_gps,
 )
+from tests.browser.staff_helpers import log_in
 from tests.browser.test_capture import finding_row
-from tests.conftest import PASSWORD
 
 MEETING = {"meeting_lat": 55.6660, "meeting_lon": 12.6035}
 
@@ -135,11 +135,7 @@ def test_staff_can_add_a_finding_on_a_closed_walk(page, pixel7_context, live_ser
     """A logged-in coordinator still gets "New finding" on a closed walk, and the finding is stored."""
     walk = make_walk(status="closed")
     with_gps(pixel7_context)
-    page.goto("/login")
-    page.fill("input[name=email]", coordinator["email"])
-    page.fill("input[name=password]", PASSWORD)
-    page.click("main button[type=submit]")
-    page.wait_for_url("**/walks")
+    log_in(page, coordinator["email"])
     page.goto(f"/walks/{walk['id']}/capture")
     wait_ready(page)
     assert page.locator(".closed-note").is_visible()

@@ -1,5 +1,5 @@
 """Staff correct a finding's place on its map: drag the pin, save, and the finding has moved."""
-from tests.conftest import PASSWORD
+from tests.browser.staff_helpers import log_in
 
 
 def test_dragging_the_pin_moves_the_finding_and_keeps_history(browser, live_server, app, coordinator, make_walk, make_finding):
@@ -12,11 +12,7 @@ def test_dragging_the_pin_moves_the_finding_and_keeps_history(browser, live_serv
     context = browser.new_context(viewport={"width": 1200, "height": 900}, base_url=live_server.url)
     try:
         page = context.new_page()
-        page.goto("/login")
-        page.fill("input[name=email]", coordinator["email"])
-        page.fill("input[name=password]", PASSWORD)
-        page.click("main button[type=submit]")
-        page.wait_for_url("**/walks")
+        log_in(page, coordinator["email"])
         page.goto(f"/findings/{finding_id}")
         pin = page.locator("#triage-map .leaflet-marker-icon")
         pin.wait_for()

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 
-from tests.conftest import PASSWORD
+from tests.browser.staff_helpers import log_in
 from tests.test_report import walk_with_measures  # noqa: F401  (fixture)
 
 TITLES = ("Opsæt LED-lamper", "Fjern graffiti på garagen", "Nye låse i kælderen")
@@ -14,11 +14,7 @@ def test_report_prints_to_pdf(browser, live_server, coordinator, walk_with_measu
     context = browser.new_context(base_url=live_server.url, locale="da-DK", timezone_id="Europe/Copenhagen")
     page = context.new_page()
     try:
-        page.goto("/login")
-        page.fill("input[name=email]", coordinator["email"])
-        page.fill("input[name=password]", PASSWORD)
-        page.click("main button[type=submit]")
-        page.wait_for_url(re.compile(r"/walks"))
+        log_in(page, coordinator["email"])
 
         page.goto(f"/walks/{walk_with_measures['walk']}/report")
         page.emulate_media(media="print")

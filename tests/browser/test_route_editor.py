@@ -1,8 +1,8 @@
 """The coordinator draws a route on a phone: tap to add, undo, drag, meeting point, save."""
 import json
 
+from tests.browser.staff_helpers import log_in
 from tests.browser.test_smoke import assert_fits_phone
-from tests.conftest import PASSWORD
 
 
 def route_points(page) -> list:
@@ -14,11 +14,7 @@ def test_route_drawn_on_a_phone_is_saved_and_shown(page, live_server, coordinato
     """Tap three points, undo one, drag one, set the meeting point, save: the walk shows the route."""
     errors = []
     page.on("pageerror", lambda e: errors.append(str(e)))
-    page.goto("/login")
-    page.fill("input[name=email]", coordinator["email"])
-    page.fill("input[name=password]", PASSWORD)
-    page.click("main button[type=submit]")
-    page.wait_for_url("**/walks")
+    log_in(page, coordinator["email"])
     page.goto("/walks/new")
     assert_fits_phone(page)
     page.fill("#title", "Browser-vandring")

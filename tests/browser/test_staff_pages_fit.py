@@ -1,7 +1,7 @@
 """Every staff page reads on a 360 px phone: no page-wide sideways scrolling, even with the
 long Danish compound names real walks have."""
+from tests.browser.staff_helpers import log_in
 from tests.browser.test_smoke import NO_OVERFLOW_JS
-from tests.conftest import PASSWORD
 
 LONG_TITLE = "Tryghedsvandring Holmbladsgadekvarteret (demo)"
 
@@ -13,11 +13,7 @@ def test_staff_pages_fit_a_360_px_phone(browser, live_server, coordinator, make_
     context = browser.new_context(viewport={"width": 360, "height": 780}, base_url=live_server.url)
     try:
         page = context.new_page()
-        page.goto("/login")
-        page.fill("input[name=email]", coordinator["email"])
-        page.fill("input[name=password]", PASSWORD)
-        page.click("main button[type=submit]")
-        page.wait_for_url("**/walks")
+        log_in(page, coordinator["email"])
         for path in ("/walks", f"/walks/{walk['id']}", f"/walks/{walk['id']}/report",
                      f"/walks/{walk['id']}/follow-up", "/findings", "/measures", "/plan", "/dashboard"):
             page.goto(path)

@@ -4,19 +4,10 @@ from __future__ import annotations
 
 import re
 
-from tests.conftest import PASSWORD
+from tests.browser.staff_helpers import log_in
 from walkapp.extensions import db
 
-COUNT = re.compile(r"^(\d+) (valgt|selected)$")
-
-
-def log_in(page, email: str) -> None:
-    """Log in through the form, as a coordinator would."""
-    page.goto("/login")
-    page.fill("input[name=email]", email)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("main button[type=submit]")
-    page.wait_for_url("**/walks")
+COUNT = re.compile(r"^(\d+) valgt$")
 
 
 def selected_count(page) -> int:
