@@ -142,6 +142,32 @@ def post_form(client, url: str, data: dict | None = None, **kwargs):
     return client.post(url, data=payload, **kwargs)
 
 
+def count_statements(app, client, url: str):
+    """(number of SQL statements the GET of `url` sends to the database, the response)."""
+    from sqlalchemy import event
+
+    statements: list[str] = []
+
+    def listener(conn, cursor, statement, parameters, context, executemany):
+        statements.append(statement)
+
+    with app.app_context():
+        engine = _db.engine
+    event.listen(engine, "before_cursor_execute", listener)
+    try:
+        response = client.get(url)
+    finally:
+        event.remove(engine, "before_cursor_execute", listener)
+    return len(statements), response
+
+
+def statements_for(client, app, url: str) -> int:
+    """SQL statements one successful GET of `url` runs."""
+    count, response = count_statements(app, client, url)
+    assert response.status_code == 200, (url, response.status_code)
+    return count
+
+
 def login(client, email: str, password: str = PASSWORD):
     return post_form(client, "/login", {"email": email, "password": password})
 

@@ -12,8 +12,8 @@ from urllib.parse import parse_qs, urlsplit
 
 import openpyxl
 import pytest
-from sqlalchemy import event
 
+from tests.conftest import statements_for
 from walkapp.exports.tabular import FINDING_COLUMNS
 from walkapp.extensions import db
 from walkapp.findings.models import Category, Finding, Photo
@@ -196,24 +196,6 @@ def test_finding_set_downloads_need_login(app, varied):
 
 
 # ---------------------------------------------------------------- SQL statement count
-
-
-def statements_for(client, app, url: str) -> int:
-    """SQL statements one request runs (asserting it succeeds)."""
-    count = 0
-
-    def on_execute(*args, **kwargs):
-        nonlocal count
-        count += 1
-
-    with app.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", on_execute)
-    try:
-        assert client.get(url).status_code == 200
-    finally:
-        event.remove(engine, "before_cursor_execute", on_execute)
-    return count
 
 
 def add_findings(app, user_id: int, walk_id: int, count: int) -> None:

@@ -6,9 +6,8 @@ from datetime import UTC, date, datetime
 
 import geojson
 import pytest
-from sqlalchemy import event
 
-from tests.conftest import DEMO_ROUTE
+from tests.conftest import DEMO_ROUTE, statements_for
 from walkapp.extensions import db
 from walkapp.findings.models import Category, Finding, Photo
 from walkapp.measures.models import Measure
@@ -109,23 +108,6 @@ def test_finding_set_export_filters_by_category(logged_in, make_walk, make_findi
     assert logged_in.get("/findings/export.geojson?state=bogus").status_code == 400
 
 
-def _statements_for(client, app, url: str) -> int:
-    count = 0
-
-    def on_execute(*args, **kwargs):
-        nonlocal count
-        count += 1
-
-    with app.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", on_execute)
-    try:
-        assert client.get(url).status_code == 200
-    finally:
-        event.remove(engine, "before_cursor_execute", on_execute)
-    return count
-
-
 def test_sql_statement_count_does_not_grow_with_findings(app, logged_in, make_walk, add_findings):
     small, large = make_walk(), make_walk()
     small_ids = add_findings(small["id"], 10)
@@ -141,8 +123,8 @@ def test_sql_statement_count_does_not_grow_with_findings(app, logged_in, make_wa
         db.session.commit()
     url = "/walks/{}/export.geojson"
     logged_in.get(url.format(small["id"]))  # warm-up: first-request work is not per finding
-    small_count = _statements_for(logged_in, app, url.format(small["id"]))
-    large_count = _statements_for(logged_in, app, url.format(large["id"]))
+    small_count = statements_for(logged_in, app, url.format(small["id"]))
+    large_count = statements_for(logged_in, app, url.format(large["id"]))
     assert small_count == large_count
     data = logged_in.get(url.format(large["id"])).get_json(force=True)
     assert len(data["features"]) == 201

@@ -10,7 +10,7 @@ from datetime import date, timedelta
 import openpyxl
 import pytest
 
-from tests.test_exports_finding_sets import statements_for
+from tests.conftest import statements_for
 from walkapp.exports.tabular import MEASURE_COLUMNS
 from walkapp.extensions import db
 from walkapp.findings.models import Finding

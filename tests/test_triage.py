@@ -5,9 +5,9 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import event, insert
+from sqlalchemy import insert
 
-from tests.conftest import csrf_token, post_form
+from tests.conftest import count_statements, csrf_token, post_form
 from walkapp.extensions import db
 
 
@@ -45,23 +45,6 @@ def bulk_insert_findings(app, walk_id: int, count: int, *, category: str = "ligh
             db.session.execute(insert(Photo), photos)
         db.session.commit()
         return ids
-
-
-def count_statements(app, client, url: str) -> tuple[int, object]:
-    """Number of SQL statements the request for `url` sends to the database."""
-    statements: list[str] = []
-
-    def listener(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-
-    with app.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", listener)
-    try:
-        response = client.get(url)
-    finally:
-        event.remove(engine, "before_cursor_execute", listener)
-    return len(statements), response
 
 
 def add_measure(app, finding_ids, title: str, status: str = "proposed", org: str | None = None) -> int:
