@@ -23,5 +23,12 @@ def test_join_page_fits_the_phone(browser, live_server, make_walk, width):
         for tile in tiles:
             assert tile["left"] >= 0 and tile["right"] <= width, tile
             assert tile["height"] >= 48 and not tile["overflow"], tile
+        # "Start" is on screen without scrolling, even though the form is taller than the phone.
+        start = page.get_by_role("button", name="Start").bounding_box()
+        assert page.evaluate("() => document.documentElement.scrollHeight") > 780
+        assert start["y"] >= 0 and start["y"] + start["height"] <= 780, start
+        page.check("input[name=role][value=resident]", force=True)
+        page.get_by_role("button", name="Start").click()
+        page.wait_for_url("**/capture")
     finally:
         context.close()
