@@ -157,7 +157,8 @@ def test_markers_show_meeting_point_and_category(page, pixel7_context, live_serv
     other.wait_for()
     assert other.locator("img").get_attribute("src").endswith("/graffiti.svg")
     box = other.bounding_box()
-    assert box["width"] >= 48 and box["height"] >= 48
+    # Rounded: a map marker sits at a sub-pixel position, and 47.99999 px is 48 px on screen.
+    assert round(box["width"], 1) >= 48 and round(box["height"], 1) >= 48
 
     pixel7_context.set_offline(True)
     add_finding(page, "lighting", None)
