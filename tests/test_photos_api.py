@@ -11,7 +11,15 @@ import pytest
 from PIL import Image
 
 from tests.conftest import login
-from tests.test_capture_api import bearer, finding_payload, findings_url, join_walk, send
+from tests.test_capture_api import (  # noqa: F401  (walk, participant: shared fixtures)
+    bearer,
+    finding_payload,
+    findings_url,
+    join_walk,
+    participant,
+    send,
+    walk,
+)
 from tests.test_images import is_red, jpeg_bytes, marked_landscape, phone_jpeg_rotated_with_gps
 from walkapp.extensions import db
 from walkapp.findings.models import Photo
@@ -24,20 +32,6 @@ RESOURCES = Path(__file__).parent / "resources" / "images"
 def app_config(request):
     """Per-test config: `@pytest.mark.parametrize("app_config", [{...}], indirect=True)`."""
     return getattr(request, "param", {})
-
-
-@pytest.fixture
-def walk(make_walk):
-    """An active walk."""
-    return make_walk(status="active")
-
-
-@pytest.fixture
-def participant(app, walk):
-    """A test client joined to `walk`."""
-    client = app.test_client()
-    join_walk(client, walk["join_code"])
-    return client
 
 
 @pytest.fixture

@@ -109,28 +109,6 @@ def test_the_map_attribution_never_covers_the_new_finding_button(page, pixel7_co
     assert overlap is False
 
 
-def test_a_finding_stuck_on_a_closed_walk_says_what_to_do(page, pixel7_context, live_server, make_walk):
-    """walk_closed: the user reads that it is kept on the phone and whom to ask, with "Try again"."""
-    from walkapp.extensions import db
-    from walkapp.walks.models import Walk
-
-    walk = make_walk()
-    with_gps(pixel7_context)
-    join(page, walk["join_code"])
-    pixel7_context.set_offline(True)
-    add_finding(page, "litter", None, text="Skrald ved containeren")
-    with live_server.app.app_context():
-        db.session.get(Walk, walk["id"]).status = "closed"
-        db.session.commit()
-        db.session.remove()
-    pixel7_context.set_offline(False)
-    page.wait_for_selector("#sync-status[data-state=attention]", timeout=30000)
-    page.click("#show-list")
-    item = page.locator(".finding-item").first
-    assert item.locator(".attention-text").inner_text() == strings(page)["walkClosedHelp"]
-    assert item.locator(".retry-finding").is_visible()
-
-
 def test_staff_can_add_a_finding_on_a_closed_walk(page, pixel7_context, live_server, make_walk, coordinator):
     """A logged-in coordinator still gets "New finding" on a closed walk, and the finding is stored."""
     walk = make_walk(status="closed")
