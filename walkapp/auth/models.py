@@ -1,6 +1,7 @@
 """User and ApiToken tables."""
 from __future__ import annotations
 
+import secrets
 from datetime import datetime
 
 from flask_login import UserMixin
@@ -12,6 +13,11 @@ from walkapp.extensions import db
 from walkapp.orgs.models import Organisation
 
 ROLES = ("admin", "coordinator", "staff")
+
+
+def new_session_nonce() -> str:
+    """A fresh random value that invalidates the sessions carrying the old one."""
+    return secrets.token_urlsafe(24)
 
 
 class User(UserMixin, db.Model):
@@ -30,6 +36,9 @@ class User(UserMixin, db.Model):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now_utc)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    # Stored in the session cookie at login and compared on every request: logout, a password
+    # change and deactivation replace it, which ends every session of the user at once.
+    session_nonce: Mapped[str] = mapped_column(String(64), default=new_session_nonce)
 
     organisation: Mapped[Organisation] = relationship()
     tokens: Mapped[list[ApiToken]] = relationship(

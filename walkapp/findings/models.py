@@ -23,7 +23,8 @@ from walkapp.orgs.models import Estate
 from walkapp.walks.models import Participant, Walk
 
 FINDING_STATES = ("new", "triaged", "duplicate", "dismissed")
-LOCATION_SOURCES = ("gps", "map")
+# "photo": the place came from the photo's own EXIF GPS, read on the phone before upload.
+LOCATION_SOURCES = ("gps", "map", "photo")
 DESCRIPTION_MAX = 2000
 
 
@@ -58,7 +59,9 @@ class Finding(db.Model):
         CheckConstraint("lon >= -180 AND lon <= 180", name="lon_range"),
         CheckConstraint("rating IS NULL OR (rating >= 0 AND rating <= 3)", name="rating_range"),
         CheckConstraint("accuracy_m IS NULL OR accuracy_m >= 0", name="accuracy_positive"),
-        CheckConstraint("location_source IN ('gps', 'map')", name="location_source_known"),
+        CheckConstraint(
+            "location_source IN ('gps', 'map', 'photo')", name="location_source_known"
+        ),
         CheckConstraint(
             "state IN ('new', 'triaged', 'duplicate', 'dismissed')", name="state_known"
         ),
@@ -85,6 +88,9 @@ class Finding(db.Model):
     description: Mapped[str] = mapped_column(Text, default="")
     # Indexed: the triage list sorts by it and Open311 filters a date window on it.
     observed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now_utc, index=True)
+    # What the phone's clock said when it was implausible (observed_at is then the server's
+    # receive time); kept verbatim for staff ("telefonens ur viste …"), never parsed again.
+    phone_observed_at: Mapped[str | None] = mapped_column(String(64), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now_utc, index=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now_utc, onupdate=now_utc)
     estate_id: Mapped[int | None] = mapped_column(
