@@ -4,8 +4,13 @@ The codes themselves (API, database, Open311) never change; only these labels ar
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import lru_cache
 
+from babel.support import NullTranslations, Translations
+from flask_babel import LazyString
 from flask_babel import lazy_gettext as _l
+
+from walkapp.i18n import TRANSLATIONS_DIR
 
 PARTICIPANT_ROLE_LABELS = {
     "resident": _l("Resident"),
@@ -38,6 +43,41 @@ MEASURE_STATUS_LABELS = {
     "rejected": _l("Rejected"),
     "referred": _l("Referred"),
 }
+
+# The safety rating a participant gives a finding: 0 (most unsafe) … 3 (safe). The number is the
+# stable code; people read it with its words, on every page, map popup and export. Plain msgids
+# (marked for extraction by the `_l(...)` below) so pure export modules can translate them too.
+RATING_MSGIDS = {0: "Very unsafe", 1: "Unsafe", 2: "Fairly safe", 3: "Safe"}
+RATING_WORDS = {
+    0: _l("Very unsafe"),
+    1: _l("Unsafe"),
+    2: _l("Fairly safe"),
+    3: _l("Safe"),
+}
+
+
+def rating_label(rating: int | None) -> str:
+    """A rating as people read it, the number with its words ("1 – Utryg"); "–" for none."""
+    if rating not in RATING_WORDS:
+        return "–"
+    return f"{rating} – {RATING_WORDS[rating]}"
+
+
+# Lazy, so form choices built at import are translated when shown.
+RATING_LABELS = {rating: LazyString(rating_label, rating) for rating in RATING_WORDS}
+
+
+@lru_cache(maxsize=4)
+def _catalogue(lang: str) -> NullTranslations:
+    return Translations.load(str(TRANSLATIONS_DIR), [lang])
+
+
+def rating_label_in(rating: int | None, lang: str) -> str:
+    """rating_label in a given language without a request: for the pure export modules, which
+    choose their language themselves (`?lang=en`) and may run outside a request."""
+    if rating not in RATING_MSGIDS:
+        return "–"
+    return f"{rating} – {_catalogue(lang).gettext(RATING_MSGIDS[rating])}"
 
 
 def label(table: Mapping[str, object], code: str | None) -> str:

@@ -31,7 +31,7 @@
     }).addTo(map);
     var name = data.locale === "en" ? p.name_en : p.name_da;
     var html = "<strong>" + text(name) + "</strong>";
-    if (p.rating != null) { html += "<br>" + text(data.labels.rating) + ": " + text(p.rating); }
+    if (p.rating != null) { html += "<br>" + text(data.labels.rating) + ": " + text(p.rating + " – " + (data.labels.ratings || [])[p.rating]); }
     if (p.description) { html += "<br>" + text(p.description); }
     if (data.detail) {
       var url = data.detail.replace("00000000-0000-0000-0000-000000000000", encodeURIComponent(p.id));

@@ -34,6 +34,7 @@ from PIL import Image
 from walkapp.exports.escaping import escape_html_js, json_for_script
 from walkapp.exports.queries import ExportFinding, follow_up_status
 from walkapp.exports.tabular import STATUS_LABELS, label, local_naive
+from walkapp.labels import rating_label_in
 
 CLUSTER_THRESHOLD = 200
 THUMB_SIDE = 160
@@ -50,11 +51,9 @@ STATUS_COLOURS: dict[str, str] = {
 
 TEXT = {
     "da": {"rating": "Tryghed", "measures": "Tiltag", "status": "Status", "responsible": "Ansvarlig",
-           "due": "Frist", "no_measure": "Intet tiltag endnu", "route": "Rute", "legend": "Opfølgning",
-           "ratings": ["Meget utrygt", "Utrygt", "Nogenlunde trygt", "Trygt"]},
+           "due": "Frist", "no_measure": "Intet tiltag endnu", "route": "Rute", "legend": "Opfølgning"},
     "en": {"rating": "Safety", "measures": "Measures", "status": "Status", "responsible": "Responsible",
-           "due": "Due", "no_measure": "No measure yet", "route": "Route", "legend": "Follow-up",
-           "ratings": ["Very unsafe", "Unsafe", "Fairly safe", "Safe"]},
+           "due": "Due", "no_measure": "No measure yet", "route": "Route", "legend": "Follow-up"},
 }
 
 
@@ -143,7 +142,7 @@ def popup_html(item: ExportFinding, lang: str, thumb_uri: str | None) -> str:
     f = item.finding
     parts = [f"<div class='finding-popup'><strong>{escape_html_js(f.category.name(lang))}</strong>"]
     if f.rating is not None and 0 <= f.rating <= 3:
-        parts.append(f"<div>{t['rating']}: {f.rating} – {escape_html_js(t['ratings'][f.rating])}</div>")
+        parts.append(f"<div>{t['rating']}: {escape_html_js(rating_label_in(f.rating, lang))}</div>")
     observed = local_naive(f.observed_at)
     if observed:
         parts.append(f"<div><small>{observed:%d.%m.%Y %H:%M}</small></div>")
@@ -165,6 +164,23 @@ def popup_html(item: ExportFinding, lang: str, thumb_uri: str | None) -> str:
         parts.append(f"<img src='{thumb_uri}' alt='' style='max-width:160px;max-height:160px;display:block;margin-top:4px'>")
     parts.append("</div>")
     return "".join(parts)
+
+
+class MetricScale(MacroElement):
+    """The scale bar in metres only: folium's `control_scale=True` adds Leaflet's default,
+    which also shows feet and miles, a second ruler nobody here reads."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        L.control.scale({imperial: false}).addTo({{ this._parent.get_name() }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._name = "MetricScale"
 
 
 class LegendControl(MacroElement):
@@ -229,7 +245,7 @@ def build_map(
     """The follow-up map; `route` is in Leaflet order ([[lat, lon], …])."""
     lang = "en" if lang == "en" else "da"
     # markercluster needs a maxZoom on the map, which a tile layer would otherwise provide.
-    m = folium.Map(location=list(default_center), zoom_start=16, tiles=None, control_scale=True, maxZoom=19)
+    m = folium.Map(location=list(default_center), zoom_start=16, tiles=None, control_scale=False, maxZoom=19)
     # Per-instance lists: the class-level defaults (CDN links) stay untouched for everyone else.
     m.default_js = []
     m.default_css = []
@@ -283,6 +299,8 @@ def build_map(
     if layer_vars:
         folium.LayerControl(collapsed=False).add_to(m)
     m.get_root().html.add_child(RawHtml(_legend_html(lang, title, counts)), name="legend")
+    # Before the legend: Leaflet stacks a bottom corner's controls upwards in the order added.
+    MetricScale().add_to(m)
     LegendControl().add_to(m)
     if bounds:
         lats = [b[0] for b in bounds]

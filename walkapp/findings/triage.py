@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -16,6 +16,7 @@ from walkapp.auth.models import User
 from walkapp.errors import ApiError
 from walkapp.extensions import db
 from walkapp.findings.models import Category, Finding, FindingChange, Photo
+from walkapp.labels import PARTICIPANT_ROLE_LABELS, label
 from walkapp.measures.models import Measure, measure_findings
 from walkapp.walks.models import Participant, Walk
 
@@ -129,6 +130,7 @@ class TriagePage:
     page: int
     pages: int
     measures: dict[uuid.UUID, list[Measure]]
+    reporters: dict[uuid.UUID, str] = field(default_factory=dict)
 
 
 def triage_page(filters: TriageFilters) -> TriagePage:
@@ -152,12 +154,14 @@ def triage_page(filters: TriageFilters) -> TriagePage:
                 joinedload(Finding.category),
                 joinedload(Finding.walk),
                 joinedload(Finding.estate),
+                joinedload(Finding.participant),
                 selectinload(Finding.photos),
             )
         ).unique().scalars()
     } if page_ids else {}
     findings = [loaded[fid] for fid in page_ids if fid in loaded]
-    return TriagePage(findings, total, page, pages, measures_for(f.id for f in findings))
+    return TriagePage(findings, total, page, pages, measures_for(f.id for f in findings),
+                      reporter_labels(findings))
 
 
 def map_points(filters: TriageFilters) -> list[dict[str, Any]]:
@@ -269,16 +273,29 @@ def mark_triaged(findings: list[Finding], by_user: User | None) -> None:
     db.session.flush()
 
 
-def reporter_label_data(finding: Finding) -> tuple[str | None, str | None]:
-    """(participant role, staff organisation name) of the reporter; one of them is set."""
-    participant: Participant | None = finding.participant
-    if participant is not None:
-        return participant.role, None
-    if finding.user_id is not None:
-        user = db.session.get(User, finding.user_id)
-        if user is not None:
-            return None, user.organisation.name
-    return None, None
+def reporter_labels(findings: Sequence[Finding]) -> dict[uuid.UUID, str]:
+    """Who reported each finding, as staff read it: the participant's name with their role (the
+    join page promises the coordinator sees the name), or the staff member's name with their
+    organisation. One statement for the staff members, none for participants (load them)."""
+    user_ids = {f.user_id for f in findings if f.participant is None and f.user_id is not None}
+    users: dict[int, User] = {}
+    if user_ids:
+        users = {u.id: u for u in db.session.execute(
+            db.select(User).options(joinedload(User.organisation)).where(User.id.in_(user_ids))
+        ).scalars()}
+    labels: dict[uuid.UUID, str] = {}
+    for finding in findings:
+        participant: Participant | None = finding.participant
+        user = users.get(finding.user_id) if finding.user_id is not None else None
+        if participant is not None:
+            name, role = participant.display_name.strip(), label(PARTICIPANT_ROLE_LABELS, participant.role)
+        elif user is not None:
+            name, role = user.name.strip(), _("Staff, %(organisation)s", organisation=user.organisation.name)
+        else:
+            labels[finding.id] = _("Unknown")
+            continue
+        labels[finding.id] = _("%(name)s (%(role)s)", name=name, role=role) if name else role
+    return labels
 
 
 def walk_choices() -> list[Walk]:

@@ -17,19 +17,13 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 
 from walkapp.findings.models import DESCRIPTION_MAX, FINDING_STATES
 from walkapp.findings.triage import SORTS, TriageFilters
-from walkapp.labels import FINDING_STATE_LABELS, MEASURE_STATUS_LABELS
+from walkapp.labels import FINDING_STATE_LABELS, MEASURE_STATUS_LABELS, RATING_LABELS
 
 SORT_LABELS = {
     "newest": _l("Newest first"),
     "oldest": _l("Oldest first"),
     "rating": _l("Most unsafe first"),
     "category": _l("Category"),
-}
-RATING_LABELS = {
-    0: _l("0 – very unsafe"),
-    1: _l("1 – unsafe"),
-    2: _l("2 – fairly safe"),
-    3: _l("3 – safe"),
 }
 ANY = ("", _l("All"))
 
@@ -92,6 +86,12 @@ class FilterForm(FlaskForm):
 
 
 BULK_ACTIONS = ("measure", "duplicate", "dismiss")
+# The fields each action reads; the page shows them as one fieldset per action.
+ACTION_FIELDS = {
+    "measure": ("title", "responsible_org", "due_on"),
+    "duplicate": ("duplicate_of",),
+    "dismiss": ("reason",),
+}
 
 
 class BulkForm(FlaskForm):
@@ -128,6 +128,18 @@ class BulkForm(FlaskForm):
     )
     reason = StringField(_l("Reason for dismissing"), validators=[Optional(), Length(max=500)])
     walk_filter = HiddenField()
+
+    def validate(self, extra_validators=None) -> bool:
+        """Only the chosen action's fields count. Without JavaScript every action's fields are
+        shown and posted, and a stray value in another action's field (a half-typed due date
+        before choosing "Dismiss") must not refuse the action that was chosen."""
+        super().validate(extra_validators)
+        chosen = ACTION_FIELDS.get(self.action.data or "", ())
+        for action_fields in ACTION_FIELDS.values():
+            for name in action_fields:
+                if name not in chosen:
+                    self[name].errors = []
+        return not self.errors
 
 
 class FindingEditForm(FlaskForm):

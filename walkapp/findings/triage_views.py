@@ -19,7 +19,6 @@ from walkapp.findings.models import Category, Finding, FindingChange, Photo
 from walkapp.findings.photo_views import photo_url
 from walkapp.findings.triage_duplicates import original_choices, resolve_duplicates, short_id
 from walkapp.findings.triage_forms import (
-    RATING_LABELS,
     BulkForm,
     FilterForm,
     FindingEditForm,
@@ -27,7 +26,7 @@ from walkapp.findings.triage_forms import (
     opts,
 )
 from walkapp.i18n import current_language
-from walkapp.labels import FINDING_STATE_LABELS, PARTICIPANT_ROLE_LABELS, label
+from walkapp.labels import FINDING_STATE_LABELS, RATING_WORDS, label, rating_label
 from walkapp.measures.services import status_label
 from walkapp.orgs.models import Estate, Organisation
 
@@ -46,8 +45,19 @@ FIELD_LABELS = {
 
 
 def change_value(field: str, value: str) -> str:
-    """A history value as people read it: state codes translated, the rest as stored."""
-    return label(FINDING_STATE_LABELS, value) if field == "state" else value
+    """A history value as people read it: state codes translated, ratings with their words,
+    the rest as stored."""
+    if field == "state":
+        return label(FINDING_STATE_LABELS, value)
+    if field == "rating" and value.isdigit():
+        return rating_label(int(value))
+    return value
+
+
+def map_labels() -> dict:
+    """Texts of the triage map's popups; ratings with their words, not a bare number."""
+    return {"open": _("Open the finding"), "rating": _("Rating"),
+            "ratings": [str(RATING_WORDS[r]) for r in sorted(RATING_WORDS)]}
 
 
 def measure_url(measure_id: int) -> str:
@@ -80,7 +90,7 @@ def list_findings():
     status = 400 if form.errors else 200
     context = dict(
         form=form, filters=filters, args=args, view=view, locale=current_language(),
-        state_labels=FINDING_STATE_LABELS, rating_labels=RATING_LABELS,
+        state_labels=FINDING_STATE_LABELS, map_labels=map_labels(),
         measure_status_label=status_label, photo_url=photo_url, measure_url=measure_url,
         first_photo=triage.first_visible_photo, bulk=BulkForm(),
         # Every filter, so the downloads hold the findings the list shows (their order is fixed).
@@ -209,7 +219,6 @@ def _edit_form(finding: Finding, formdata=None) -> FindingEditForm:
 
 
 def _render_detail(finding: Finding, form: FindingEditForm, status: int = 200):
-    role, org_name = triage.reporter_label_data(finding)
     history = db.session.execute(
         db.select(FindingChange, User.name, User.email)
         .outerjoin(User, User.id == FindingChange.by_user_id)
@@ -227,11 +236,11 @@ def _render_detail(finding: Finding, form: FindingEditForm, status: int = 200):
     return render_template(
         "findings/finding.html", finding=finding, form=form, history=history,
         measures=triage.measures_for([finding.id]).get(finding.id, []),
-        reporter_role=PARTICIPANT_ROLE_LABELS.get(role) if role else None, reporter_org=org_name,
+        reporter=triage.reporter_labels([finding])[finding.id],
         original=original, locale=locale, map_data=map_data, photo_url=photo_url,
         measure_url=measure_url, measure_status_label=status_label,
-        state_labels=FINDING_STATE_LABELS, rating_labels=RATING_LABELS, field_labels=FIELD_LABELS, change_value=change_value,
-        visibility_form=PhotoVisibilityForm(),
+        state_labels=FINDING_STATE_LABELS, field_labels=FIELD_LABELS, change_value=change_value,
+        visibility_form=PhotoVisibilityForm(), map_labels=map_labels(),
     ), status
 
 
