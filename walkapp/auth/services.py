@@ -53,9 +53,12 @@ def set_password(user: User, password: str) -> None:
 
 
 def set_active(user: User, active: bool) -> None:
-    """Activate or deactivate a user; deactivation ends the sessions for good (not just while off)."""
+    """Activate or deactivate a user; deactivation ends sessions and API tokens for good."""
     if user.active and not active:
+        # Reactivating an account (a colleague back from leave) must not revive a copied
+        # cookie or a token left in some script: they log in again / get a new token.
         end_sessions(user)
+        user.tokens.clear()
     user.active = active
     db.session.flush()
 
