@@ -7,7 +7,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import Flask
+from flask import Flask, request
+from werkzeug.exceptions import SecurityError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -95,6 +96,13 @@ def _apply_proxy_settings(app: Flask) -> None:
     if proxies:
         # Only as many hops as there are proxies: a value a client put further left is ignored.
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
+
+    # Registered before every extension's hook: an untrusted Host is refused before a rate
+    # limit, CSRF check or login is looked at (Flask only raises it when the view is dispatched).
+    @app.before_request
+    def refuse_untrusted_host():
+        if isinstance(request.routing_exception, SecurityError):
+            raise request.routing_exception
 
 
 def _ensure_secret_key(app: Flask) -> None:
