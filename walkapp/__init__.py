@@ -101,6 +101,7 @@ def _apply_proxy_settings(app: Flask) -> None:
     # limit, CSRF check or login is looked at (Flask only raises it when the view is dispatched).
     @app.before_request
     def refuse_untrusted_host():
+        """400 for a Host header outside TRUSTED_HOSTS, before anything else runs."""
         if isinstance(request.routing_exception, SecurityError):
             raise request.routing_exception
 
