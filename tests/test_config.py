@@ -196,6 +196,7 @@ def production_app(tmp_path, database_url, apps, clean_env):
         user = create_user("chef@example.org", PASSWORD, "admin", organisation_named("VIBO"))
         db.session.commit()
         application.config["_test_user_id"] = user.id
+        application.config["_test_user_nonce"] = user.session_nonce
     return application
 
 
@@ -206,15 +207,17 @@ def forged_session_cookie(secret: str, payload: dict) -> str:
     return SecureCookieSessionInterface().get_signing_serializer(forger).dumps(payload)
 
 
-def session_payload(user_id: int) -> dict:
-    return {"_user_id": str(user_id), "_fresh": True, "_id": "x"}
+def session_payload(app: Flask) -> dict:
+    """A logged-in session of the app's user, right down to its current session nonce."""
+    return {"_user_id": str(app.config["_test_user_id"]), "_user_nonce": app.config["_test_user_nonce"],
+            "_fresh": True, "_id": "x"}
 
 
 def test_cookie_signed_with_real_key_logs_in(production_app):
     """Control: the forging method is right — a cookie signed with the app's own key works."""
     client = production_app.test_client()
     cookie = forged_session_cookie(
-        production_app.config["SECRET_KEY"], session_payload(production_app.config["_test_user_id"])
+        production_app.config["SECRET_KEY"], session_payload(production_app)
     )
     client.set_cookie(production_app.config["SESSION_COOKIE_NAME"], cookie)
     response = client.get("/walks")
@@ -225,7 +228,7 @@ def test_cookie_signed_with_real_key_logs_in(production_app):
 def test_cookie_signed_with_well_known_secret_does_not_log_in(production_app, secret):
     """A session cookie signed with any well-known default secret is ignored."""
     client = production_app.test_client()
-    cookie = forged_session_cookie(secret, session_payload(production_app.config["_test_user_id"]))
+    cookie = forged_session_cookie(secret, session_payload(production_app))
     client.set_cookie(production_app.config["SESSION_COOKIE_NAME"], cookie)
     response = client.get("/walks")
     assert response.status_code == 302

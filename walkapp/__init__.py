@@ -5,8 +5,11 @@ import os
 import secrets
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
-from flask import Flask
+from flask import Flask, request
+from werkzeug.exceptions import SecurityError
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -31,6 +34,7 @@ def create_app(test_config: dict[str, Any] | None = None, instance_path: str | o
         static_folder=str(PROJECT_ROOT / "static"),
     )
     _load_config(app, test_config)
+    _apply_proxy_settings(app)
     instance_path.mkdir(parents=True, exist_ok=True)
     _ensure_secret_key(app)
 
@@ -70,6 +74,36 @@ def _load_config(app: Flask, test_config: dict[str, Any] | None) -> None:
     if not app.config.get("SQLALCHEMY_DATABASE_URI"):
         db_file = Path(app.instance_path) / "walkapp.sqlite3"
         app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{db_file}"
+
+
+def _apply_proxy_settings(app: Flask) -> None:
+    """Check TRUSTED_PROXIES, PUBLIC_URL and TRUSTED_HOSTS; trust the proxies' headers if asked."""
+    proxies = app.config["TRUSTED_PROXIES"]
+    if isinstance(proxies, bool) or not isinstance(proxies, int) or proxies < 0:
+        raise RuntimeError(f"TRUSTED_PROXIES must be a whole number ≥ 0, not {proxies!r}.")
+    public_url = app.config["PUBLIC_URL"] or ""
+    if public_url:
+        parts = urlsplit(public_url)
+        if parts.scheme not in ("http", "https") or not parts.netloc or parts.path not in ("", "/") \
+                or parts.query or parts.fragment:
+            raise RuntimeError(
+                f"PUBLIC_URL must be a scheme and host such as https://tryg.example.dk, not {public_url!r}."
+            )
+    hosts = app.config["TRUSTED_HOSTS"]
+    if isinstance(hosts, str):
+        # WALKAPP_TRUSTED_HOSTS=tryg.example.dk is not JSON, so it arrives as one string.
+        app.config["TRUSTED_HOSTS"] = [hosts]
+    if proxies:
+        # Only as many hops as there are proxies: a value a client put further left is ignored.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
+
+    # Registered before every extension's hook: an untrusted Host is refused before a rate
+    # limit, CSRF check or login is looked at (Flask only raises it when the view is dispatched).
+    @app.before_request
+    def refuse_untrusted_host():
+        """400 for a Host header outside TRUSTED_HOSTS, before anything else runs."""
+        if isinstance(request.routing_exception, SecurityError):
+            raise request.routing_exception
 
 
 def _ensure_secret_key(app: Flask) -> None:

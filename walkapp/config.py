@@ -57,6 +57,26 @@ SESSION_COOKIE_SECURE = False
 REMEMBER_COOKIE_SAMESITE = "Lax"
 REMEMBER_COOKIE_HTTPONLY = True
 
+# Behind a reverse proxy (nginx, Caddy …): how many proxies in front of the app set the
+# X-Forwarded-For, X-Forwarded-Proto and X-Forwarded-Host headers. 0 (no proxy): the headers are
+# ignored, since any client could send them to dodge the per-IP login limit or fake its host.
+# 1 (one nginx): the client address is the last one nginx appended, so each staff member has
+# their own login limit again. Each proxy must append to X-Forwarded-For and overwrite (not pass
+# through) the other two. X-Forwarded-Prefix is never trusted: the app is served at the root of
+# its host (the service worker and the outbox use root paths).
+TRUSTED_PROXIES = 0
+
+# Public address of the app, scheme and host only, e.g. "https://tryg.example.dk". When set,
+# join links (QR code, invitation, API join_url), calendar files, the Open311 feed and every
+# other absolute link are built from it instead of from the request's Host header. Empty: from
+# the request. (Not Flask's SERVER_NAME, which also changes routing and the test client's host.)
+PUBLIC_URL = ""
+
+# Host names the app answers to (Flask's own setting, checked on every request): a request with
+# another Host header gets 400 and no page. "tryg.example.dk" matches exactly (any port),
+# ".example.dk" also matches its subdomains. Empty: any host.
+TRUSTED_HOSTS: list[str] = []
+
 # Open311 GeoReport v2 feed: findings can be sensitive, so it needs a staff token unless true.
 OPEN311_PUBLIC = False
 

@@ -1,10 +1,11 @@
 """Errors as HTML pages for browsers and as {"error", "message"} JSON for API clients."""
 from __future__ import annotations
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, Response, jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException
+from markupsafe import escape
+from werkzeug.exceptions import HTTPException, SecurityError
 
 # Stable codes for API clients, by HTTP status.
 ERROR_CODES = {
@@ -76,6 +77,16 @@ def register(app: Flask) -> None:
         return error_response(
             400, "csrf_failed", _("The form has expired. Reload the page and try again.")
         )
+
+    @app.errorhandler(SecurityError)
+    def handle_untrusted_host(exc: SecurityError):
+        # A Host outside TRUSTED_HOSTS is refused before routing, so no URL can be built and the
+        # usual page (its links, stylesheet) cannot be rendered: a bare page, no link to follow.
+        message = _("This server does not answer to that host name.")
+        if wants_json():
+            return error_response(400, "untrusted_host", message)
+        page = f'<!doctype html><meta charset="utf-8"><title>400</title><p>{escape(message)}</p>'
+        return Response(page, status=400, mimetype="text/html")
 
     @app.errorhandler(HTTPException)
     def handle_http_error(exc: HTTPException):

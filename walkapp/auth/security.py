@@ -2,13 +2,14 @@
 from __future__ import annotations
 
 import hashlib
+import hmac
 import secrets
 from collections.abc import Callable
 from functools import wraps
 
 from argon2 import PasswordHasher, Type
 from argon2.exceptions import InvalidHashError, VerificationError
-from flask import Flask, current_app, g, redirect, request, url_for
+from flask import Flask, current_app, g, redirect, request, session, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import LoginManager, current_user
 
@@ -20,6 +21,8 @@ UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 # Paths where an API bearer token stands in for a login: the API, the Open311 feed, and the
 # photos that the feed's media_url points at.
 TOKEN_PATHS = ("/api/", "/open311/", "/photos/")
+# Session key holding the user's session nonce as it was at login (see User.session_nonce).
+SESSION_NONCE_KEY = "_user_nonce"
 
 
 def _hasher() -> PasswordHasher:
@@ -78,6 +81,17 @@ def user_for_token(token: str):
     return api_token.user
 
 
+def bind_session(user) -> None:
+    """Tie the current session to the user's present nonce, so that rotating it ends the session."""
+    session[SESSION_NONCE_KEY] = user.session_nonce
+
+
+def _session_is_current(user) -> bool:
+    # A cookie from before the nonce existed carries none and so no longer counts as logged in.
+    nonce = session.get(SESSION_NONCE_KEY)
+    return isinstance(nonce, str) and hmac.compare_digest(nonce, user.session_nonce)
+
+
 def _bearer_token() -> str | None:
     header = request.headers.get("Authorization", "")
     scheme, _, value = header.partition(" ")
@@ -98,7 +112,9 @@ def init_auth(app: Flask, login_manager: LoginManager) -> None:
 
     @login_manager.user_loader
     def load_user(user_id: str):
-        return db.session.get(User, int(user_id)) if user_id.isdigit() else None
+        """The session's user, unless logout, a password change or deactivation ended it."""
+        user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
+        return user if user is not None and _session_is_current(user) else None
 
     @login_manager.unauthorized_handler
     def unauthorized():

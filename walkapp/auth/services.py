@@ -1,7 +1,7 @@
 """Account services: create users, authenticate, issue API tokens."""
 from __future__ import annotations
 
-from walkapp.auth.models import ApiToken, User
+from walkapp.auth.models import ApiToken, User, new_session_nonce
 from walkapp.auth.security import (
     hash_password,
     hash_token,
@@ -40,8 +40,26 @@ def create_user(
     return user
 
 
+def end_sessions(user: User) -> None:
+    """End every session of the user (on every device) by replacing the nonce they carry."""
+    user.session_nonce = new_session_nonce()
+    db.session.flush()
+
+
 def set_password(user: User, password: str) -> None:
+    """A new password hash; sessions opened with the old password end."""
     user.password_hash = hash_password(password)
+    end_sessions(user)
+
+
+def set_active(user: User, active: bool) -> None:
+    """Activate or deactivate a user; deactivation ends sessions and API tokens for good."""
+    if user.active and not active:
+        # Reactivating an account (a colleague back from leave) must not revive a copied
+        # cookie or a token left in some script: they log in again / get a new token.
+        end_sessions(user)
+        user.tokens.clear()
+    user.active = active
     db.session.flush()
 
 

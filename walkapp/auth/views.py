@@ -20,8 +20,15 @@ from wtforms import SelectChoice
 
 from walkapp.auth.forms import LoginForm, UserForm
 from walkapp.auth.models import User
-from walkapp.auth.security import admin_required, hash_password
-from walkapp.auth.services import authenticate, find_user_by_email, normalise_email
+from walkapp.auth.security import SESSION_NONCE_KEY, admin_required, bind_session
+from walkapp.auth.services import (
+    authenticate,
+    end_sessions,
+    find_user_by_email,
+    normalise_email,
+    set_active,
+    set_password,
+)
 from walkapp.extensions import db, limiter
 from walkapp.orgs.models import Organisation
 
@@ -72,6 +79,7 @@ def login():
             session.pop("participant_id", None)
             session.pop("walk_id", None)
             login_user(user, remember=False)
+            bind_session(user)
             session.permanent = True
             db.session.commit()
             return redirect(_safe_next(request.args.get("next")) or url_for("walks.list_walks"))
@@ -81,8 +89,13 @@ def login():
 
 @bp.route("/logout", methods=["POST"])
 def logout():
-    """Log out (POST only, so a link on another site cannot log anyone out)."""
+    """Log out everywhere (POST only, so a link on another site cannot log anyone out)."""
+    if current_user.is_authenticated:
+        # A copied cookie must not outlive the logout, so every session of the user ends.
+        end_sessions(current_user)
+        db.session.commit()
     logout_user()
+    session.pop(SESSION_NONCE_KEY, None)
     flash(_("You are logged out."), "info")
     return redirect(url_for("auth.login"))
 
@@ -136,10 +149,13 @@ def edit_user(user_id: int | None = None):
             user.name = form.name.data or ""
             user.role = form.role.data
             user.organisation_id = form.organisation_id.data
-            user.active = form.active.data
+            set_active(user, form.active.data)
             if form.password.data:
-                user.password_hash = hash_password(form.password.data)
+                set_password(user, form.password.data)
             db.session.commit()
+            if user.id == current_user.id:
+                # The admin changing their own password stays logged in here; other devices end.
+                bind_session(user)
             flash(_("The user is saved."), "success")
             return redirect(url_for("auth.list_users"))
     status = 400 if form.errors else 200

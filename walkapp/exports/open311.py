@@ -13,7 +13,7 @@ import xml.etree.ElementTree as ET
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from flask import Blueprint, Response, current_app, request, url_for
+from flask import Blueprint, Response, current_app, request
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.exceptions import HTTPException
@@ -26,6 +26,7 @@ from walkapp.exports.tabular import STATUS_LABELS, label
 from walkapp.extensions import db
 from walkapp.findings.models import Category, Finding
 from walkapp.findings.photo_views import photo_url
+from walkapp.urls import external_url
 
 bp = Blueprint("open311", __name__, url_prefix="/open311/v2")
 
@@ -119,7 +120,7 @@ def discovery(fmt: str):
     """Where the endpoint is and what it speaks."""
     if fmt not in FORMATS:
         raise Open311Error(404, _("Unknown format."))
-    base = url_for("open311.services", fmt="json", _external=True).rsplit("/", 1)[0] + "/"
+    base = external_url("open311.services", fmt="json").rsplit("/", 1)[0] + "/"
     updated = "2026-11-29T00:00:00+01:00"
     data = {
         "changeset": updated,

@@ -10,6 +10,7 @@ from flask_login import current_user
 from walkapp.extensions import db
 from walkapp.findings.models import Finding, Photo
 from walkapp.findings.storage import photo_path
+from walkapp.urls import external_url
 from walkapp.walks.participation import current_participant
 
 bp = Blueprint("photos", __name__)
@@ -64,4 +65,5 @@ def thumb(photo_id: str):
 def photo_url(photo: Photo | uuid.UUID, thumb: bool = False, external: bool = False) -> str:
     """The URL of a photo or its thumbnail; the one place that knows these routes."""
     photo_id = photo.id if isinstance(photo, Photo) else photo
-    return url_for("photos.thumb" if thumb else "photos.photo", photo_id=photo_id, _external=external)
+    endpoint = "photos.thumb" if thumb else "photos.photo"
+    return external_url(endpoint, photo_id=photo_id) if external else url_for(endpoint, photo_id=photo_id)

@@ -19,6 +19,7 @@ from walkapp.measures import ics, plan, queries, services, workflow
 from walkapp.measures.forms import MeasureForm, TransitionForm
 from walkapp.measures.models import Measure, StatusChange, measure_findings
 from walkapp.orgs.models import Estate, Organisation
+from walkapp.urls import external_url, public_host
 from walkapp.walks.models import Walk
 
 bp = Blueprint("measures", __name__)
@@ -196,11 +197,11 @@ def measure_due_ics(measure_id: int):
     if measure.due_on is None:
         raise ApiError(404, "no_due_date", _("This measure has no due date."))
     body = ics.all_day_event(
-        uid=f"measure-{measure.id}-due@{request.host}",
+        uid=f"measure-{measure.id}-due@{public_host()}",
         day=measure.due_on,
         summary=_("Due: %(title)s", title=measure.title),
         description=measure.description or "",
-        url=url_for("measures.show_measure", measure_id=measure.id, _external=True),
+        url=external_url("measures.show_measure", measure_id=measure.id),
         stamp=datetime.now(UTC),
     )
     return _ics_response(body, f"measure-{measure.id}-due.ics")
@@ -253,13 +254,13 @@ def follow_up_ics(walk_id: int):
         raise ApiError(404, "no_follow_up_date", _("The walk has no follow-up date yet."))
     start = datetime.combine(walk.follow_up_on, time(17, 0), tzinfo=queries.LOCAL_ZONE)
     body = ics.timed_event(
-        uid=f"walk-{walk.id}-follow-up@{request.host}",
+        uid=f"walk-{walk.id}-follow-up@{public_host()}",
         start=start,
         minutes=60,
         summary=_("Follow-up meeting: %(title)s", title=walk.title),
         description=_("Follow-up on the measures from the walk on %(date)s.",
                       date=walk.starts_at.astimezone(queries.LOCAL_ZONE).strftime("%d.%m.%Y")),
-        url=url_for("measures.follow_up", walk_id=walk.id, _external=True),
+        url=external_url("measures.follow_up", walk_id=walk.id),
         stamp=datetime.now(UTC),
     )
     return _ics_response(body, f"walk-{walk.id}-follow-up.ics")

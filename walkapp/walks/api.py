@@ -12,6 +12,7 @@ from walkapp.auth.security import planner_required, staff_required
 from walkapp.errors import ApiError
 from walkapp.extensions import db
 from walkapp.geo import valid_lat_lon
+from walkapp.urls import external_url
 from walkapp.walks import services
 from walkapp.walks.models import WALK_KINDS, Walk
 from walkapp.walks.routes import RouteError, extract_line, too_large, validate_line
@@ -37,7 +38,7 @@ def walk_json(walk: Walk, participants: int | None = None, findings: int | None 
         "follow_up_on": walk.follow_up_on.isoformat() if walk.follow_up_on else None,
         "estates": [{"id": e.id, "name": e.name} for e in walk.estates],
         "notes": walk.notes,
-        "url": url_for("walks.show_walk", walk_id=walk.id, _external=True),
+        "url": external_url("walks.show_walk", walk_id=walk.id),
     }
     if participants is not None:
         data["participant_count"] = participants

@@ -19,6 +19,7 @@ from walkapp.extensions import db
 from walkapp.i18n import current_language
 from walkapp.labels import PARTICIPANT_ROLE_LABELS
 from walkapp.orgs.models import Estate, Organisation
+from walkapp.urls import external_url
 from walkapp.walks import services
 from walkapp.walks.forms import WalkForm
 from walkapp.walks.models import Walk
@@ -36,7 +37,7 @@ STATUS_ACTIONS = {
 
 def join_url(code: str) -> str:
     """The absolute join link printed in the QR code (`/j/<code>`, see DESIGN.md §5)."""
-    return url_for("participation.join", code=code, _external=True)
+    return external_url("participation.join", code=code)
 
 
 def grouped_code(code: str) -> str:
