@@ -45,18 +45,37 @@ def stored_photo_files(app, finding_id) -> list[bytes]:
         return files
 
 
+def open_sheet_without_position(page, context, join_code: str, category: str) -> None:
+    """Join with geolocation refused and open the sheet for a finding of this category."""
+    context.clear_permissions()  # the phone says no to geolocation
+    join(page, join_code)
+    page.locator("#gps-note").wait_for(state="visible")  # the phone's "no" has arrived
+    page.click("#new-finding")
+    page.click(f".category-button[data-code={category}]")
+
+
+def choose_photo_with_place(page, photo: bytes, name: str) -> None:
+    """Choose a photo in the sheet and wait until its place is the finding's place."""
+    page.set_input_files("#photo-input", files=[{"name": name, "mimeType": "image/jpeg", "buffer": photo}])
+    page.wait_for_selector("#photo-thumbs img")
+    page.wait_for_function("(t) => document.querySelector('#place-text').textContent === t",
+                           arg=strings(page)["placeFromPhoto"])
+
+
+def save_and_wait_sent(page) -> None:
+    """Save the sheet and wait until the outbox has sent everything."""
+    page.click("#save-finding")
+    page.wait_for_selector("#sheet", state="hidden")
+    page.wait_for_selector("#sync-status[data-state=sent]", timeout=20000)
+
+
 def test_without_a_position_one_message_and_no_pin_until_a_tap(page, pixel7_context, live_server, make_walk):
     """Location denied: the map says so once, the sheet says what to do, no ghost pin, Save waits for a tap."""
     walk = make_walk()
-    pixel7_context.clear_permissions()  # the phone says no to geolocation
-    join(page, walk["join_code"])
+    open_sheet_without_position(page, pixel7_context, walk["join_code"], "lighting")
     texts = strings(page)
-    note = page.locator("#gps-note")
-    note.wait_for(state="visible")
+    note = page.locator("#gps-note")  # on the map under the sheet
     assert note.inner_text() == texts["gpsOff"]
-
-    page.click("#new-finding")
-    page.click(".category-button[data-code=lighting]")
     place = page.locator("#place-text")
     assert place.inner_text() == texts["placeOff"]
     assert pins_on_place_map(page) == 0
@@ -74,9 +93,7 @@ def test_without_a_position_one_message_and_no_pin_until_a_tap(page, pixel7_cont
     assert pins_on_place_map(page) == 1
     assert place.inner_text() == texts["placeMoved"]
     assert page.locator("#place-text.place-needed").count() == 0
-    page.click("#save-finding")
-    page.wait_for_selector("#sheet", state="hidden")
-    page.wait_for_selector("#sync-status[data-state=sent]", timeout=20000)
+    save_and_wait_sent(page)
     (finding_id, *_rest), = findings_on_server(live_server.app, walk["id"])
     row = finding_row(live_server.app, finding_id)
     assert row["location_source"] == "map" and row["accuracy_m"] is None
@@ -85,20 +102,11 @@ def test_without_a_position_one_message_and_no_pin_until_a_tap(page, pixel7_cont
 def test_the_photos_own_place_is_the_place_when_the_phone_has_none(page, pixel7_context, live_server, make_walk):
     """No fix, a photo with EXIF GPS: the pin goes to the photo's place, stored as "photo"; the file keeps no EXIF."""
     walk = make_walk()
-    pixel7_context.clear_permissions()
-    join(page, walk["join_code"])
-    page.click("#new-finding")
-    page.click(".category-button[data-code=vandalism]")
+    open_sheet_without_position(page, pixel7_context, walk["join_code"], "vandalism")
     assert pins_on_place_map(page) == 0
-    photo = jpeg_with_gps(*PHOTO_PLACE, accuracy_m=6)
-    page.set_input_files("#photo-input", files=[{"name": "IMG_2041.jpg", "mimeType": "image/jpeg", "buffer": photo}])
-    page.wait_for_selector("#photo-thumbs img")
-    page.wait_for_function("(t) => document.querySelector('#place-text').textContent === t",
-                           arg=strings(page)["placeFromPhoto"])
+    choose_photo_with_place(page, jpeg_with_gps(*PHOTO_PLACE, accuracy_m=6), "IMG_2041.jpg")
     assert pins_on_place_map(page) == 1
-    page.click("#save-finding")
-    page.wait_for_selector("#sheet", state="hidden")
-    page.wait_for_selector("#sync-status[data-state=sent]", timeout=20000)
+    save_and_wait_sent(page)
 
     (finding_id, _category, photos, _text), = findings_on_server(live_server.app, walk["id"])
     row = finding_row(live_server.app, finding_id)
@@ -116,23 +124,15 @@ def test_the_photos_own_place_is_the_place_when_the_phone_has_none(page, pixel7_
 def test_a_tap_overrides_the_photos_place(page, pixel7_context, live_server, make_walk):
     """The photo's place is a suggestion: my tap on the map wins, and a later photo does not move it back."""
     walk = make_walk()
-    pixel7_context.clear_permissions()
-    join(page, walk["join_code"])
-    page.click("#new-finding")
-    page.click(".category-button[data-code=graffiti]")
-    page.set_input_files("#photo-input", files=[
-        {"name": "a.jpg", "mimeType": "image/jpeg", "buffer": jpeg_with_gps(*PHOTO_PLACE, seed=41)}])
-    page.wait_for_function("(t) => document.querySelector('#place-text').textContent === t",
-                           arg=strings(page)["placeFromPhoto"])
+    open_sheet_without_position(page, pixel7_context, walk["join_code"], "graffiti")
+    choose_photo_with_place(page, jpeg_with_gps(*PHOTO_PLACE, seed=41), "a.jpg")
     box = page.locator("#place-map").bounding_box()
     page.mouse.click(box["x"] + box["width"] * 0.2, box["y"] + box["height"] * 0.5)
     tapped = page.evaluate("() => [Capture.state.draft.lat, Capture.state.draft.lon]")
     page.set_input_files("#photo-input", files=[
         {"name": "b.jpg", "mimeType": "image/jpeg", "buffer": jpeg_with_gps(55.6650, 12.6010, seed=42)}])
     page.wait_for_function("() => document.querySelectorAll('#photo-thumbs img').length === 2")
-    page.click("#save-finding")
-    page.wait_for_selector("#sheet", state="hidden")
-    page.wait_for_selector("#sync-status[data-state=sent]", timeout=20000)
+    save_and_wait_sent(page)
     (finding_id, _category, photos, _text), = findings_on_server(live_server.app, walk["id"])
     row = finding_row(live_server.app, finding_id)
     assert row["location_source"] == "map" and photos == 2
