@@ -15,6 +15,7 @@ from tests.browser.capture_helpers import (
     with_gps,
 )
 from tests.browser.test_capture import finding_row
+from tests.browser.test_smoke import assert_fits_phone
 
 
 def outbox_kinds(page) -> list[str]:
@@ -43,6 +44,7 @@ def test_photo_and_new_place_after_saving_offline_arrive_once(page, pixel7_conte
     assert other.locator(".add-photo, .move-pin").count() == 0  # only my own findings
     assert mine.locator(".add-photo").inner_text() == "Tilføj foto"
     assert mine.locator(".move-pin").inner_text() == "Flyt nålen"
+    assert_fits_phone(page)
 
     pixel7_context.set_offline(True)
     with page.expect_file_chooser() as chooser:
@@ -55,6 +57,7 @@ def test_photo_and_new_place_after_saving_offline_arrive_once(page, pixel7_conte
     mine.locator(".move-pin").click()
     page.locator("#move-dialog").wait_for(state="visible")
     page.wait_for_selector("#move-map .leaflet-marker-icon")
+    assert_fits_phone(page)  # big enough to hit with cold fingers, nothing off the side
     box = page.locator("#move-map").bounding_box()
     page.mouse.click(box["x"] + box["width"] * 0.2, box["y"] + box["height"] * 0.5)  # left of where it was
     assert page.locator("#move-text").inner_text() == strings["placeMoved"]
