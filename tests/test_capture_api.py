@@ -434,6 +434,60 @@ def test_addition_appends_text_once(app, participant, walk):
     assert bad.status_code == 400 and bad.get_json()["error"] == "invalid_id"
 
 
+def rating_history(app, finding_id) -> list[tuple[str, str]]:
+    """(before, after) of every recorded rating change of a finding, oldest first."""
+    with app.app_context():
+        return [(c.old_value, c.new_value) for c in db.session.execute(
+            db.select(FindingChange).where(
+                FindingChange.finding_id == uuid.UUID(str(finding_id)), FindingChange.field == "rating")
+            .order_by(FindingChange.id)
+        ).scalars()]
+
+
+@pytest.mark.parametrize(("stored_rating", "added", "kept", "history"), [
+    (2, 0, 0, [("2", "0")]),     # the newcomer feels less safe: their rating wins
+    (1, 3, 1, []),               # the newcomer feels safer: the worry already recorded stays
+    (1, 1, 1, []),               # the same rating changes nothing
+    (None, 2, 2, [("", "2")]),   # no rating yet: the newcomer's is the first
+    (0, None, 0, []),            # no rating given: nothing changes
+])
+def test_addition_keeps_the_more_unsafe_rating(app, participant, walk, stored_rating, added, kept, history):
+    payload = finding_payload(rating=stored_rating)
+    send(participant, "POST", findings_url(walk["id"]), payload)
+    other = app.test_client()
+    join_walk(other, walk["join_code"], role="board")
+    addition = {"id": str(uuid.uuid4()), "description": "", "rating": added}
+    url = f"/api/v1/findings/{payload['id']}/additions"
+    first = send(other, "POST", url, addition)
+    again = send(other, "POST", url, addition)  # a re-send from the outbox records nothing new
+    assert first.status_code == 200 and again.status_code == 200
+    assert first.get_json()["rating"] == kept and again.get_json()["rating"] == kept
+    assert stored(app, payload["id"]).rating == kept
+    assert stored(app, payload["id"]).description == "Mørk sti bag blok 3"
+    assert rating_history(app, payload["id"]) == history
+
+
+@pytest.mark.parametrize("rating", [4, -1, "0", True, 1.5])
+def test_addition_with_a_bad_rating_is_400_and_changes_nothing(app, participant, walk, rating):
+    payload = finding_payload(rating=2)
+    send(participant, "POST", findings_url(walk["id"]), payload)
+    url = f"/api/v1/findings/{payload['id']}/additions"
+    response = send(participant, "POST", url, {"id": str(uuid.uuid4()), "description": "mere", "rating": rating})
+    assert response.status_code == 400 and response.get_json()["error"] == "invalid_rating"
+    finding = stored(app, payload["id"])
+    assert (finding.rating, finding.description) == (2, "Mørk sti bag blok 3")
+    assert rating_history(app, payload["id"]) == []
+
+
+def test_a_place_from_the_photo_is_stored_as_such(app, participant, walk):
+    payload = finding_payload(location_source="photo", accuracy_m=None)
+    response = send(participant, "POST", findings_url(walk["id"]), payload)
+    assert response.status_code == 201 and response.get_json()["location_source"] == "photo"
+    assert stored(app, payload["id"]).location_source == "photo"
+    bad = send(participant, "POST", findings_url(walk["id"]), finding_payload(location_source="exif"))
+    assert bad.status_code == 400 and bad.get_json()["error"] == "invalid_location_source"
+
+
 def test_addition_after_close_is_409_for_participants(app, participant, walk):
     payload = finding_payload()
     send(participant, "POST", findings_url(walk["id"]), payload)

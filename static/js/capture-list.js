@@ -1,6 +1,7 @@
 /* Capture page, list part: the map/list toggle, the list of findings with each one's sync state,
- * and editing, deleting and retrying my own findings (all through the outbox). */
-/* global Outbox, SyncStatus */
+ * and editing, deleting, retrying, adding photos to and moving the pin of my own findings after
+ * saving them (all through the outbox). */
+/* global L, Outbox, SyncStatus, PhotoTools */
 (function () {
   "use strict";
 
@@ -12,6 +13,10 @@
 
   var objectUrls = {}; // outbox photo id → object URL, kept so re-renders don't leak new ones
   var editing = null;
+  var photoTarget = null; // id of the finding "Add photo" was pressed for
+  var moving = null; // {finding, lat, lon, moved} while "Move the pin" is open
+  var moveMap = null;
+  var moveMarker = null;
 
   function photoThumbs(finding) {
     var urls = (finding.photos || []).map(function (p) { return p.thumb_url || p.url; });
@@ -56,6 +61,14 @@
         var edit = el("button", { type: "button", "class": "button edit-finding" }, T.edit);
         edit.addEventListener("click", function () { openEdit(f); });
         actions.appendChild(edit);
+        var photo = el("button", { type: "button", "class": "button add-photo" }, T.addPhoto);
+        photo.addEventListener("click", function () { choosePhotos(f.id); });
+        actions.appendChild(photo);
+        if (typeof f.lat === "number") {
+          var move = el("button", { type: "button", "class": "button move-pin" }, T.movePin);
+          move.addEventListener("click", function () { openMove(f); });
+          actions.appendChild(move);
+        }
         if (state === "attention") {
           var retry = el("button", { type: "button", "class": "button retry-finding" }, T.retry);
           retry.addEventListener("click", function () { retryFinding(f.id); });
@@ -147,4 +160,82 @@
     });
     chain.then(C.refreshOutbox).then(function () { C.flush(true); });
   }
+
+  /* ------------------------------------------------------------------ after saving: photo, place */
+
+  function choosePhotos(findingId) {
+    photoTarget = findingId;
+    C.pageNote("");
+    $("add-photo-input").click();
+  }
+
+  /* Each photo is downscaled and written to the outbox, then sent after its finding. */
+  function addPhotosTo(findingId, files) {
+    var url = C.findingUrl(findingId) + "/photos";
+    var chain = Promise.resolve();
+    Array.prototype.forEach.call(files, function (file) {
+      chain = chain.then(function () { return PhotoTools.downscale(file); })
+        .then(function (result) { return Outbox.addPhoto(findingId, url, result.blob, C.uuid()); });
+    });
+    return chain.then(C.refreshOutbox).then(function () {
+      C.requestSync();
+      C.flush(false);
+    }, function () { C.pageNote(T.photoFailed); });
+  }
+
+  $("add-photo-input").addEventListener("change", function (e) {
+    var files = Array.prototype.slice.call(e.target.files || []);
+    e.target.value = "";
+    if (photoTarget && files.length) addPhotosTo(photoTarget, files);
+  });
+
+  function openMove(f) {
+    moving = { finding: f, lat: f.lat, lon: f.lon, moved: false };
+    $("move-dialog").hidden = false;
+    document.body.classList.add("sheet-open");
+    var start = L.latLng(f.lat, f.lon);
+    if (!moveMap) {
+      moveMap = C.pinMap("move-map");
+      moveMarker = L.marker(start, { draggable: true, keyboard: true, alt: T.findingPlace }).addTo(moveMap);
+      moveMarker.on("dragend", function () { var ll = moveMarker.getLatLng(); movedTo(ll.lat, ll.lng); });
+      moveMap.on("click", function (e) { movedTo(e.latlng.lat, e.latlng.lng); });
+    }
+    moveMarker.setLatLng(start);
+    moveMap.setView(start, 18);
+    setTimeout(function () { moveMap.invalidateSize(); moveMap.setView(start, 18); }, 50);
+    $("move-title").focus();
+  }
+
+  function movedTo(lat, lon) {
+    if (!moving) return;
+    moving.lat = lat;
+    moving.lon = lon;
+    moving.moved = true;
+    moveMarker.setLatLng([lat, lon]);
+    $("move-text").textContent = T.placeMoved;
+  }
+
+  var moveHint = $("move-text").textContent;
+
+  function closeMove() {
+    $("move-dialog").hidden = true;
+    document.body.classList.remove("sheet-open");
+    moving = null;
+    $("move-text").textContent = moveHint;
+  }
+
+  $("move-dialog").querySelector("[data-close]").addEventListener("click", closeMove);
+  $("move-save").addEventListener("click", function () {
+    if (!moving) return;
+    var id = moving.finding.id;
+    // A place chosen by hand: the GPS accuracy no longer describes it.
+    var changes = moving.moved
+      ? { lat: moving.lat, lon: moving.lon, location_source: "map", accuracy_m: null } : null;
+    closeMove();
+    if (!changes) return;
+    Outbox.editFinding(id, C.findingUrl(id), changes).then(C.refreshOutbox).then(function () {
+      C.requestSync();
+      C.flush(false);
+    }, function () { C.pageNote(T.saveFailed); });
+  });
 })();

@@ -27,9 +27,10 @@
   var map = L.map("capture-map", { zoomControl: true, attributionControl: !!mapSettings.tileUrl });
   C.addTiles(map);
   var routeLayer = null;
-  if (walk.route && walk.route.coordinates && walk.route.coordinates.length) {
-    routeLayer = L.polyline(walk.route.coordinates.map(function (c) { return [c[1], c[0]]; }),
-      { color: "#0b3d2e", weight: 6, opacity: 0.9 }).addTo(map);
+  var routeLatLngs = walk.route && walk.route.coordinates && walk.route.coordinates.length
+    ? walk.route.coordinates.map(function (c) { return [c[1], c[0]]; }) : null;
+  if (routeLatLngs) {
+    routeLayer = L.polyline(routeLatLngs, { color: "#0b3d2e", weight: 6, opacity: 0.9 }).addTo(map);
     map.fitBounds(routeLayer.getBounds(), { padding: [30, 30] });
   } else if (walk.meeting) {
     map.setView([walk.meeting.lat, walk.meeting.lon], 17);
@@ -49,7 +50,14 @@
   var meCircle = null;
 
   C.map = map;
-  C.routeLayer = routeLayer;
+
+  /* A small map for placing one pin (the new finding's sheet, "Move the pin"): tiles and route. */
+  C.pinMap = function (containerId) {
+    var small = L.map(containerId, { zoomControl: true, attributionControl: !!mapSettings.tileUrl });
+    C.addTiles(small);
+    if (routeLatLngs) L.polyline(routeLatLngs, { color: "#0b3d2e", weight: 5 }).addTo(small);
+    return small;
+  };
 
   /* ------------------------------------------------------------------ following me */
 
@@ -82,11 +90,13 @@
     findMe.addEventListener("click", function () {
       setFollowing(true);
       if (S.gps) centreOnMe(true);
-      else positionMissing();
+      else if (S.gpsState === "off") positionMissing();
+      // Still waiting: the map centres on the first fix, since it follows again.
     });
   }
 
   function showPosition(pos) {
+    S.gpsState = "ok";
     var gps = S.gps = { lat: pos.coords.latitude, lon: pos.coords.longitude, accuracy: Math.round(pos.coords.accuracy || 0) };
     var ll = [gps.lat, gps.lon];
     if (!meDot) {
@@ -99,13 +109,16 @@
     }
     if (following) centreOnMe(false);
     $("gps-note").hidden = true;
-    // Until the user places the pin themselves, the newest fix is the finding's place.
-    if (S.draft && S.draft.source !== "map") C.placePin(gps.lat, gps.lon, "gps");
+    // Until a place was chosen (a tap, a drag, the photo's own), the newest fix is the place.
+    if (S.draft) C.placePin(gps.lat, gps.lon, "gps");
   }
 
+  // Denied, unavailable or timed out: all the same to the person, who then places findings
+  // by hand. The note on the big map says so once; the sheet says it where the pin goes.
   function positionMissing() {
+    S.gpsState = "off";
     var note = $("gps-note");
-    note.textContent = T.gpsDenied;
+    note.textContent = T.gpsOff;
     note.hidden = false;
     if (S.draft) C.updatePlaceText();
   }

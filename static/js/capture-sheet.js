@@ -1,7 +1,8 @@
 /* Capture page, the "New finding" sheet: category → place/photo/rating/text → Save, and the
  * near-duplicate question. Every finding is written to the IndexedDB outbox first (outbox.js)
  * and sent from there (capture.js). A finding is never saved at a place nobody chose: the pin
- * is placed by a GPS fix or by the user's tap/drag, and until then Save says so. */
+ * is placed by a GPS fix, by the place stored in the photo (when the phone has no fix) or by
+ * the user's tap/drag, and until then there is no pin and Save points at the map. */
 /* global L, Outbox, PhotoTools */
 (function () {
   "use strict";
@@ -15,7 +16,7 @@
 
   var DUPLICATE_METRES = 25;
 
-  // What capture-map.js calls when a GPS fix arrives (it moves the pin until the user moved it).
+  // What capture-map.js calls when a GPS fix arrives (it moves the pin until a place was chosen).
   C.placePin = placePin;
   C.updatePlaceText = updatePlaceText;
 
@@ -60,10 +61,11 @@
   var placeMarker = null;
 
   function openSheet() {
-    // source: "none" until a GPS fix or the user's tap/drag places the pin.
+    // source: "none" until a GPS fix, a photo's own place or the user's tap/drag places the pin.
     S.draft = { id: uuid(), category: null, rating: null, photos: [], pending: [], source: "none", lat: null, lon: null, accuracy: null };
     if (S.gps) placePin(S.gps.lat, S.gps.lon, "gps");
     $("description").value = "";
+    $("place-text").classList.remove("place-needed");
     $("photo-thumbs").textContent = "";
     saveError("");
     document.querySelectorAll("#step-details .rating-button").forEach(function (b) { b.setAttribute("aria-pressed", "false"); });
@@ -100,37 +102,42 @@
     var d = S.draft;
     var start = d.lat != null ? L.latLng(d.lat, d.lon) : C.map.getCenter();
     if (!placeMap) {
-      placeMap = L.map("place-map", { zoomControl: true, attributionControl: !!C.mapSettings.tileUrl });
-      C.addTiles(placeMap);
-      if (C.routeLayer) L.polyline(C.routeLayer.getLatLngs(), { color: "#0b3d2e", weight: 5 }).addTo(placeMap);
-      placeMarker = L.marker(start, { draggable: true, keyboard: true, alt: T.myPosition }).addTo(placeMap);
+      placeMap = C.pinMap("place-map");
+      placeMarker = L.marker(start, { draggable: true, keyboard: true, alt: T.findingPlace });
       placeMarker.on("dragend", function () {
         var ll = placeMarker.getLatLng();
         placePin(ll.lat, ll.lng, "map");
       });
       placeMap.on("click", function (e) { placePin(e.latlng.lat, e.latlng.lng, "map"); });
     }
+    // No pin until there is a place: a pin at the map's centre looks placed, and is not.
     placeMarker.setLatLng(start);
-    placeMarker.setOpacity(d.source === "none" ? 0.5 : 1);
+    if (d.source === "none") placeMarker.remove();
+    else placeMarker.addTo(placeMap);
     placeMap.setView(start, 18);
     setTimeout(function () { placeMap.invalidateSize(); placeMap.setView(placeMarker.getLatLng(), 18); }, 50);
     updatePlaceText();
   }
 
-  function placePin(lat, lon, source) {
+  /* source: "gps" (a fix), "photo" (the photo's EXIF place) or "map" (the user's tap or drag).
+   * The user's own placing always wins; a photo's place is only taken while there is none, and a
+   * later fix does not move it (the photo shows where the finding is, the fix where I stand). */
+  function placePin(lat, lon, source, accuracy) {
     var d = S.draft;
     if (!d) return;
-    if (d.source === "map" && source === "gps") return; // the user's own placing wins
+    if (source === "gps" && (d.source === "map" || d.source === "photo")) return;
+    if (source === "photo" && d.source !== "none") return;
     d.lat = lat;
     d.lon = lon;
     d.source = source;
-    d.accuracy = source === "gps" && S.gps ? S.gps.accuracy : null;
+    if (source === "gps") d.accuracy = S.gps ? S.gps.accuracy : null;
+    else d.accuracy = source === "photo" && accuracy != null ? Math.round(accuracy) : null;
     if (placeMarker && !$("step-details").hidden) {
-      placeMarker.setLatLng([lat, lon]).setOpacity(1);
-      // A GPS fix that arrives late must bring the pin into view, not leave it off the little map.
-      if (source === "gps" && placeMap && !placeMap.getBounds().contains([lat, lon])) placeMap.panTo([lat, lon]);
+      placeMarker.setLatLng([lat, lon]).addTo(placeMap);
+      // A place that arrives late (a fix, a photo) must bring the pin into view.
+      if (source !== "map" && !placeMap.getBounds().contains([lat, lon])) placeMap.panTo([lat, lon]);
     }
-    saveError("");
+    $("place-text").classList.remove("place-needed");
     updatePlaceText();
   }
 
@@ -139,15 +146,21 @@
     if (!d) return;
     var text;
     if (d.source === "map") text = T.placeMoved;
+    else if (d.source === "photo") text = T.placeFromPhoto;
     else if (d.source === "gps" && S.gps) text = T.gpsAccuracy.replace("{m}", S.gps.accuracy);
-    else text = $("gps-note").hidden ? T.gpsWaiting : T.gpsDenied;
+    else text = S.gpsState === "off" ? T.placeOff : T.gpsWaiting;
     $("place-text").textContent = text;
   }
 
   /* ------------------------------------------------------------------ photos, duplicates */
 
   function addPhotos(files) {
+    var draft = S.draft;
     Array.prototype.forEach.call(files, function (file) {
+      // Read the place from the original file: the downscaled copy has no EXIF left.
+      var place = PhotoTools.placeOf(file).then(function (where) {
+        if (where && S.draft === draft) placePin(where.lat, where.lon, "photo", where.accuracy);
+      });
       var job = PhotoTools.downscale(file).then(function (result) {
         if (!S.draft) return;
         var photo = { id: uuid(), blob: result.blob, url: URL.createObjectURL(result.blob) };
@@ -163,7 +176,7 @@
         li.appendChild(remove);
         $("photo-thumbs").appendChild(li);
       });
-      S.draft.pending.push(job);
+      S.draft.pending.push(job, place);
     });
   }
 
@@ -202,9 +215,11 @@
     if (decision.choice === "same") {
       var targetId = decision.match.finding.id;
       chain = Promise.resolve();
-      if (d.description) {
+      // The rating goes along: the server keeps the more unsafe of the two.
+      if (d.description || d.rating !== null) {
         chain = chain.then(function () {
-          return Outbox.addAddition(targetId, findingUrl(targetId) + "/additions", { id: uuid(), description: d.description });
+          return Outbox.addAddition(targetId, findingUrl(targetId) + "/additions",
+            { id: uuid(), description: d.description, rating: d.rating });
         });
       }
       d.photos.forEach(function (p) {
@@ -213,8 +228,7 @@
       return chain;
     }
     var body = {
-      id: d.id, lat: d.lat, lon: d.lon, accuracy_m: d.accuracy,
-      location_source: d.source === "gps" ? "gps" : "map",
+      id: d.id, lat: d.lat, lon: d.lon, accuracy_m: d.accuracy, location_source: d.source,
       category: d.category, rating: d.rating, description: d.description, observed_at: isoNow(),
     };
     chain = Outbox.addFinding(C.walk.id, C.api.findings, body);
@@ -224,31 +238,39 @@
     return chain;
   }
 
+  /* Never store a pin nobody placed: it would sit at the map's centre, far from the finding.
+   * The place text already says what to do; point at it rather than add a second message. */
+  function askForPlace() {
+    var placeText = $("place-text");
+    placeText.classList.add("place-needed");
+    placeText.textContent = "";
+    updatePlaceText(); // set again, so a screen reader reads it once more
+    $("place-map").scrollIntoView({ block: "center" });
+  }
+
   function save(event) {
     event.preventDefault();
     if (!S.draft || !S.draft.category) return;
     var d = S.draft;
-    if (d.source === "none" || d.lat == null) {
-      // Never store a pin nobody placed: it would sit at the map's centre, far from the finding.
-      saveError(T.placeNeeded);
-      $("place-map").scrollIntoView({ block: "center" });
-      return;
-    }
     var button = $("save-finding");
     button.disabled = true;
     saveError("");
+    // A photo's own place may still be being read: wait for it before deciding there is none.
     Promise.all(d.pending).then(function () {
+      if (d.source === "none" || d.lat == null) { askForPlace(); return null; }
       d.description = $("description").value.trim();
       var match = nearDuplicate(d);
-      return match ? askDuplicate(match).then(function (choice) { return { choice: choice, match: match }; }) : { choice: "new" };
-    }).then(function (decision) {
-      return queue(d, decision);
-    }).then(function () {
-      return C.refreshOutbox();
-    }).then(function () {
-      closeSheet();
-      C.requestSync();
-      C.flush(false);
+      var decided = match ? askDuplicate(match).then(function (choice) { return { choice: choice, match: match }; })
+        : Promise.resolve({ choice: "new" });
+      return decided.then(function (decision) {
+        return queue(d, decision);
+      }).then(function () {
+        return C.refreshOutbox();
+      }).then(function () {
+        closeSheet();
+        C.requestSync();
+        C.flush(false);
+      });
     }).catch(function () {
       // IndexedDB full or unavailable, or a photo the phone could not read: say so in words.
       saveError(T.saveFailed);

@@ -28,6 +28,7 @@
       serverFindings: {}, // id → finding properties (+ lat/lon) from GET …/findings
       outboxItems: [],
       gps: null, // {lat, lon, accuracy}
+      gpsState: "waiting", // "ok" after a fix, "off" when the phone says there will be none
       draft: null, // the finding being made in the sheet
     },
   };
@@ -43,6 +44,13 @@
   };
 
   C.findingUrl = function (id) { return "/api/v1/findings/" + id; };
+
+  /* A message above the map or list (a photo or a language change that did not work). */
+  C.pageNote = function (text) {
+    var box = $("page-note");
+    box.textContent = text || "";
+    box.hidden = !text;
+  };
 
   C.categoryName = function (code, fallback) {
     return (categoryByCode[code] && categoryByCode[code].name) || fallback || code;

@@ -80,6 +80,31 @@
     }).catch(function () { /* without a worker the outbox still works while the page is open */ });
   }
 
+  /* ------------------------------------------------------------------ language */
+
+  // The da/en switch posts in the background and then reloads: offline, or with a token gone
+  // stale in a page kept for days, a plain form post would leave the walk for the browser's
+  // error page. The outbox is in IndexedDB, so the reload keeps every waiting finding.
+  var languageSwitch = document.querySelector(".capture-top .language-switch");
+  if (languageSwitch) {
+    languageSwitch.addEventListener("submit", function (event) {
+      event.preventDefault();
+      var body = new FormData(languageSwitch);
+      fetch(api.csrf, { credentials: "same-origin", cache: "no-store", headers: { Accept: "application/json" } })
+        .then(function (r) { if (!r.ok) throw new Error(String(r.status)); return r.json(); })
+        .then(function (data) {
+          body.set("csrf_token", data.csrf_token);
+          return fetch(languageSwitch.action, { method: "POST", body: body, credentials: "same-origin", redirect: "manual" });
+        })
+        .then(function (response) {
+          // The answer is a redirect back here; redirect: "manual" shows it as "opaqueredirect".
+          if (response.type !== "opaqueredirect" && !response.ok) throw new Error(String(response.status));
+          location.reload();
+        })
+        .catch(function () { C.pageNote(C.T.langOffline); });
+    });
+  }
+
   C.refreshOutbox().then(function () { return flush(true); });
   C.loadServerFindings();
   window.captureApp = { flush: flush, refresh: C.refreshOutbox };

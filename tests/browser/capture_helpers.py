@@ -24,6 +24,40 @@ def jpeg_bytes(width: int = 1200, height: int = 900, seed: int = 1) -> bytes:
     return buffer.getvalue()
 
 
+def _dms(value: float) -> tuple:
+    """Degrees as EXIF writes them: degrees, minutes and seconds as rationals."""
+    from PIL.TiffImagePlugin import IFDRational
+
+    value = abs(value)
+    degrees = int(value)
+    minutes = int((value - degrees) * 60)
+    seconds = (value - degrees - minutes / 60) * 3600
+    return IFDRational(degrees, 1), IFDRational(minutes, 1), IFDRational(round(seconds * 10000), 10000)
+
+
+def jpeg_with_gps(lat: float | None, lon: float | None, *, endian: str = "<", accuracy_m: float | None = None,
+                  status: str | None = None, seed: int = 40) -> bytes:
+    """A real JPEG whose EXIF holds a GPS IFD (0x8825) with the place as a camera writes it:
+    unsigned degrees/minutes/seconds and N/S, E/W letters. lat=None: EXIF without GPS."""
+    from PIL import ExifTags
+    from PIL.TiffImagePlugin import IFDRational
+
+    image = Image.open(io.BytesIO(jpeg_bytes(800, 600, seed=seed)))
+    exif = Image.Exif()
+    exif.endian = endian  # "<" as most Android phones, ">" as iPhones write it
+    exif[0x010F] = "Testkamera"  # Make, so IFD0 has more than the GPS pointer
+    if lat is not None and lon is not None:
+        gps = {1: "N" if lat >= 0 else "S", 2: _dms(lat), 3: "E" if lon >= 0 else "W", 4: _dms(lon)}
+        if accuracy_m is not None:
+            gps[0x1F] = IFDRational(round(accuracy_m * 10), 10)  # GPSHPositioningError
+        if status is not None:
+            gps[9] = status  # GPSStatus: "A" measurement active, "V" void
+        exif[ExifTags.IFD.GPSInfo] = gps
+    buffer = io.BytesIO()
+    image.save(buffer, "JPEG", quality=90, exif=exif.tobytes())
+    return buffer.getvalue()
+
+
 def with_gps(context) -> None:
     """Grant geolocation and stand on the route."""
     context.grant_permissions(["geolocation"])

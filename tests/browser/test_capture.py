@@ -108,7 +108,7 @@ def test_tapping_the_map_moves_the_place(page, pixel7_context, live_server, make
 
 
 def test_same_place_adds_photo_and_text_to_the_existing_finding(page, pixel7_context, live_server, make_walk, make_finding):
-    """A graffiti finding 3 m away: "Same place" adds my photo and text to it instead of a new row."""
+    """A graffiti finding 3 m away: "Same place" adds my photo, text and rating to it instead of a new row."""
     walk = make_walk()
     existing = make_finding(walk["id"], category="graffiti", lat=55.66652, lon=12.60602, description="Tags på muren")
     with_gps(pixel7_context)
@@ -118,6 +118,7 @@ def test_same_place_adds_photo_and_text_to_the_existing_finding(page, pixel7_con
     page.set_input_files("#photo-input", files=[{"name": "g.jpg", "mimeType": "image/jpeg", "buffer": jpeg_bytes(seed=8)}])
     page.wait_for_selector("#photo-thumbs img")
     page.fill("#description", "Også på døren")
+    page.click("#step-details .rating-button.r0")  # I find it very unsafe; the first reporter gave none
     page.click("#save-finding")
     dialog = page.locator("#dup-dialog")
     dialog.wait_for(state="visible")
@@ -130,6 +131,7 @@ def test_same_place_adds_photo_and_text_to_the_existing_finding(page, pixel7_con
     row = finding_row(live_server.app, existing)
     assert len(row["photos"]) == 1
     assert "Også på døren" in row["description"]
+    assert row["rating"] == 0  # the newcomer's rating is not dropped
 
 
 def test_new_finding_choice_keeps_both(page, pixel7_context, live_server, make_walk, make_finding):

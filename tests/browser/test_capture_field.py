@@ -39,22 +39,25 @@ def wait_centre_near(page, lat: float, lon: float, tolerance: float = 0.0002) ->
 
 
 def test_a_late_gps_fix_moves_the_pin_and_save_waits_for_a_place(page, pixel7_context, live_server, make_walk):
-    """Sheet opened before the first fix: Save asks for a place; the fix then moves the pin and is stored."""
+    """Sheet opened before the first fix: no pin, Save points at the place; the fix then places the pin and is stored."""
     walk = make_walk()
     pixel7_context.grant_permissions(["geolocation"])  # allowed, but no position yet
     join(page, walk["join_code"])
     page.click("#new-finding")
     page.click(".category-button[data-code=lighting]")
+    assert page.locator("#place-map .leaflet-marker-icon").count() == 0
     page.click("#save-finding")
-    error = page.locator("#save-error")
-    error.wait_for(state="visible")
-    assert error.inner_text() == strings(page)["placeNeeded"]
+    place = page.locator("#place-text.place-needed")
+    place.wait_for()
+    assert place.inner_text() == strings(page)["gpsWaiting"]
+    assert page.locator("#save-error").is_hidden()  # one message, where the pin goes
     assert page.locator("#sheet").is_visible()
     assert page.evaluate("async () => (await Outbox.all()).length") == 0
 
     pixel7_context.set_geolocation(HERE)
     page.wait_for_function("() => /8/.test(document.querySelector('#place-text').textContent)")
-    assert error.is_hidden()
+    assert page.locator("#place-text.place-needed").count() == 0
+    assert page.locator("#place-map .leaflet-marker-icon").count() == 1
     pin = page.evaluate("() => { const d = Capture.state.draft; return [d.source, d.lat, d.lon]; }")
     assert pin == ["gps", HERE["latitude"], HERE["longitude"]]
     page.click("#save-finding")

@@ -81,7 +81,7 @@ def _clean_fields(payload: dict[str, Any], fields: tuple[str, ...]) -> dict[str,
     if "location_source" in fields:
         source = payload.get("location_source", "gps")
         if source not in LOCATION_SOURCES:
-            raise _bad("invalid_location_source", _("The location source must be gps or map."))
+            raise _bad("invalid_location_source", _("The location source must be gps, map or photo."))
         clean["location_source"] = source
     if "category" in fields:
         code = payload.get("category")
@@ -187,14 +187,14 @@ def delete_finding(finding_id: str):
 
 @bp.post("/findings/<finding_id>/additions")
 def add_to_finding(finding_id: str):
-    """"Samme sted": add my text to another person's finding at the same spot, once."""
+    """"Samme sted": add my text and rating to another person's finding at the same spot, once."""
     viewer = current_viewer()
     finding = access.finding_for_viewer(finding_id, viewer)
     access.ensure_can_contribute(finding, viewer)
     payload = _json_body()
     addition_id = _uuid(payload.get("id"))
-    text = _clean_fields(payload, ("description",))["description"]
-    services.add_to_finding(finding, viewer, addition_id, text)
+    clean = _clean_fields(payload, ("description", "rating"))
+    services.add_to_finding(finding, viewer, addition_id, clean["description"], clean["rating"])
     body = finding_json(finding, viewer, services.nearby_ids([finding])[finding.id])
     db.session.commit()
     return jsonify(body)

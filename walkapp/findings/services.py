@@ -167,8 +167,11 @@ def delete_finding(finding: Finding) -> list[str]:
     return keys
 
 
-def add_to_finding(finding: Finding, viewer: Viewer, addition_id: uuid.UUID, text: str) -> Finding:
-    """Append another participant's text to a finding ("Samme sted"), once per addition id."""
+def add_to_finding(
+    finding: Finding, viewer: Viewer, addition_id: uuid.UUID, text: str, rating: int | None = None
+) -> Finding:
+    """Append another participant's text and rating to a finding ("Samme sted"), once per
+    addition id; the more unsafe of the two ratings is kept (0 = very unsafe)."""
     if db.engine.dialect.name == "postgresql":
         # Serialise additions to this finding so a re-sent addition is seen by the check below
         # (SQLite transactions already hold the write lock from BEGIN IMMEDIATE).
@@ -184,10 +187,14 @@ def add_to_finding(finding: Finding, viewer: Viewer, addition_id: uuid.UUID, tex
     ).first()
     if seen is not None:
         return finding
-    db.session.refresh(finding, ["description"])
+    db.session.refresh(finding, ["description", "rating"])
     text = text.strip()
     if text:
         finding.description = f"{finding.description}\n\n{text}" if finding.description else text
+    # Two people at one spot: the one who feels less safe decides, so a worry is never averaged away.
+    if rating is not None and (finding.rating is None or rating < finding.rating):
+        _record_change(finding, viewer, "rating", finding.rating, rating)
+        finding.rating = rating
     db.session.add(FindingChange(
         finding_id=finding.id, by_user_id=viewer.user.id if viewer.user else None,
         field="addition", old_value=str(addition_id), new_value=text,
