@@ -37,16 +37,15 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
+from walkapp.dates import local_naive
 from walkapp.exports.queries import ExportFinding, follow_up_status
 
-LOCAL_TZ = ZoneInfo("Europe/Copenhagen")
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 # A plain number written as text (e.g. "-5" or "3.5") cannot start a formula.
 _PLAIN_NUMBER = re.compile(r"[+-]?\d+([.,]\d+)?")
@@ -121,11 +120,6 @@ def neutralise(value: Any) -> Any:
     if isinstance(value, str) and value.startswith(FORMULA_PREFIXES) and not _PLAIN_NUMBER.fullmatch(value):
         return "'" + value
     return value
-
-
-def local_naive(value: datetime | None) -> datetime | None:
-    """Copenhagen wall-clock time without zone (spreadsheets have no time zones)."""
-    return value.astimezone(LOCAL_TZ).replace(tzinfo=None) if value else None
 
 
 def finding_rows(

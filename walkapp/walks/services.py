@@ -51,15 +51,6 @@ def unique_join_code() -> str:
             return code
 
 
-# Typos such as year 0202 are refused rather than stored (and far years overflow time zones).
-EARLIEST_YEAR, LATEST_YEAR = 2000, 2100
-
-
-def plausible_start(value: datetime) -> bool:
-    """True for a start time within the years a walk can realistically be planned."""
-    return EARLIEST_YEAR <= value.year <= LATEST_YEAR
-
-
 def local_to_utc(value: datetime) -> datetime:
     """A naive Copenhagen wall-clock time (or an aware time) as an aware UTC datetime."""
     if value.tzinfo is None:
