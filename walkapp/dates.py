@@ -33,7 +33,7 @@ PHONE_TIME_MAX = 64
 _CLOCK_SHAPE = re.compile(
     r"[+-]?\d{1,6}-\d{1,2}-\d{1,2}[T ]\d{1,2}:\d{1,2}(:\d{1,2}([.,]\d{1,9})?)?"
     r"(Z|[+-]\d{1,2}(:?\d{2}){0,2}([.,]\d{1,6})?)",
-    re.IGNORECASE,
+    re.IGNORECASE | re.ASCII,
 )
 
 
@@ -77,8 +77,10 @@ def believable_clock(instant: datetime | None, *, now: datetime, walk_starts_at:
 
 
 def phone_text(raw: str) -> str:
-    """The phone's string as kept for staff: at most PHONE_TIME_MAX characters."""
-    return raw[:PHONE_TIME_MAX]
+    """The phone's string as kept for staff: at most PHONE_TIME_MAX characters, anything but
+    printable ASCII replaced by U+FFFD (fromisoformat takes any character between date and
+    time, a lone surrogate included, which no database can store)."""
+    return "".join(ch if " " <= ch <= "~" else "\ufffd" for ch in raw[:PHONE_TIME_MAX])
 
 
 def to_local(value: datetime) -> datetime:
