@@ -27,6 +27,7 @@ from walkapp.dates import to_local
 from walkapp.exports.queries import ExportFinding, follow_up_status
 from walkapp.geo import to_geojson_position
 
+
 def iso8601(value: datetime | None) -> str | None:
     """An aware datetime as ISO 8601 in Copenhagen time with its offset (seconds precision);
     in UTC for the last hours of year 9999, which have no Copenhagen time."""
