@@ -266,6 +266,30 @@ def test_extreme_times_stored_directly_break_no_page_export_feed_or_calendar(app
     assert ics_event(logged_in.get(f"/walks/{walk['id']}/follow-up.ics")).decoded("dtstart").date() == date.max
 
 
+@pytest.mark.parametrize("starts_at", [datetime.max.replace(tzinfo=UTC), datetime.min.replace(tzinfo=UTC)])
+def test_walk_start_stored_at_the_calendar_edges_breaks_no_walk_page(app, logged_in, make_walk, make_finding,
+                                                                     starts_at):
+    walk = make_walk(starts_at=starts_at, follow_up_on=date(2030, 1, 1))
+    make_finding(walk["id"])
+    pages = ["/walks", f"/walks/{walk['id']}", f"/walks/{walk['id']}/edit", f"/walks/{walk['id']}/report",
+             f"/walks/{walk['id']}/follow-up", f"/walks/{walk['id']}/invitation", f"/api/v1/walks/{walk['id']}",
+             "/api/v1/walks", "/dashboard", "/api/v1/dashboard"]
+    assert [(url, code) for url in pages if (code := logged_in.get(url).status_code) != 200] == []
+    assert ics_event(logged_in.get(f"/walks/{walk['id']}/follow-up.ics")).decoded("dtstart").year == 2030
+    phone = app.test_client()
+    join_walk(phone, walk["join_code"])
+    assert phone.get(f"/walks/{walk['id']}/capture").status_code == 200
+
+
+@pytest.mark.parametrize("year, status", [("2000", 200), ("2100", 200), ("1999", 400), ("2101", 400),
+                                          ("²", 400), ("9" * 5000, 400), (" 2030 ", 200)])
+def test_dashboard_year_is_in_range_or_400(logged_in, year, status):
+    response = logged_in.get("/api/v1/dashboard", query_string={"year": year})
+    assert response.status_code == status
+    if status == 400:
+        assert response.get_json()["error"] == "invalid_year"
+
+
 @settings(max_examples=60, **FAST)
 @given(day=ANY_DATE)
 @example(day=date.max)
@@ -296,7 +320,7 @@ def test_copenhagen_time_exists_for_any_stored_instant(value):
         return
     local = dates.to_local(stored)
     assert local == stored
-    assert dates.is_local(local) or local.utcoffset() == timedelta(0)
+    assert local.tzinfo in (dates.LOCAL_TZ, UTC)
     assert dates.local_naive(stored) is not None
 
 

@@ -93,11 +93,6 @@ def to_local(value: datetime) -> datetime:
     return value
 
 
-def is_local(value: datetime) -> bool:
-    """False for a to_local() result that had to stay in UTC (label it as UTC when shown)."""
-    return value.tzinfo is LOCAL_TZ
-
-
 def local_naive(value: datetime | None) -> datetime | None:
     """Copenhagen wall-clock time without zone (spreadsheets have no time zones)."""
     return to_local(value).replace(tzinfo=None) if value is not None else None

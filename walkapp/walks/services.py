@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 from flask_babel import gettext as _
 from sqlalchemy import func
 
+from walkapp.dates import local_naive
 from walkapp.errors import ApiError
 from walkapp.extensions import db
 from walkapp.labels import WALK_KIND_LABELS, WALK_STATUS_LABELS, label
@@ -60,7 +61,7 @@ def local_to_utc(value: datetime) -> datetime:
 
 def utc_to_local(value: datetime) -> datetime:
     """An aware UTC datetime as naive Copenhagen wall-clock time (for form inputs)."""
-    return value.astimezone(LOCAL_TZ).replace(tzinfo=None)
+    return local_naive(value)
 
 
 @dataclass
