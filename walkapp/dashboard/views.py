@@ -7,6 +7,7 @@ from flask_babel import lazy_gettext as _l
 
 from walkapp.auth.security import staff_required
 from walkapp.dashboard import figures
+from walkapp.dates import year_in_range
 from walkapp.errors import ApiError
 from walkapp.extensions import db
 from walkapp.findings.models import Category
@@ -28,7 +29,9 @@ SERIES_LABELS = (_l("Walks held"), _l("Overviews sent"), _l("Measures done or in
 def _parse_year(raw: str | None) -> int:
     if raw is None or raw == "":
         return figures.current_year()
-    if not raw.strip().isdigit() or not 2000 <= int(raw) <= 2100:
+    raw = raw.strip()
+    # ASCII digits only: str.isdigit() also accepts "²", which int() refuses.
+    if not (raw.isascii() and raw.isdigit() and len(raw) <= 4) or not year_in_range(int(raw)):
         raise ApiError(400, "invalid_year", _("The year must be a number between 2000 and 2100."))
     return int(raw)
 

@@ -31,9 +31,10 @@ from folium.plugins import MarkerCluster
 from folium.template import Template
 from PIL import Image
 
+from walkapp.dates import local_naive
 from walkapp.exports.escaping import escape_html_js, json_for_script
 from walkapp.exports.queries import ExportFinding, follow_up_status
-from walkapp.exports.tabular import STATUS_LABELS, label, local_naive
+from walkapp.exports.tabular import STATUS_LABELS, label
 from walkapp.labels import rating_label_in
 
 CLUSTER_THRESHOLD = 200

@@ -22,19 +22,18 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from datetime import date, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
+from walkapp.dates import to_local
 from walkapp.exports.queries import ExportFinding, follow_up_status
 from walkapp.geo import to_geojson_position
 
-LOCAL_TZ = ZoneInfo("Europe/Copenhagen")
-
 
 def iso8601(value: datetime | None) -> str | None:
-    """An aware datetime as ISO 8601 in Copenhagen time with its offset (seconds precision)."""
+    """An aware datetime as ISO 8601 in Copenhagen time with its offset (seconds precision);
+    in UTC for the last hours of year 9999, which have no Copenhagen time."""
     if value is None:
         return None
-    return value.astimezone(LOCAL_TZ).isoformat(timespec="seconds")
+    return to_local(value).isoformat(timespec="seconds")
 
 
 def iso_date(value: date | None) -> str | None:

@@ -18,9 +18,10 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.exceptions import HTTPException
 
+from walkapp.dates import LOCAL_TZ, shifted
 from walkapp.errors import ApiError
 from walkapp.exports.escaping import xml_text
-from walkapp.exports.geojson_export import LOCAL_TZ, iso8601
+from walkapp.exports.geojson_export import iso8601
 from walkapp.exports.queries import ExportFinding, closed_condition, is_closed, load_export_findings
 from walkapp.exports.tabular import STATUS_LABELS, label
 from walkapp.extensions import db
@@ -170,18 +171,22 @@ def _parse_datetime(name: str) -> datetime | None:
         raise Open311Error(400, _("%(name)s is not a valid ISO 8601 date.", name=name)) from None
     if value.tzinfo is None:
         value = value.replace(tzinfo=LOCAL_TZ)
-    return value.astimezone(UTC)
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:
+        raise Open311Error(400, _("%(name)s is not a valid ISO 8601 date.", name=name)) from None
 
 
 def _date_range() -> tuple[datetime, datetime]:
-    """start_date/end_date: at most 90 days apart; default the last 90 days."""
+    """start_date/end_date: at most 90 days apart; default the last 90 days (up to the end of
+    the calendar when one of them lies within 90 days of year 1 or 9999)."""
     start, end = _parse_datetime("start_date"), _parse_datetime("end_date")
     if start is None and end is None:
         end = datetime.now(UTC)
     if end is None:
-        end = start + MAX_RANGE
+        end = shifted(start, MAX_RANGE) or datetime.max.replace(tzinfo=UTC)
     if start is None:
-        start = end - MAX_RANGE
+        start = shifted(end, -MAX_RANGE) or datetime.min.replace(tzinfo=UTC)
     if end < start:
         raise Open311Error(400, _("end_date is before start_date."))
     if end - start > MAX_RANGE:

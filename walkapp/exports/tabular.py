@@ -37,16 +37,16 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
+from walkapp.dates import local_naive
 from walkapp.exports.queries import ExportFinding, follow_up_status
 
-LOCAL_TZ = ZoneInfo("Europe/Copenhagen")
+EXCEL_FIRST_YEAR = 1900
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 # A plain number written as text (e.g. "-5" or "3.5") cannot start a formula.
 _PLAIN_NUMBER = re.compile(r"[+-]?\d+([.,]\d+)?")
@@ -123,11 +123,6 @@ def neutralise(value: Any) -> Any:
     return value
 
 
-def local_naive(value: datetime | None) -> datetime | None:
-    """Copenhagen wall-clock time without zone (spreadsheets have no time zones)."""
-    return value.astimezone(LOCAL_TZ).replace(tzinfo=None) if value else None
-
-
 def finding_rows(
     items: Iterable[ExportFinding], lang: str = "da", walk_titles: dict[int, str] | None = None
 ) -> list[list[Any]]:
@@ -198,6 +193,13 @@ def _xlsx_value(value: Any) -> Any:
     if isinstance(value, str):
         # openpyxl refuses control characters other than tab, LF and CR.
         return neutralise(ILLEGAL_CHARACTERS_RE.sub("", value))
+    # Excel's calendar starts in 1900 and its serial numbers end at 9999-12-31 23:59:59: other
+    # times are written as text rather than as a number Excel cannot show. Seconds suffice.
+    if isinstance(value, datetime):
+        value = value.replace(microsecond=0)
+        return value if value.year >= EXCEL_FIRST_YEAR else value.isoformat(sep=" ")
+    if isinstance(value, date):
+        return value if value.year >= EXCEL_FIRST_YEAR else value.isoformat()
     return value
 
 

@@ -12,7 +12,7 @@ from flask import Blueprint, Response, current_app, g, jsonify, request
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from walkapp.db import now_utc
+from walkapp.dates import phone_time
 from walkapp.errors import ApiError
 from walkapp.extensions import db
 from walkapp.findings import access, services
@@ -110,18 +110,16 @@ def _clean_fields(payload: dict[str, Any], fields: tuple[str, ...]) -> dict[str,
     return clean
 
 
-def _observed_at(value: Any) -> datetime:
+def _observed_at(value: Any) -> tuple[datetime | None, str]:
+    """(UTC instant or None when it has none, the string as sent) of the phone's timestamp.
+    Only a value that is no timestamp at all is refused; a wrong clock is the service's to judge."""
+    message = _("The time must be an ISO 8601 timestamp with an offset.")
     if not isinstance(value, str):
-        raise _bad("invalid_observed_at", _("The time must be an ISO 8601 timestamp with an offset."))
+        raise _bad("invalid_observed_at", message)
     try:
-        parsed = datetime.fromisoformat(value)
+        return phone_time(value), value
     except ValueError:
-        raise _bad(
-            "invalid_observed_at", _("The time must be an ISO 8601 timestamp with an offset.")
-        ) from None
-    if parsed.tzinfo is None or parsed.utcoffset() is None:
-        raise _bad("invalid_observed_at", _("The time must be an ISO 8601 timestamp with an offset."))
-    return parsed
+        raise _bad("invalid_observed_at", message) from None
 
 
 @bp.post("/walks/<int:walk_id>/findings")
@@ -134,9 +132,9 @@ def create_finding(walk_id: int):
     data.update(_clean_fields(payload, (
         "lat", "lon", "accuracy_m", "location_source", "category", "rating", "description",
     )))
-    observed_given = payload.get("observed_at") is not None
-    data["observed_at"] = _observed_at(payload["observed_at"]) if observed_given else now_utc()
-    finding, created = services.create_finding(walk, viewer, data, observed_at_given=observed_given)
+    if payload.get("observed_at") is not None:
+        data["observed_at"] = _observed_at(payload["observed_at"])
+    finding, created = services.create_finding(walk, viewer, data)
     body = finding_json(finding, viewer, services.nearby_ids([finding])[finding.id])
     db.session.commit()
     return jsonify(body), (201 if created else 200)

@@ -196,8 +196,13 @@ def _taken_at(img: Image.Image) -> datetime | None:
     except ValueError:
         return None
     offset = _parse_offset(exif_ifd.get(TAG_OFFSET_TIME_ORIGINAL))
-    zone = timezone(offset) if offset is not None else LOCAL_ZONE
-    return local.replace(tzinfo=zone).astimezone(UTC)
+    try:
+        zone = timezone(offset) if offset is not None else LOCAL_ZONE
+        return local.replace(tzinfo=zone).astimezone(UTC)
+    except (OverflowError, ValueError):
+        # A camera clock at 0001-01-01 east of UTC, or an offset of a day or more, has no UTC
+        # time; the photo is kept without one.
+        return None
 
 
 def _parse_offset(raw: object) -> timedelta | None:

@@ -63,6 +63,8 @@ def finding_json(finding: Finding, viewer: Viewer, nearby: list[str] | None = No
         "rating": finding.rating,
         "description": finding.description,
         "observed_at": iso(finding.observed_at),
+        # Set when the phone's clock was not believed (observed_at is then the receive time).
+        "phone_observed_at": finding.phone_observed_at,
         "created_at": iso(finding.created_at),
         "state": finding.state,
         "mine": viewer.owns(finding),

@@ -15,6 +15,8 @@ from flask_babel import gettext as _
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import selectinload
 
+from walkapp.dates import believable_clock, phone_text, phone_time
+from walkapp.db import now_utc
 from walkapp.errors import ApiError
 from walkapp.extensions import db
 from walkapp.findings.access import Viewer, walk_closed
@@ -29,10 +31,11 @@ NEARBY_M = 25.0
 # ~25 m in degrees of latitude, and of longitude at 70° N: a cheap box before haversine.
 _BOX_LAT = 0.00025
 _BOX_LON = 0.0008
-# Fields compared to decide whether a re-sent finding is "the same" (→ 200) or not (→ 409).
+# Fields compared to decide whether a re-sent finding is "the same" (→ 200) or not (→ 409);
+# the time is compared as the phone sent it (_same_content).
 CONTENT_FIELDS = (
     "walk_id", "participant_id", "user_id", "category_id", "lat", "lon", "accuracy_m",
-    "location_source", "rating", "description", "observed_at",
+    "location_source", "rating", "description",
 )
 EDITABLE_FIELDS = ("category", "rating", "description", "lat", "lon", "accuracy_m", "location_source")
 
@@ -85,25 +88,47 @@ def _load_finding(finding_id: uuid.UUID) -> Finding | None:
     ).scalar_one_or_none()
 
 
-def _same_content(finding: Finding, values: dict[str, Any], compare_observed_at: bool) -> bool:
-    for field in CONTENT_FIELDS:
-        if field == "observed_at" and not compare_observed_at:
-            continue
-        stored, sent = getattr(finding, field), values[field]
-        if isinstance(stored, datetime) and isinstance(sent, datetime):
-            if stored != sent:
-                return False
-        elif stored != sent:
-            return False
-    return True
+def _phone_claim(finding: Finding) -> datetime | None:
+    """The instant the phone said a stored finding was made (None: it named none)."""
+    if finding.phone_observed_at is None:
+        return finding.observed_at
+    try:
+        return phone_time(finding.phone_observed_at)
+    except ValueError:
+        return None
 
 
-def create_finding(
-    walk: Walk, viewer: Viewer, data: dict[str, Any], *, observed_at_given: bool = True
-) -> tuple[Finding, bool]:
+def _same_content(finding: Finding, values: dict[str, Any], sent: tuple[datetime | None, str] | None) -> bool:
+    """Whether a re-sent finding is the stored one. The time is compared as the phone sent it
+    (`sent`: its instant and string; None when it sent none): a clock that was not believed is
+    stored as the receive time, which a re-send cannot repeat."""
+    if any(getattr(finding, field) != values[field] for field in CONTENT_FIELDS):
+        return False
+    if sent is None:
+        return True
+    instant, raw = sent
+    if finding.phone_observed_at is not None and finding.phone_observed_at == phone_text(raw):
+        return True
+    return instant is not None and _phone_claim(finding) == instant
+
+
+def _observed_values(walk: Walk, sent: tuple[datetime | None, str] | None, now: datetime) -> dict[str, Any]:
+    """observed_at and phone_observed_at to store: the phone's time when believable, else the
+    receive time with the phone's string kept for staff. A finding is never refused for its clock."""
+    if sent is None:
+        return {"observed_at": now, "phone_observed_at": None}
+    instant, raw = sent
+    if believable_clock(instant, now=now, walk_starts_at=walk.starts_at):
+        return {"observed_at": instant, "phone_observed_at": None}
+    return {"observed_at": now, "phone_observed_at": phone_text(raw)}
+
+
+def create_finding(walk: Walk, viewer: Viewer, data: dict[str, Any]) -> tuple[Finding, bool]:
     """Store a finding made on a phone, idempotently on its id: (finding, True) when inserted,
     (finding, False) when the identical finding was already stored. The database's primary key
-    decides (INSERT … ON CONFLICT DO NOTHING), so concurrent re-sends can never store two rows."""
+    decides (INSERT … ON CONFLICT DO NOTHING), so concurrent re-sends can never store two rows.
+    data["observed_at"] is the phone's (instant or None, string as sent), or absent."""
+    sent = data.get("observed_at")
     values = {
         "id": data["id"],
         "walk_id": walk.id,
@@ -116,7 +141,7 @@ def create_finding(
         "location_source": data["location_source"],
         "rating": data["rating"],
         "description": data["description"],
-        "observed_at": data["observed_at"],
+        **_observed_values(walk, sent, now_utc()),
     }
     inserted = False
     if viewer.is_staff or walk.status != "closed":
@@ -126,7 +151,7 @@ def create_finding(
     if finding is None:
         # Only reachable when the walk is closed and this id was never stored.
         raise walk_closed()
-    if not inserted and not _same_content(finding, values, observed_at_given):
+    if not inserted and not _same_content(finding, values, sent):
         raise ApiError(
             409, "conflict",
             _("A different finding with this id already exists."), id=str(values["id"]),

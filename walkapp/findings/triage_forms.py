@@ -17,6 +17,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 
 from walkapp.findings.models import DESCRIPTION_MAX, FINDING_STATES
 from walkapp.findings.triage import SORTS, TriageFilters
+from walkapp.i18n import date_in_range_validator
 from walkapp.labels import FINDING_STATE_LABELS, MEASURE_STATUS_LABELS, RATING_LABELS
 
 SORT_LABELS = {
@@ -113,7 +114,7 @@ class BulkForm(FlaskForm):
     # Optional for a new measure; the view fills the choices and looks the id up itself.
     responsible_org = SelectField(_l("Responsible organisation"), default="", validate_choice=False,
                                   choices=opts([("", _l("— none yet —"))]))
-    due_on = DateField(_l("Due date"), validators=[Optional()])
+    due_on = DateField(_l("Due date"), validators=[Optional(), date_in_range_validator])
     # "" = keep the oldest selected finding as the original; otherwise the id of a finding of
     # the same walk. The list is filled only when the triage list is filtered to one walk, so
     # the choice is checked by triage_duplicates.resolve_duplicates, not against the choices.

@@ -10,8 +10,10 @@ from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
 from walkapp.auth.security import staff_required
+from walkapp.dates import date_in_range
 from walkapp.errors import ApiError
 from walkapp.extensions import db
+from walkapp.i18n import date_range_error
 from walkapp.measures import queries, services, workflow
 from walkapp.measures.models import Measure
 from walkapp.orgs import lookups
@@ -44,9 +46,12 @@ def _optional_date(data: dict, key: str) -> date | None:
     try:
         if not isinstance(value, str):
             raise ValueError(value)
-        return date.fromisoformat(value)
+        day = date.fromisoformat(value)
     except ValueError:
         raise ApiError(400, "invalid_date", _("Dates are written YYYY-MM-DD.")) from None
+    if not date_in_range(day):
+        raise ApiError(400, "invalid_date", date_range_error(key))
+    return day
 
 
 def _text(data: dict, key: str) -> str:

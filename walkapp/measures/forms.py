@@ -6,6 +6,7 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, HiddenField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
+from walkapp.i18n import date_in_range_validator
 from walkapp.measures.services import AMOUNT_MAX_DKK, TEXT_MAX, TITLE_MAX
 
 
@@ -24,7 +25,7 @@ class MeasureForm(FlaskForm):
     description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=TEXT_MAX)])
     responsible_org = SelectField(_l("Responsible organisation"), coerce=_optional_int,
                                   validate_choice=True)
-    due_on = DateField(_l("Due date"), validators=[Optional()])
+    due_on = DateField(_l("Due date"), validators=[Optional(), date_in_range_validator])
     cost_estimate_dkk = IntegerField(
         _l("Cost estimate (DKK)"),
         validators=[Optional(), NumberRange(min=0, max=AMOUNT_MAX_DKK,

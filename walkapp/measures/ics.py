@@ -4,9 +4,11 @@ User text goes in through icalendar's property types, which escape commas, semic
 backslashes and line breaks, so a title cannot inject properties or extra events."""
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from icalendar import Calendar, Event
+
+from walkapp.dates import shifted
 
 PRODID = "-//Tryghedsvandring//walkapp//DA"
 
@@ -37,7 +39,13 @@ def all_day_event(*, uid: str, day: date, summary: str, description: str = "",
     """A one-day all-day event (DTSTART;VALUE=DATE, DTEND the next day)."""
     event = _event(uid, summary, description, url, stamp)
     event.add("dtstart", day)
-    event.add("dtend", day + timedelta(days=1))
+    end = shifted(day, timedelta(days=1))
+    if end is not None:
+        event.add("dtend", end)
+    else:
+        # 9999-12-31 has no next day in iCalendar's four-digit years; without DTEND an
+        # all-day event lasts that one day (RFC 5545, 3.6.1).
+        event.add("duration", timedelta(days=1))
     event.add("transp", "TRANSPARENT")  # a deadline does not block the calendar
     return _calendar(event)
 
@@ -45,10 +53,24 @@ def all_day_event(*, uid: str, day: date, summary: str, description: str = "",
 def timed_event(*, uid: str, start: datetime, minutes: int, summary: str,
                 description: str = "", url: str | None = None, stamp: datetime) -> bytes:
     """An event at a local time. Written in UTC so no VTIMEZONE block is needed and every
-    calendar program shows the right local time."""
-    from datetime import UTC
-
+    calendar program shows the right local time; at the edges of the calendar, where UTC or
+    the end time do not exist, the start keeps its own offset and the length is a DURATION."""
     event = _event(uid, summary, description, url, stamp)
-    event.add("dtstart", start.astimezone(UTC))
-    event.add("dtend", (start + timedelta(minutes=minutes)).astimezone(UTC))
+    length = timedelta(minutes=minutes)
+    start_utc = _utc(start)
+    end_utc = _utc(shifted(start, length))
+    event.add("dtstart", start_utc or start)
+    if start_utc is not None and end_utc is not None:
+        event.add("dtend", end_utc)
+    else:
+        event.add("duration", length)
     return _calendar(event)
+
+
+def _utc(value: datetime | None) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:
+        return None

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Select
 
+from walkapp.dates import EARLIEST_YEAR, LATEST_YEAR
 from walkapp.extensions import db
 from walkapp.findings.models import Finding
 from walkapp.measures import workflow
@@ -25,9 +26,10 @@ def local_today() -> date:
 
 
 def plan_year_range(today: date | None = None) -> tuple[int, int]:
-    """The plan years a measure may be put into: (first, last), both inclusive."""
+    """The plan years a measure may be put into: (first, last), both inclusive, never outside
+    the years staff may type (the database refuses others)."""
     year = (today or local_today()).year
-    return year, year + PLAN_YEARS_AHEAD
+    return max(year, EARLIEST_YEAR), min(year + PLAN_YEARS_AHEAD, LATEST_YEAR)
 
 
 def is_overdue(measure: Measure, today: date | None = None) -> bool:

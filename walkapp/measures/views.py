@@ -11,10 +11,11 @@ from sqlalchemy.orm import selectinload
 
 from walkapp.auth.models import User
 from walkapp.auth.security import staff_required
+from walkapp.dates import to_local
 from walkapp.errors import ApiError
 from walkapp.extensions import db
 from walkapp.findings.models import Finding
-from walkapp.i18n import current_language
+from walkapp.i18n import current_language, show_date
 from walkapp.measures import ics, plan, queries, services, workflow
 from walkapp.measures.forms import MeasureForm, TransitionForm
 from walkapp.measures.models import Measure, StatusChange, measure_findings
@@ -259,7 +260,7 @@ def follow_up_ics(walk_id: int):
         minutes=60,
         summary=_("Follow-up meeting: %(title)s", title=walk.title),
         description=_("Follow-up on the measures from the walk on %(date)s.",
-                      date=walk.starts_at.astimezone(queries.LOCAL_ZONE).strftime("%d.%m.%Y")),
+                      date=show_date(to_local(walk.starts_at).date())),
         url=external_url("measures.follow_up", walk_id=walk.id),
         stamp=datetime.now(UTC),
     )

@@ -9,9 +9,11 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from walkapp.auth.security import planner_required, staff_required
+from walkapp.dates import date_in_range
 from walkapp.errors import ApiError
 from walkapp.extensions import db
 from walkapp.geo import valid_lat_lon
+from walkapp.i18n import date_range_error
 from walkapp.urls import external_url
 from walkapp.walks import services
 from walkapp.walks.models import WALK_KINDS, Walk
@@ -70,14 +72,14 @@ def _starts_at(value: Any) -> datetime:
             raise ValueError
         # fromisoformat accepts "Z" and offsets from Python 3.11; naive means Copenhagen time.
         starts_at = datetime.fromisoformat(value.strip())
-        if not services.plausible_start(starts_at):
-            raise ValueError
-        return services.local_to_utc(starts_at)
     except ValueError:
         raise _bad(
             "invalid_starts_at",
             _("starts_at must be an ISO 8601 date and time, e.g. 2026-11-24T18:30:00+01:00."),
         ) from None
+    if not date_in_range(starts_at):
+        raise _bad("invalid_starts_at", date_range_error("starts_at"))
+    return services.local_to_utc(starts_at)
 
 
 def _route(value: Any) -> dict | None:
@@ -104,9 +106,12 @@ def _follow_up_on(value: Any) -> date | None:
     try:
         if not isinstance(value, str):
             raise ValueError
-        return date.fromisoformat(value)
+        follow_up_on = date.fromisoformat(value)
     except ValueError:
         raise _bad("invalid_follow_up_on", _("follow_up_on must be a date, e.g. 2027-05-25.")) from None
+    if not date_in_range(follow_up_on):
+        raise _bad("invalid_follow_up_on", date_range_error("follow_up_on"))
+    return follow_up_on
 
 
 def _estates(value: Any) -> list:

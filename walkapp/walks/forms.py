@@ -21,8 +21,8 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from walkapp.geo import valid_lat_lon
+from walkapp.i18n import date_in_range_validator
 from walkapp.walks.routes import RouteError, parse_route_file, validate_line
-from walkapp.walks.services import plausible_start
 
 KIND_CHOICES = [
     SelectChoice("walk", _l("Safety walk")),
@@ -43,7 +43,8 @@ class WalkForm(FlaskForm):
     starts_at = DateTimeLocalField(
         _l("Start (date and time)"),
         format=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"],
-        validators=[DataRequired(message=_l("Enter the date and time the walk starts."))],
+        validators=[DataRequired(message=_l("Enter the date and time the walk starts.")),
+                    date_in_range_validator],
         description=_l("Danish time."),
     )
     meeting_point = StringField(
@@ -54,7 +55,7 @@ class WalkForm(FlaskForm):
     meeting_lon = HiddenField()
     estates = SelectMultipleField(_l("Estates"), coerce=int, validators=[Optional()])
     follow_up_on = DateField(
-        _l("Follow-up date"), validators=[Optional()],
+        _l("Follow-up date"), validators=[Optional(), date_in_range_validator],
         description=_l("The agreed follow-up meeting, typically about six months later."),
     )
     notes = TextAreaField(_l("Notes"), validators=[Optional(), Length(max=10000)])
@@ -68,10 +69,6 @@ class WalkForm(FlaskForm):
     # Set by validation: the route to store (None = no route) and the one read from a file.
     route_geometry: dict | None = None
     imported_route: dict | None = None
-
-    def validate_starts_at(self, field) -> None:
-        if field.data is not None and not plausible_start(field.data):
-            raise ValidationError(_("Enter a date between the years 2000 and 2100."))
 
     def validate_meeting_lat(self, field) -> None:
         lat, lon = self._meeting_location()

@@ -19,7 +19,7 @@ from walkapp.auth.security import planner_required, staff_required
 from walkapp.db import now_utc
 from walkapp.extensions import db
 from walkapp.findings.models import Category, Finding
-from walkapp.i18n import current_language
+from walkapp.i18n import current_language, date_in_range_validator
 from walkapp.labels import PARTICIPANT_ROLE_LABELS
 from walkapp.measures.models import Measure, PlanItem, measure_findings
 from walkapp.walks import services as walk_services
@@ -34,7 +34,8 @@ CLOSED_OTHERWISE = ("rejected", "referred")
 class SentOnForm(FlaskForm):
     """The date the coordinator sent the overview."""
 
-    sent_on = DateField(_l("Sent on"), validators=[InputRequired(message=_l("Enter a date."))])
+    sent_on = DateField(_l("Sent on"), validators=[InputRequired(message=_l("Enter a date.")),
+                                                    date_in_range_validator])
 
 
 # ---------------------------------------------------------------- route map (pure)

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 from flask_babel import gettext as _
 from sqlalchemy import func
 
+from walkapp.dates import local_naive
 from walkapp.errors import ApiError
 from walkapp.extensions import db
 from walkapp.labels import WALK_KIND_LABELS, WALK_STATUS_LABELS, label
@@ -51,15 +52,6 @@ def unique_join_code() -> str:
             return code
 
 
-# Typos such as year 0202 are refused rather than stored (and far years overflow time zones).
-EARLIEST_YEAR, LATEST_YEAR = 2000, 2100
-
-
-def plausible_start(value: datetime) -> bool:
-    """True for a start time within the years a walk can realistically be planned."""
-    return EARLIEST_YEAR <= value.year <= LATEST_YEAR
-
-
 def local_to_utc(value: datetime) -> datetime:
     """A naive Copenhagen wall-clock time (or an aware time) as an aware UTC datetime."""
     if value.tzinfo is None:
@@ -69,7 +61,7 @@ def local_to_utc(value: datetime) -> datetime:
 
 def utc_to_local(value: datetime) -> datetime:
     """An aware UTC datetime as naive Copenhagen wall-clock time (for form inputs)."""
-    return value.astimezone(LOCAL_TZ).replace(tzinfo=None)
+    return local_naive(value)
 
 
 @dataclass
