@@ -31,6 +31,7 @@ class LoadResult:
     post_seconds: list[float] = field(default_factory=list)  # per finding, retries included
     statuses: Counter = field(default_factory=Counter)  # every answer to a phone, by status
     busy_answers: int = 0  # 503s the phones had to send again
+    busy_waits: list[tuple[str, float]] = field(default_factory=list)  # (what, seconds until the 503)
     errors: list[str] = field(default_factory=list)  # anything but an accepted answer in the end
     finding_ids: list[str] = field(default_factory=list)
     photos_sent: int = 0
@@ -110,6 +111,7 @@ def _send(client: HttpClient, path: str, body: bytes, headers: dict[str, str],
           result: LoadResult, what: str) -> bool:
     """POST until accepted (2xx); a 503 waits for its Retry-After and is sent again."""
     for _attempt in range(MAX_ATTEMPTS):
+        began = time.perf_counter()
         try:
             status, response_headers, _ = client.request("POST", path, body, headers)
         except OSError as exc:  # a dropped connection is an error, not a retry
@@ -126,6 +128,7 @@ def _send(client: HttpClient, path: str, body: bytes, headers: dict[str, str],
             return False
         with result.lock:
             result.busy_answers += 1
+            result.busy_waits.append((what, time.perf_counter() - began))
         time.sleep(float(response_headers.get("Retry-After") or 1))
     with result.lock:
         result.errors.append(f"{what}: still 503 after {MAX_ATTEMPTS} attempts")

@@ -1,7 +1,10 @@
 """Declarative base, UTC datetime type and SQLite connection settings."""
+import contextlib
 import sqlite3
+from collections.abc import Iterator
 from datetime import UTC, datetime
 
+from flask import current_app, g, has_app_context, has_request_context, request
 from sqlalchemy import DateTime, Engine, MetaData, event
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator
@@ -15,7 +18,13 @@ NAMING_CONVENTION = {
     "pk": "pk_%(table_name)s",
 }
 
-SQLITE_BUSY_TIMEOUT_MS = 10000
+# How long a writer waits for SQLite's write lock before the request is answered 503
+# (walkapp.errors). Writes are short, so a wait this long means the database is swamped and the
+# phone's outbox is better off trying again later than a request hanging on.
+SQLITE_BUSY_TIMEOUT_MS = 5000
+# Requests with these methods only read (a GET that writes is a bug), so their transactions
+# begin deferred and never hold the write lock: an export rendering for seconds blocks no phone.
+READ_ONLY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 def now_utc() -> datetime:
@@ -55,18 +64,47 @@ def _sqlite_on_connect(dbapi_connection, connection_record):
         return
     # Let SQLAlchemy's "begin" hook below issue BEGIN itself (pysqlite would defer it).
     dbapi_connection.isolation_level = None
+    busy_ms = SQLITE_BUSY_TIMEOUT_MS
+    if has_app_context():
+        busy_ms = int(current_app.config.get("SQLITE_BUSY_TIMEOUT_MS", busy_ms))
     cursor = dbapi_connection.cursor()
+    # Before journal_mode: switching a fresh file to WAL needs a lock another worker may hold.
+    cursor.execute(f"PRAGMA busy_timeout={busy_ms}")
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
 
 
+def sqlite_begin_statement() -> str:
+    """BEGIN for reading requests, BEGIN IMMEDIATE for everything that may write.
+
+    A deferred transaction that reads and then writes fails at once with "database is locked"
+    when another writer holds the lock or committed since its first read; SQLite does not wait
+    (busy_timeout) for that upgrade. So writing requests and work outside a request (commands,
+    scripts) take the write lock at BEGIN and queue behind each other. Reads don't: in WAL mode
+    they see a consistent snapshot while one writer goes on."""
+    if has_request_context() and (request.method in READ_ONLY_METHODS or g.get("_reads_only")):
+        return "BEGIN"
+    return "BEGIN IMMEDIATE"
+
+
+@contextlib.contextmanager
+def reads_only(session) -> Iterator[None]:
+    """In a writing request, run a block that only reads (an access check before slow work, the
+    answer built after the commit) in its own deferred transaction, ended with the block, so it
+    does not hold SQLite's write lock. Any transaction still open is committed first."""
+    session.commit()
+    g._reads_only = True
+    try:
+        yield
+        session.commit()
+    finally:
+        g._reads_only = False
+
+
 @event.listens_for(Engine, "begin")
-def _sqlite_begin_immediate(conn):
-    """Take SQLite's write lock at BEGIN: a deferred transaction that later upgrades to a
-    writer fails at once with "database is locked" when another writer got there first,
-    without waiting for busy_timeout. With IMMEDIATE, concurrent writers queue instead."""
+def _sqlite_begin(conn):
+    """pysqlite runs in autocommit (isolation_level=None above), so BEGIN is issued here."""
     if conn.dialect.name == "sqlite":
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        conn.exec_driver_sql(sqlite_begin_statement())
