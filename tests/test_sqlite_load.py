@@ -177,11 +177,12 @@ def test_ten_phones_posting_while_staff_export_maps_lose_nothing(app, http_serve
         print(f"\nmixed load: {len(result.post_seconds)} posts, p50 {result.median * 1000:.0f} ms, "
               f"p95 {result.percentile(0.95) * 1000:.0f} ms, longest {max(result.post_seconds) * 1000:.0f} ms, "
               f"503s {result.busy_answers}, exports {sum(result.export_statuses.values())}")
-        print("503 after:", [(what.split()[0], round(s, 2)) for what, s in result.busy_waits])
     assert result.errors == []
     assert set(result.statuses) <= {200, 201, 503}
-    # The outbox sends a 503 again, so a few are allowed; with reads off the lock there should be none.
-    assert result.busy_answers <= 5
+    # The outbox sends a 503 again, so the odd one on an overloaded machine is no lost finding;
+    # before, exports held the write lock and the phones queued into the busy timeout.
+    assert result.busy_answers <= 2
+    assert max(result.post_seconds) < 10  # the longest wait the issue reported
     assert result.export_statuses and set(result.export_statuses) == {200}
     assert len(result.finding_ids) == 500 == len(set(result.finding_ids))
     with app.app_context():

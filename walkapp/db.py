@@ -1,11 +1,14 @@
 """Declarative base, UTC datetime type and SQLite connection settings."""
 import contextlib
 import sqlite3
+import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime
 
 from flask import current_app, g, has_app_context, has_request_context, request
 from sqlalchemy import DateTime, Engine, MetaData, event
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.pool import Pool
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator
 
@@ -69,6 +72,7 @@ def _sqlite_on_connect(dbapi_connection, connection_record):
         busy_ms = int(current_app.config.get("SQLITE_BUSY_TIMEOUT_MS", busy_ms))
     cursor = dbapi_connection.cursor()
     # Before journal_mode: switching a fresh file to WAL needs a lock another worker may hold.
+    connection_record.info["sqlite_busy_ms"] = busy_ms
     cursor.execute(f"PRAGMA busy_timeout={busy_ms}")
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
@@ -103,8 +107,63 @@ def reads_only(session) -> Iterator[None]:
         g._reads_only = False
 
 
+# One lock per database file for the writers of this process. SQLite's busy handler polls with
+# growing sleeps (up to 100 ms), so under load a writer that has waited long keeps losing the
+# lock to newcomers and runs into the busy timeout while the lock is free most of the time. A
+# thread lock wakes the next waiter the moment the lock is released; SQLite's own lock still
+# decides between processes (gunicorn workers), with one contender per process.
+_WRITER_LOCKS: dict[str, threading.Lock] = {}
+_WRITER_LOCKS_GUARD = threading.Lock()
+_HELD = "walkapp_writer_lock"
+
+
+def _writer_lock(database: str) -> threading.Lock:
+    with _WRITER_LOCKS_GUARD:
+        return _WRITER_LOCKS.setdefault(database, threading.Lock())
+
+
+def _take_writer_lock(conn) -> None:
+    database = conn.engine.url.database
+    if not database or database == ":memory:" or _HELD in conn.info:
+        return
+    lock = _writer_lock(database)
+    if not lock.acquire(timeout=conn.info.get("sqlite_busy_ms", SQLITE_BUSY_TIMEOUT_MS) / 1000):
+        raise OperationalError("BEGIN IMMEDIATE", None, sqlite3.OperationalError("database is locked"))
+    conn.info[_HELD] = lock
+
+
+def _release_writer_lock(info: dict) -> None:
+    lock = info.pop(_HELD, None)
+    if lock is not None:
+        lock.release()
+
+
 @event.listens_for(Engine, "begin")
 def _sqlite_begin(conn):
     """pysqlite runs in autocommit (isolation_level=None above), so BEGIN is issued here."""
-    if conn.dialect.name == "sqlite":
-        conn.exec_driver_sql(sqlite_begin_statement())
+    if conn.dialect.name != "sqlite":
+        return
+    statement = sqlite_begin_statement()
+    if statement == "BEGIN IMMEDIATE":
+        _take_writer_lock(conn)
+    try:
+        conn.exec_driver_sql(statement)
+    except BaseException:
+        _release_writer_lock(conn.info)
+        raise
+
+
+@event.listens_for(Engine, "commit")
+@event.listens_for(Engine, "rollback")
+def _sqlite_end(conn):
+    """The transaction ends: the next writer of this process may begin."""
+    _release_writer_lock(conn.info)
+
+
+@event.listens_for(Pool, "checkin")
+@event.listens_for(Pool, "invalidate")
+@event.listens_for(Pool, "close")
+def _sqlite_connection_released(dbapi_connection, connection_record, *args):
+    """A connection given back or dropped without commit/rollback never keeps the lock."""
+    if connection_record is not None:
+        _release_writer_lock(connection_record.info)
