@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import func, select
 from werkzeug.serving import make_server
 
-from tests.conftest import PASSWORD, USE_POSTGRES, csrf_token, login
+from tests.conftest import PASSWORD, USE_POSTGRES, csrf_token
 from tests.load_helpers import run_mixed_load
 from tests.test_capture_api import finding_payload, findings_url, join_walk, send
 from walkapp.extensions import db

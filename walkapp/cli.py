@@ -10,7 +10,13 @@ from flask.cli import AppGroup
 from walkapp.auth.models import ROLES
 from walkapp.extensions import db
 from walkapp.findings.models import Photo
-from walkapp.findings.storage import PhotoCheck, StoredFile, check_photo_files, remove_files, stored_files
+from walkapp.findings.storage import (
+    PhotoCheck,
+    StoredFile,
+    check_photo_files,
+    remove_files,
+    stored_files,
+)
 
 photos = AppGroup("photos", help="Check the photo files against the database.")
 
