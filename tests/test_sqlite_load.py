@@ -4,6 +4,8 @@ a database that stays locked is a 503 with Retry-After (never a 500), and 10 pho
 from __future__ import annotations
 
 import contextlib
+import io
+import os
 import sqlite3
 import threading
 import time
@@ -14,7 +16,7 @@ from sqlalchemy import func, select
 from werkzeug.serving import make_server
 
 from tests.conftest import PASSWORD, USE_POSTGRES, csrf_token
-from tests.load_helpers import run_mixed_load
+from tests.load_helpers import run_mixed_load, sample_jpeg
 from tests.test_capture_api import finding_payload, findings_url, join_walk, send
 from walkapp.extensions import db
 from walkapp.findings.models import Finding, Photo
@@ -130,15 +132,11 @@ def test_a_database_locked_past_the_busy_timeout_is_a_danish_page_for_browsers(a
 @pytest.mark.parametrize("app_config", [{"SQLITE_BUSY_TIMEOUT_MS": 300}], indirect=True)
 def test_a_photo_refused_for_a_locked_database_leaves_no_file(app, client, make_walk):
     """A photo upload answered 503 stores no row and leaves no photo file behind."""
-    from tests.load_helpers import sample_jpeg
-
     walk = make_walk()
     join_walk(client, walk["join_code"])
     payload = finding_payload()
     assert send(client, "POST", findings_url(walk["id"]), payload).status_code == 201
     token = csrf_token(client)
-    import io
-
     with write_lock_held(app):
         response = client.post(
             f"/api/v1/findings/{payload['id']}/photos", headers={"X-CSRFToken": token},
@@ -146,10 +144,7 @@ def test_a_photo_refused_for_a_locked_database_leaves_no_file(app, client, make_
         )
     assert response.status_code == 503
     assert count(app, Photo) == 0
-    photos = app.instance_path + "/photos"
-    import os
-
-    assert [f for _, _, files in os.walk(photos) for f in files] == []
+    assert [f for _, _, files in os.walk(os.path.join(app.instance_path, "photos")) for f in files] == []
 
 
 # ---------------------------------------------------------------- the mixed load
