@@ -244,7 +244,8 @@ def test_two_concurrent_changes_exactly_one_wins(app, make_measure, coordinator,
 
     def worker(name: str, user_id: int, to: str) -> None:
         try:
-            with app.app_context(), app.test_request_context():
+            # POST, as the views that change a status: a writing request begins IMMEDIATE.
+            with app.app_context(), app.test_request_context(method="POST"):
                 start.wait()
                 measure = db.session.get(Measure, measure_id)
                 measure.history, measure.plan_items  # noqa: B018 - load before the race

@@ -37,6 +37,7 @@ def create_app(test_config: dict[str, Any] | None = None, instance_path: str | o
     _apply_proxy_settings(app)
     instance_path.mkdir(parents=True, exist_ok=True)
     _ensure_secret_key(app)
+    _remove_upload_leftovers(app)
 
     from walkapp import models  # noqa: F401  (registers every table on the metadata)
     from walkapp.extensions import babel, csrf, db, limiter, login_manager, migrate
@@ -122,6 +123,20 @@ def _ensure_secret_key(app: Flask) -> None:
         with os.fdopen(fd, "w") as handle:
             handle.write(secrets.token_urlsafe(48))
     app.config["SECRET_KEY"] = key_file.read_text().strip()
+
+
+def _remove_upload_leftovers(app: Flask) -> None:
+    """Delete temporary photo files a crash left (older than an hour: younger ones may be an
+    upload another worker is writing now); they hold a resident's photo that no row reaches."""
+    from walkapp.findings.storage import remove_files, stale_temporary_files
+
+    try:
+        removed = remove_files(stale_temporary_files(Path(app.instance_path) / "photos"))
+    except OSError:  # a read-only or foreign-owned folder must not stop the app; `photos check` tells
+        app.logger.exception("Could not clean temporary photo files")
+        return
+    if removed:
+        app.logger.warning("Removed %d temporary photo file(s) left by an interrupted upload", len(removed))
 
 
 def _register_blueprints(app: Flask) -> None:

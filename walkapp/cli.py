@@ -1,12 +1,77 @@
-"""Flask CLI commands: users, tokens, demo data."""
+"""Flask CLI commands: users, tokens, demo data, photo file checks."""
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
-from flask import Flask
+from flask import Flask, current_app
 from flask.cli import AppGroup
 
 from walkapp.auth.models import ROLES
 from walkapp.extensions import db
+from walkapp.findings.models import Photo
+from walkapp.findings.storage import (
+    PhotoCheck,
+    StoredFile,
+    check_photo_files,
+    remove_files,
+    stored_files,
+)
+
+photos = AppGroup("photos", help="Check the photo files against the database.")
+
+
+def _list(heading: str, lines: list[str]) -> None:
+    click.echo(f"{heading}: {len(lines)}")
+    for line in lines:
+        click.echo(f"  {line}")
+
+
+def _report(check: PhotoCheck, root: Path) -> None:
+    click.echo(f"Photos folder {root}: {check.rows} photo rows, {check.files} files.")
+    _list("Rows without files", [
+        f"photo {photo_id} of finding {finding_id}: missing {' and '.join(missing)} ({key})"
+        for photo_id, finding_id, key, missing in check.rows_without_files
+    ])
+    _list("Files without rows", [f.relative for f in check.orphans])
+    _list("Temporary leftovers older than an hour", [f.relative for f in check.leftovers])
+    if check.recent:
+        click.echo(f"Left alone, younger than an hour (an upload may be under way): {len(check.recent)}")
+    if check.unknown:
+        _list("Left alone, not named like a photo file", [f.relative for f in check.unknown])
+
+
+@photos.command("check")
+@click.option("--repair", is_flag=True,
+              help="Remove the files without rows and the old temporary leftovers.")
+def photos_check_command(repair: bool):
+    """Compare photo rows and files: rows without files, files without rows, old leftovers.
+
+    Exit status 0 when everything matches (after --repair), 1 when something is left: without
+    --repair any problem; with it, rows without files, which are never changed (a human restores
+    the files from the backup, or deletes the photo)."""
+    root = Path(current_app.instance_path) / "photos"
+    # Files first, then rows: a photo's files are written before its row is committed.
+    files = stored_files(root)
+    rows = [tuple(row) for row in db.session.execute(
+        db.select(Photo.id, Photo.finding_id, Photo.storage_key).order_by(Photo.id)
+    )]
+    db.session.rollback()
+    check = check_photo_files(rows, files)
+    _report(check, root)
+    removed: list[StoredFile] = []
+    if repair and check.removable:
+        removed = remove_files(check.removable)
+        _list("Removed", [f.relative for f in removed])
+    if check.rows_without_files:
+        click.echo("Rows without files are not changed: restore the photos folder from the backup "
+                   "taken with the database.")
+    left = check.rows_without_files or (check.removable and not repair)
+    if not left:
+        click.echo("OK: every photo row has its files and no stray file is left.")
+    elif check.removable and not repair:
+        click.echo("Run again with --repair to remove the files without rows and the leftovers.")
+    raise SystemExit(1 if left else 0)
 
 
 def register(app: Flask) -> None:
@@ -51,6 +116,7 @@ def register(app: Flask) -> None:
         click.echo(token)
 
     app.cli.add_command(users)
+    app.cli.add_command(photos)
 
     @app.cli.command("seed-demo")
     def seed_demo_command():

@@ -14,6 +14,10 @@ SECRET_KEY: str | None = None
 # Production: postgresql+psycopg://user:password@host/dbname
 SQLALCHEMY_DATABASE_URI: str | None = None
 
+# SQLite only: how long a write waits for the database's write lock (milliseconds) before the
+# request is answered 503 with Retry-After (the phones' outbox sends it again).
+SQLITE_BUSY_TIMEOUT_MS = 5000
+
 # Largest request body accepted (bytes); larger uploads are answered with 413.
 MAX_CONTENT_LENGTH = 25 * 1024 * 1024
 

@@ -1,11 +1,16 @@
 """Errors as HTML pages for browsers and as {"error", "message"} JSON for API clients."""
 from __future__ import annotations
 
+import sqlite3
+
 from flask import Flask, Response, jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from markupsafe import escape
+from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException, SecurityError
+
+from walkapp.extensions import db
 
 # Stable codes for API clients, by HTTP status.
 ERROR_CODES = {
@@ -20,7 +25,13 @@ ERROR_CODES = {
     422: "unprocessable",
     429: "rate_limited",
     500: "server_error",
+    503: "busy",
 }
+
+# Seconds a client is asked to wait when the database stayed busy through the busy timeout.
+BUSY_RETRY_AFTER_S = 2
+# SQLITE_BUSY and SQLITE_LOCKED; extended codes (BUSY_SNAPSHOT …) carry them in the low byte.
+_SQLITE_BUSY_CODES = frozenset({5, 6})
 
 
 class ApiError(Exception):
@@ -55,6 +66,7 @@ def default_message(status: int) -> str:
         422: _("The request could not be carried out."),
         429: _("Too many attempts. Wait a minute and try again."),
         500: _("Something went wrong on the server. Try again."),
+        503: _("The server is busy right now. Nothing was saved; try again in a moment."),
     }
     return messages.get(status, _("Something went wrong."))
 
@@ -65,6 +77,17 @@ def error_response(status: int, code: str, message: str, **extra):
         response.status_code = status
         return response
     return render_template("error.html", status=status, message=message), status
+
+
+def database_busy(exc: OperationalError) -> bool:
+    """True when SQLite gave up waiting for a lock ("database is locked"), not for real faults."""
+    orig = exc.orig
+    if isinstance(orig, sqlite3.Error):
+        code = getattr(orig, "sqlite_errorcode", None)
+        if code is not None:
+            return code & 0xFF in _SQLITE_BUSY_CODES
+        return "locked" in str(orig) or "busy" in str(orig)
+    return False
 
 
 def register(app: Flask) -> None:
@@ -95,6 +118,19 @@ def register(app: Flask) -> None:
         response = error_response(status, code, default_message(status))
         if status == 405 and wants_json():
             response.headers["Allow"] = ", ".join(exc.valid_methods or [])
+        return response
+
+    @app.errorhandler(OperationalError)
+    def handle_database_busy(exc: OperationalError):
+        """A database still locked after the busy timeout: 503 to try again, never a 500."""
+        if not database_busy(exc):
+            raise exc
+        db.session.rollback()
+        app.logger.warning("Database busy, answered 503: %s", exc.orig)
+        response = error_response(503, "busy", default_message(503))
+        if isinstance(response, tuple):
+            response = app.make_response(response)
+        response.headers["Retry-After"] = str(BUSY_RETRY_AFTER_S)
         return response
 
     if not app.testing:  # in tests an unexpected error should fail loudly with its traceback

@@ -13,6 +13,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from walkapp.dates import phone_time
+from walkapp.db import reads_only
 from walkapp.errors import ApiError
 from walkapp.extensions import db
 from walkapp.findings import access, services
@@ -135,8 +136,11 @@ def create_finding(walk_id: int):
     if payload.get("observed_at") is not None:
         data["observed_at"] = _observed_at(payload["observed_at"])
     finding, created = services.create_finding(walk, viewer, data)
-    body = finding_json(finding, viewer, services.nearby_ids([finding])[finding.id])
     db.session.commit()
+    # The answer (nearby findings: the walk's every finding) is read after the commit, so the
+    # write lock is held for the insert only.
+    with reads_only(db.session):
+        body = finding_json(finding, viewer, services.nearby_ids([finding])[finding.id])
     return jsonify(body), (201 if created else 200)
 
 
@@ -200,32 +204,37 @@ def add_to_finding(finding_id: str):
 
 @bp.post("/findings/<finding_id>/photos")
 def add_photo(finding_id: str):
-    """Attach a photo: decoded and re-encoded first, then stored; the same bytes again → 200."""
-    viewer = current_viewer()
-    finding = access.finding_for_viewer(finding_id, viewer)
-    access.ensure_can_contribute(finding, viewer)
-    finding_key = finding.id
+    """Attach a photo: decoded, re-encoded and written first, then recorded; same bytes → 200."""
+    # On SQLite a writing request's transaction holds the write lock from its first query to
+    # its commit, so the slow parts (reading the body, the image work, writing and fsyncing the
+    # files) happen while no transaction is open.
     upload = request.files.get("photo")
     data = upload.read() if upload is not None else b""
+    with reads_only(db.session):
+        viewer = current_viewer()
+        finding = access.finding_for_viewer(finding_id, viewer)
+        access.ensure_can_contribute(finding, viewer)
+        finding_key = finding.id
     if not data:
         raise _bad("missing_photo", _("No photo was sent."))
     photo_id = _uuid(request.form["id"]) if request.form.get("id") else None
-    # End the transaction before the slow image work: on SQLite it holds the write lock.
-    db.session.commit()
     try:
         image = process_upload(data, max_pixels=current_app.config["PHOTO_MAX_PIXELS"])
     except ImageRejected as exc:
         raise ApiError(exc.status, exc.code, _image_message(exc.code)) from None
     del data
-    finding = access.finding_for_viewer(str(finding_key), viewer)
-    photo, created = services.add_photo(finding, image, photo_id, photos_root())
-    body = photo_json(photo)
+    root = photos_root()
+    storage_key = services.store_photo_files(root, image)
+    kept = False
     try:
+        finding = access.finding_for_viewer(str(finding_key), viewer)
+        photo, created = services.add_photo(finding, image, photo_id, storage_key)
+        body = photo_json(photo)
         db.session.commit()
-    except Exception:
-        if created:
-            services.remove_photo_files(photos_root(), [photo.storage_key])
-        raise
+        kept = created
+    finally:
+        if not kept:  # the same photo was already there, or the row never made it
+            services.remove_photo_files(root, [storage_key])
     return jsonify(body), (201 if created else 200)
 
 

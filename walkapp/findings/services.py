@@ -228,34 +228,34 @@ def add_to_finding(
     return finding
 
 
-def add_photo(
-    finding: Finding, image: ProcessedImage, photo_id: uuid.UUID | None, root: Path
-) -> tuple[Photo, bool]:
-    """Store an already processed photo: files first, then the row (idempotent on the upload's
-    sha256 by UNIQUE(finding_id, sha256)). (photo, True) when new, (existing, False) otherwise.
-    Files written for a row that is not kept are removed again."""
+def store_photo_files(root: Path, image: ProcessedImage) -> str:
+    """Write a processed photo and its thumbnail under a new storage key (no database work, so
+    callers do it before their transaction takes a lock); the key is returned."""
     storage_key = new_storage_key()
     save_photo_files(root, storage_key, image.jpeg, image.thumb)
-    kept = False
-    try:
-        values = {
-            "id": photo_id or uuid.uuid4(), "finding_id": finding.id, "storage_key": storage_key,
-            "sha256": image.sha256, "width": image.width, "height": image.height,
-            "size_bytes": len(image.jpeg), "taken_at": image.taken_at,
-        }
-        inserted = _insert_ignoring_conflict(values, Photo, None)
-        photo = db.session.execute(
-            db.select(Photo).where(Photo.finding_id == finding.id, Photo.sha256 == image.sha256)
-            .execution_options(populate_existing=True)
-        ).scalar_one_or_none()
-        if photo is None:
-            # The id is taken by a photo of another finding.
-            raise ApiError(409, "conflict", _("A different photo with this id already exists."))
-        kept = inserted and photo.storage_key == storage_key
-        return photo, kept
-    finally:
-        if not kept:
-            delete_photo_files(root, storage_key)
+    return storage_key
+
+
+def add_photo(
+    finding: Finding, image: ProcessedImage, photo_id: uuid.UUID | None, storage_key: str
+) -> tuple[Photo, bool]:
+    """Record a photo whose files are already stored under storage_key, idempotently on the
+    upload's sha256 by UNIQUE(finding_id, sha256): (photo, True) when new, (existing, False)
+    otherwise. The caller removes the files when the row is not new or not committed."""
+    values = {
+        "id": photo_id or uuid.uuid4(), "finding_id": finding.id, "storage_key": storage_key,
+        "sha256": image.sha256, "width": image.width, "height": image.height,
+        "size_bytes": len(image.jpeg), "taken_at": image.taken_at,
+    }
+    inserted = _insert_ignoring_conflict(values, Photo, None)
+    photo = db.session.execute(
+        db.select(Photo).where(Photo.finding_id == finding.id, Photo.sha256 == image.sha256)
+        .execution_options(populate_existing=True)
+    ).scalar_one_or_none()
+    if photo is None:
+        # The id is taken by a photo of another finding.
+        raise ApiError(409, "conflict", _("A different photo with this id already exists."))
+    return photo, inserted and photo.storage_key == storage_key
 
 
 def remove_photo_files(root: Path, storage_keys: Iterable[str]) -> None:

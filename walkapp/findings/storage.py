@@ -1,18 +1,26 @@
 """Photo files under `<instance>/photos/`, named by a generated key (never by the upload name).
 
 Pure module: callers pass the photos root folder. Writes are atomic (temporary file in the
-same folder, then os.replace), so a crash never leaves a half-written photo behind a row.
+same folder, then os.replace), so a crash never leaves a half-written photo behind a row; a
+crash (kill -9) can leave the temporary file itself, which `stale_temporary_files` finds.
 """
 from __future__ import annotations
 
 import contextlib
 import os
 import tempfile
+import time
 import uuid
+from dataclasses import dataclass, field
 from pathlib import Path
 
 THUMB_SUFFIX = "_thumb.jpg"
 MAIN_SUFFIX = ".jpg"
+TEMP_PREFIX = ".tmp-"
+TEMP_SUFFIX = ".part"
+# A file without a row younger than this may belong to an upload still under way (files are
+# written before the row is committed, and may take a while on a busy server): left alone.
+LEFTOVER_AGE_S = 3600
 
 
 def new_storage_key() -> str:
@@ -35,7 +43,7 @@ def photo_path(root: Path, storage_key: str, thumb: bool = False) -> Path:
 
 def _write_atomic(path: Path, data: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".part")
+    fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=TEMP_PREFIX, suffix=TEMP_SUFFIX)
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
@@ -63,3 +71,106 @@ def delete_photo_files(root: Path, storage_key: str) -> None:
     for thumb in (False, True):
         with contextlib.suppress(FileNotFoundError):
             photo_path(root, storage_key, thumb=thumb).unlink()
+
+
+@dataclass(frozen=True)
+class StoredFile:
+    """One file found under the photos folder."""
+
+    path: Path
+    relative: str  # "ab/<hex>.jpg", as shown to an operator
+    age_s: float  # since its last modification
+    storage_key: str | None = None  # the photo it belongs to, when named like one of ours
+    thumb: bool = False
+    temporary: bool = False  # a write that never reached os.replace
+
+
+def _classify(root: Path, path: Path, now: float) -> StoredFile:
+    relative = path.relative_to(root).as_posix()
+    age = now - path.stat().st_mtime
+    if path.name.startswith(TEMP_PREFIX) and path.name.endswith(TEMP_SUFFIX):
+        return StoredFile(path, relative, age, temporary=True)
+    for suffix, thumb in ((THUMB_SUFFIX, True), (MAIN_SUFFIX, False)):
+        if relative.endswith(suffix):
+            key = relative[: -len(suffix)]
+            try:
+                _check_key(key)
+            except ValueError:
+                break
+            return StoredFile(path, relative, age, storage_key=key, thumb=thumb)
+    return StoredFile(path, relative, age)
+
+
+def stored_files(root: Path, now: float | None = None) -> list[StoredFile]:
+    """Every file under the photos folder (none when the folder does not exist yet)."""
+    root = Path(root)
+    now = time.time() if now is None else now
+    found = []
+    for folder, _dirs, names in os.walk(root):
+        for name in names:
+            with contextlib.suppress(FileNotFoundError):  # removed while we looked
+                found.append(_classify(root, Path(folder) / name, now))
+    return sorted(found, key=lambda f: f.relative)
+
+
+def stale_temporary_files(root: Path, older_than_s: float = LEFTOVER_AGE_S) -> list[StoredFile]:
+    """Temporary files of interrupted writes, older than `older_than_s` (younger ones may be
+    written right now by another worker)."""
+    return [f for f in stored_files(root) if f.temporary and f.age_s > older_than_s]
+
+
+def remove_files(files: list[StoredFile]) -> list[StoredFile]:
+    """Delete these files; the ones actually removed (gone already is fine)."""
+    removed = []
+    for stored in files:
+        with contextlib.suppress(FileNotFoundError):
+            stored.path.unlink()
+            removed.append(stored)
+    return removed
+
+
+@dataclass
+class PhotoCheck:
+    """Photo rows and files compared (see `check_photo_files`)."""
+
+    rows: int = 0
+    files: int = 0
+    # (photo id, finding id, storage key, what is missing: "photo" and/or "thumbnail")
+    rows_without_files: list[tuple[str, str, str, list[str]]] = field(default_factory=list)
+    orphans: list[StoredFile] = field(default_factory=list)  # photo-named, no row, old
+    leftovers: list[StoredFile] = field(default_factory=list)  # temporary files, old
+    recent: list[StoredFile] = field(default_factory=list)  # either, but young: maybe uploading
+    unknown: list[StoredFile] = field(default_factory=list)  # not a name we write: left alone
+
+    @property
+    def removable(self) -> list[StoredFile]:
+        return self.orphans + self.leftovers
+
+
+def check_photo_files(
+    rows: list[tuple[object, object, str]], files: list[StoredFile], older_than_s: float = LEFTOVER_AGE_S,
+) -> PhotoCheck:
+    """Compare photo rows (photo id, finding id, storage key) with the files `stored_files` found.
+    List the files before reading the rows: a photo's files are written before its row, so a
+    file listed then has its row by the time the rows are read, unless it really is an orphan."""
+    check = PhotoCheck(rows=len(rows), files=len(files))
+    present = {(f.storage_key, f.thumb) for f in files if f.storage_key}
+    keys = set()
+    for photo_id, finding_id, storage_key in rows:
+        keys.add(storage_key)
+        missing = [label for thumb, label in ((False, "photo"), (True, "thumbnail"))
+                   if (storage_key, thumb) not in present]
+        if missing:
+            check.rows_without_files.append((str(photo_id), str(finding_id), storage_key, missing))
+    for stored in files:
+        if stored.storage_key is None and not stored.temporary:
+            check.unknown.append(stored)
+        elif stored.storage_key in keys:
+            continue
+        elif stored.age_s <= older_than_s:
+            check.recent.append(stored)
+        elif stored.temporary:
+            check.leftovers.append(stored)
+        else:
+            check.orphans.append(stored)
+    return check
