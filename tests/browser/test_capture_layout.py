@@ -32,11 +32,13 @@ BUTTONS = {
     "zoom in": "#capture-map .leaflet-control-zoom-in",
     "zoom out": "#capture-map .leaflet-control-zoom-out",
 }
+# Checked when shown: the note only without a position, the language switch once the page has one.
 OTHERS = {
     "title": ".capture-title h1",
     "sync": "#sync-status",
     "attribution": "#capture-map .leaflet-control-attribution",
     "location note": "#gps-note",
+    "language": ".capture-top .language-switch button",
 }
 
 # (font, text size, width, height); the machine's font once, as a resident's phone would have it.
