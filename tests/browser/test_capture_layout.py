@@ -48,6 +48,7 @@ PHONES = [
     ("wide font 412", True, 1.0, 412, 915),
     ("wide font 200% 360", True, 2.0, 360, 740),
     ("wide font 200% 412", True, 2.0, 412, 915),
+    ("wide font on its side", True, 1.0, 740, 360),
 ]
 
 
