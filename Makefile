@@ -5,6 +5,9 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 FLASK := $(BIN)/flask --app app
 PYTEST_ARGS ?=
+# `make run HOST=0.0.0.0 PORT=8000` serves the whole network (a phone on the same Wi-Fi).
+HOST ?= 127.0.0.1
+PORT ?= 5000
 
 .PHONY: install translations run test bench lint clean
 
@@ -23,8 +26,8 @@ translations: $(STAMP)
 run: install translations
 	$(FLASK) db upgrade
 	if $(FLASK) is-empty; then $(FLASK) seed-demo; else $(FLASK) demo-login; fi
-	@echo "Serving on http://127.0.0.1:5000"
-	$(FLASK) run --host 127.0.0.1 --port 5000
+	@echo "Serving on http://$(HOST):$(PORT)"
+	$(FLASK) run --host $(HOST) --port $(PORT)
 
 test: install translations
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

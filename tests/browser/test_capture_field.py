@@ -1,6 +1,7 @@
 """The capture page as an older resident meets it on a cold evening: the pin waits for a real
-position, the big button can't be mistaken for a link, the map follows me, the markers say what
-they are, and every problem is told in words with a next step."""
+position, the map follows me, the markers say what they are, and every problem is told in words
+with a next step. (That no map link or control covers the big button, whatever the font, is
+tests/browser/test_capture_layout.py.)"""
 from __future__ import annotations
 
 import json
@@ -84,32 +85,6 @@ def test_a_tap_on_the_map_is_a_place_even_without_gps(page, pixel7_context, live
     page.wait_for_selector("#sync-status[data-state=sent]", timeout=20000)
     (finding_id, *_rest), = findings_on_server(live_server.app, walk["id"])
     assert finding_row(live_server.app, finding_id)["location_source"] == "map"
-
-
-def test_the_map_attribution_never_covers_the_new_finding_button(page, pixel7_context, live_server, make_walk):
-    """With tiles (and so an attribution), every point of the button's bottom edge is the button."""
-    live_server.app.config["MAP_TILE_URL"] = "http://127.0.0.1:9/{z}/{x}/{y}.png"
-    walk = make_walk()
-    page.set_viewport_size({"width": 360, "height": 740})
-    with_gps(pixel7_context)
-    join(page, walk["join_code"])
-    page.wait_for_selector(".leaflet-control-attribution")
-    assert page.locator(".leaflet-control-attribution a[href*=leafletjs]").count() == 0
-    covered = page.evaluate("""() => {
-        const r = document.querySelector('#new-finding').getBoundingClientRect();
-        const points = [];  // inside the rounded corners, which are not the button's
-        for (let x = r.left + 18; x <= r.right - 18; x += 8) points.push([x, r.bottom - 3], [x, r.bottom - 12]);
-        return points.filter(([x, y]) => !document.elementFromPoint(x, y)?.closest('#new-finding'))
-          .map(([x, y]) => [x, y, document.elementFromPoint(x, y)?.className]);
-    }""")
-    assert covered == []
-    # "Find me" and the attribution must not overlap each other either.
-    overlap = page.evaluate("""() => {
-        const a = document.querySelector('.leaflet-control-attribution').getBoundingClientRect();
-        const b = document.querySelector('#find-me').getBoundingClientRect();
-        return !(a.right <= b.left || b.right <= a.left || a.bottom <= b.top || b.bottom <= a.top);
-    }""")
-    assert overlap is False
 
 
 def test_staff_can_add_a_finding_on_a_closed_walk(page, pixel7_context, live_server, make_walk, coordinator):
