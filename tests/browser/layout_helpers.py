@@ -73,7 +73,11 @@ def _append_wide_font(route) -> None:
 def check_dressed(device: Phone) -> None:
     """Fail unless the page really shows the forced font and text size the test asked for."""
     page = device.page
-    page.evaluate("() => document.fonts.ready")
+    # fonts.ready alone can resolve before layout has even asked for the font (a race right
+    # after a reload); loading the family explicitly waits for the file itself.
+    if device.wide_font:
+        page.evaluate("(family) => document.fonts.load(`16px \"${family}\"`)", WIDE_FAMILY)
+    page.evaluate("() => document.fonts.ready.then(() => true)")
     root_px = page.evaluate("() => parseFloat(getComputedStyle(document.documentElement).fontSize)")
     assert root_px == APP_ROOT_PX * device.text_size, root_px
     if device.wide_font:
