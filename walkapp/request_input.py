@@ -114,8 +114,20 @@ def json_object() -> dict[str, Any]:
     return value
 
 
+def id_int(value: Any) -> int:
+    """int(value), refusing (ValueError) a number no INTEGER column can hold."""
+    number = int(value)
+    if not -ID_MAX - 1 <= number <= ID_MAX:
+        raise ValueError(value)
+    return number
+
+
 class RepairedMultiDict(ImmutableMultiDict):
-    """Query-string and form parameters with their keys and values repaired."""
+    """Query-string and form parameters with their keys and values repaired.
+
+    `get(..., type=int)` treats a number beyond an INTEGER column as invalid, as werkzeug
+    treats "abc": the default comes back, so `?org=99999999999999999999` filters by nothing
+    instead of overflowing the database driver."""
 
     def __init__(self, mapping: Any = None) -> None:
         if mapping is None:
@@ -131,6 +143,12 @@ class RepairedMultiDict(ImmutableMultiDict):
              repair_text(value) if isinstance(value, str) else value)
             for key, value in pairs
         ])
+
+    def get(self, key: Any, default: Any = None, type: Any = None) -> Any:  # noqa: A002
+        return super().get(key, default, id_int if type is int else type)
+
+    def getlist(self, key: Any, type: Any = None) -> list:  # noqa: A002
+        return super().getlist(key, id_int if type is int else type)
 
 
 class RepairedRequest(Request):
