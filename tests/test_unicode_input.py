@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import json
 import uuid
+from dataclasses import dataclass
+from typing import Any
 
 import pytest
 
@@ -32,25 +34,28 @@ def post_raw(client, method: str, url: str, data: bytes, headers: dict | None = 
     return client.open(url, method=method, data=data, headers=headers)
 
 
-@pytest.fixture
-def walk(make_walk):
-    """An active walk."""
-    return make_walk(status="active")
+@dataclass
+class Phone:
+    """A resident's phone joined to an active walk."""
+
+    walk_id: int
+    client: Any
 
 
 @pytest.fixture
-def participant(app, walk):
-    """A test client joined to `walk` as a resident."""
+def phone(app, make_walk) -> Phone:
+    """A phone joined as a resident to a new active walk, as the outbox sends from it."""
+    walk = make_walk(status="active")
     client = app.test_client()
     join_walk(client, walk["join_code"])
-    return client
+    return Phone(walk["id"], client)
 
 
 @pytest.fixture
-def measure_id(client, api_token, walk, make_finding):
-    """A measure created through the API for a finding of `walk`."""
+def measure_id(client, api_token, phone, make_finding):
+    """A measure created through the API for a finding on the phone's walk."""
     response = client.post("/api/v1/measures", headers=bearer(api_token), json={
-        "title": "Ny belysning", "finding_ids": [str(make_finding(walk["id"]))]})
+        "title": "Ny belysning", "finding_ids": [str(make_finding(phone.walk_id))]})
     assert response.status_code == 201
     return response.get_json()["id"]
 
@@ -68,57 +73,57 @@ def measure_title(app, measure_id: int) -> str:
     ("\\ud83d\\u0000\\ude00x", REPAIRED * 3 + "x"),
 ], ids=["high half", "low half", "NUL", "mixed"])
 def test_finding_with_broken_text_is_stored_repaired_and_a_resend_is_200(
-        app, participant, walk, broken, repaired):
+        app, phone, broken, repaired):
     payload = finding_payload(description="Mørk sti @@")
     data = raw_json(payload, broken)
-    first = post_raw(participant, "POST", findings_url(walk["id"]), data)
-    again = post_raw(participant, "POST", findings_url(walk["id"]), data)
+    first = post_raw(phone.client, "POST", findings_url(phone.walk_id), data)
+    again = post_raw(phone.client, "POST", findings_url(phone.walk_id), data)
     assert (first.status_code, again.status_code) == (201, 200)
     assert first.get_json()["description"] == "Mørk sti " + repaired
     assert again.get_json() == first.get_json()
     assert stored(app, payload["id"]).description == "Mørk sti " + repaired
 
 
-def test_a_complete_emoji_is_kept_as_it_is(app, participant, walk):
+def test_a_complete_emoji_is_kept_as_it_is(app, phone):
     payload = finding_payload(description="Mørk sti @@")
-    response = post_raw(participant, "POST", findings_url(walk["id"]), raw_json(payload, "\\ud83d\\ude00"))
+    response = post_raw(phone.client, "POST", findings_url(phone.walk_id), raw_json(payload, "\\ud83d\\ude00"))
     assert response.status_code == 201
     assert stored(app, payload["id"]).description == "Mørk sti \U0001f600"
 
 
-def test_bytes_that_are_not_utf8_are_repaired_too(app, participant, walk):
+def test_bytes_that_are_not_utf8_are_repaired_too(app, phone):
     payload = finding_payload(description="@@")
     data = json.dumps(payload).encode().replace(b"@@", b"Gr\xf8n d\xf8r \xed\xa0\xbd")
-    response = post_raw(participant, "POST", findings_url(walk["id"]), data)
+    response = post_raw(phone.client, "POST", findings_url(phone.walk_id), data)
     assert response.status_code == 201
     assert stored(app, payload["id"]).description == f"Gr{REPAIRED}n d{REPAIRED}r {REPAIRED * 3}"
 
 
-def test_broken_key_is_repaired_and_ignored_like_any_unknown_field(app, participant, walk):
+def test_broken_key_is_repaired_and_ignored_like_any_unknown_field(app, phone):
     payload = finding_payload(**{"@@": "x"})
-    response = post_raw(participant, "POST", findings_url(walk["id"]), raw_json(payload, HALF_EMOJI))
+    response = post_raw(phone.client, "POST", findings_url(phone.walk_id), raw_json(payload, HALF_EMOJI))
     assert response.status_code == 201
 
 
 @pytest.mark.parametrize("broken", [HALF_EMOJI, "\\u0000"])
-def test_addition_with_broken_text_is_added_once(app, participant, walk, make_finding, broken):
-    finding_id = make_finding(walk["id"], description="Mørk sti")
+def test_addition_with_broken_text_is_added_once(app, phone, make_finding, broken):
+    finding_id = make_finding(phone.walk_id, description="Mørk sti")
     data = raw_json({"id": str(uuid.uuid4()), "description": "Lampen er slukket @@"}, broken)
     url = f"/api/v1/findings/{finding_id}/additions"
-    first = post_raw(participant, "POST", url, data)
-    again = post_raw(participant, "POST", url, data)
+    first = post_raw(phone.client, "POST", url, data)
+    again = post_raw(phone.client, "POST", url, data)
     assert (first.status_code, again.status_code) == (200, 200)
     assert stored(app, finding_id).description == f"Mørk sti\n\nLampen er slukket {REPAIRED}"
 
 
 @pytest.mark.parametrize("broken", [HALF_EMOJI, "\\u0000"])
-def test_edit_with_broken_text_is_stored_repaired(app, participant, walk, broken):
+def test_edit_with_broken_text_is_stored_repaired(app, phone, broken):
     payload = finding_payload()
-    assert send(participant, "POST", findings_url(walk["id"]), payload).status_code == 201
+    assert send(phone.client, "POST", findings_url(phone.walk_id), payload).status_code == 201
     url = f"/api/v1/findings/{payload['id']}"
     data = raw_json({"description": "Rettet @@"}, broken)
-    first = post_raw(participant, "PATCH", url, data)
-    again = post_raw(participant, "PATCH", url, data)
+    first = post_raw(phone.client, "PATCH", url, data)
+    again = post_raw(phone.client, "PATCH", url, data)
     assert (first.status_code, again.status_code) == (200, 200)
     assert stored(app, payload["id"]).description == f"Rettet {REPAIRED}"
 
@@ -136,10 +141,10 @@ def test_walk_title_with_broken_text_is_stored_repaired(app, client, api_token, 
 
 
 @pytest.mark.parametrize("broken", [HALF_EMOJI, "\\u0000"])
-def test_measure_title_with_broken_text_is_stored_repaired(app, client, api_token, walk, make_finding,
+def test_measure_title_with_broken_text_is_stored_repaired(app, client, api_token, phone, make_finding,
                                                            measure_id, broken):
     created = post_raw(client, "POST", "/api/v1/measures", raw_json(
-        {"title": "Beskær @@", "finding_ids": [str(make_finding(walk["id"]))]}, broken),
+        {"title": "Beskær @@", "finding_ids": [str(make_finding(phone.walk_id))]}, broken),
         headers=bearer(api_token))
     assert created.status_code == 201
     assert measure_title(app, created.get_json()["id"]) == f"Beskær {REPAIRED}"
@@ -179,9 +184,9 @@ def json_writes(walk_id: int, finding_id, measure_id: int) -> list[tuple[str, st
 ], ids=["100000 [", "50000 objects", "65 levels", "NaN", "-Infinity", "1e999", "5000 digits",
         "array", "string", "empty"])
 def test_bad_json_is_400_invalid_json_on_every_json_endpoint_and_changes_nothing(
-        app, client, api_token, walk, make_finding, measure_id, raw, message):
-    finding_id = make_finding(walk["id"], description="Mørk sti")
-    for method, url in json_writes(walk["id"], finding_id, measure_id):
+        app, client, api_token, phone, make_finding, measure_id, raw, message):
+    finding_id = make_finding(phone.walk_id, description="Mørk sti")
+    for method, url in json_writes(phone.walk_id, finding_id, measure_id):
         response = post_raw(client, method, url, raw, headers=bearer(api_token))
         assert response.status_code == 400, (method, url, response.status_code)
         body = response.get_json()
@@ -216,9 +221,9 @@ def test_sixty_four_levels_are_still_read(app, client, api_token):
     "/open311/v2/requests.json?service_code=%00&status=%00&start_date=%00",
     "/open311/v2/requests/%00.json", "/api/v1/findings/%00", "/api/v1/walks/99999999999999999999",
 ])
-def test_nul_and_huge_numbers_in_a_query_string_never_take_a_page_down(logged_in, api_token, url, walk,
+def test_nul_and_huge_numbers_in_a_query_string_never_take_a_page_down(logged_in, api_token, url, phone,
                                                                          make_finding):
-    make_finding(walk["id"])
+    make_finding(phone.walk_id)
     headers = bearer(api_token) if url.startswith(("/api/", "/open311/")) else {}
     response = logged_in.get(url, headers=headers)
     assert response.status_code < 500

@@ -6,7 +6,11 @@ surrogate, JSON "\\ud83d"); Python strings hold it, but it cannot be encoded as 
 the database driver fails on it. NUL is valid JSON and valid in a form field, but PostgreSQL
 refuses it in a text column, while SQLite stores it. Both are repaired to U+FFFD (the
 replacement character) on the way in, on every database alike, so a finding is stored
-rather than refused and never stays stuck in the phone's outbox.
+rather than refused and never stays stuck in the phone's outbox. Bytes that are not UTF-8
+are repaired the same way, as werkzeug already does for forms.
+
+Numbers in URLs and query strings that no INTEGER column can hold are treated as invalid
+(404, or the parameter's default) instead of overflowing the database driver.
 """
 from __future__ import annotations
 
@@ -27,7 +31,8 @@ REPLACEMENT = "\ufffd"
 _UNSTORABLE = re.compile("[\ud800-\udfff\x00]")
 
 # Far deeper than any body the app takes (a GeoJSON FeatureCollection route is 6 levels), far
-# shallower than Python's recursion limit: a deeper body is refused before anything walks it.
+# shallower than Python's recursion limit: a deeper body is refused before any code that
+# recurses (validation, serialisation) sees it.
 MAX_DEPTH = 64
 
 # Integer ids in URLs are database INTEGER columns (32-bit on PostgreSQL); a larger number
