@@ -52,8 +52,9 @@ def create_app(test_config: dict[str, Any] | None = None, instance_path: str | o
     from walkapp.auth import security
     security.init_auth(app, login_manager)
 
-    from walkapp import errors
+    from walkapp import errors, request_input
     errors.register(app)
+    request_input.init_app(app)
 
     _register_blueprints(app)
 

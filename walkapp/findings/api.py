@@ -22,6 +22,7 @@ from walkapp.findings.images import ImageRejected, process_upload
 from walkapp.findings.models import DESCRIPTION_MAX, LOCATION_SOURCES
 from walkapp.findings.serializers import feature_collection, finding_json, photo_json
 from walkapp.geo import valid_lat_lon
+from walkapp.request_input import json_object
 from walkapp.walks.participation import current_participant
 
 bp = Blueprint("findings_api", __name__, url_prefix="/api/v1")
@@ -44,13 +45,6 @@ def photos_root() -> Path:
 
 def _bad(code: str, message: str) -> ApiError:
     return ApiError(400, code, message)
-
-
-def _json_body() -> dict[str, Any]:
-    payload = request.get_json(force=True, silent=True)
-    if not isinstance(payload, dict):
-        raise _bad("invalid_json", _("The request body must be a JSON object."))
-    return payload
 
 
 def _uuid(value: Any) -> uuid.UUID:
@@ -128,7 +122,7 @@ def create_finding(walk_id: int):
     """Store a finding made on a phone; re-sending it is harmless (same id → same finding)."""
     viewer = current_viewer()
     walk = access.walk_for_viewer(walk_id, viewer)
-    payload = _json_body()
+    payload = json_object()
     data = {"id": _uuid(payload.get("id"))}
     data.update(_clean_fields(payload, (
         "lat", "lon", "accuracy_m", "location_source", "category", "rating", "description",
@@ -164,7 +158,7 @@ def update_finding(finding_id: str):
     viewer = current_viewer()
     finding = access.finding_for_viewer(finding_id, viewer)
     access.ensure_can_edit(finding, viewer)
-    payload = _json_body()
+    payload = json_object()
     wanted = tuple(f for f in services.EDITABLE_FIELDS if f in payload)
     if ("lat" in payload) != ("lon" in payload):
         raise _bad("invalid_coordinates", _("Send both latitude and longitude."))
@@ -193,7 +187,7 @@ def add_to_finding(finding_id: str):
     viewer = current_viewer()
     finding = access.finding_for_viewer(finding_id, viewer)
     access.ensure_can_contribute(finding, viewer)
-    payload = _json_body()
+    payload = json_object()
     addition_id = _uuid(payload.get("id"))
     clean = _clean_fields(payload, ("description", "rating"))
     services.add_to_finding(finding, viewer, addition_id, clean["description"], clean["rating"])

@@ -17,17 +17,11 @@ from walkapp.i18n import date_range_error
 from walkapp.measures import queries, services, workflow
 from walkapp.measures.models import Measure
 from walkapp.orgs import lookups
+from walkapp.request_input import json_object
 
 bp = Blueprint("measures_api", __name__, url_prefix="/api/v1")
 
 LIST_LIMIT = 500
-
-
-def _body() -> dict[str, Any]:
-    data = request.get_json(silent=True)
-    if not isinstance(data, dict):
-        raise ApiError(400, "invalid_json", _("Send a JSON object."))
-    return data
 
 
 def _optional_int(data: dict, key: str, code: str, message: str) -> int | None:
@@ -74,7 +68,7 @@ def _measure_or_404(measure_id: int) -> Measure:
 @staff_required
 def create_measure():
     """Create a proposed measure for one or more findings."""
-    data = _body()
+    data = json_object()
     ids = data.get("finding_ids")
     if not isinstance(ids, list) or not ids:
         raise ApiError(400, "findings_required", _("Give finding_ids: a list of finding ids."))
@@ -145,7 +139,7 @@ def update_measure(measure_id: int):
     if not services.can_edit_measure(current_user, measure):
         raise ApiError(403, "forbidden",
                        _("Only coordinators and the responsible organisation can edit this measure."))
-    data = _body()
+    data = json_object()
     unknown = sorted(set(data) - {"version", *EDITABLE})
     if unknown:
         # Status goes through /transitions (history, workflow); ids and dates are not editable.
@@ -190,7 +184,7 @@ def transition(measure_id: int):
     if not services.can_change_status(current_user, measure):
         raise ApiError(403, "forbidden",
                        _("Only coordinators and the responsible organisation can change the status."))
-    data = _body()
+    data = json_object()
     to_status = data.get("to")
     if not isinstance(to_status, str) or not to_status:
         raise ApiError(400, "invalid_status", _("Give the new status in “to”."))

@@ -14,6 +14,7 @@ from walkapp.errors import ApiError
 from walkapp.extensions import db
 from walkapp.geo import valid_lat_lon
 from walkapp.i18n import date_range_error
+from walkapp.request_input import json_object
 from walkapp.urls import external_url
 from walkapp.walks import services
 from walkapp.walks.models import WALK_KINDS, Walk
@@ -156,10 +157,7 @@ def create_walk():
     # Only a route can make a walk this large; refuse before parsing a huge body.
     if request.content_length is not None and request.content_length > max_bytes:
         raise _route_error(too_large(max_bytes))
-    body = request.get_json(silent=True)
-    if body is None:
-        raise _bad("invalid_json", _("The request body must be a JSON object."))
-    data = parse_walk_body(body)
+    data = parse_walk_body(json_object())
     walk = services.create_walk(data, created_by_id=current_user.id)
     db.session.commit()
     response = jsonify(walk_json(walk, participants=0, findings=0))
