@@ -148,12 +148,12 @@ def _register_blueprints(app: Flask) -> None:
     from walkapp.exports.views import bp as exports_bp
     from walkapp.findings.api import bp as findings_api_bp
     from walkapp.findings.photo_views import bp as photos_bp
-    from walkapp.findings.triage_views import bp as triage_bp
     from walkapp.findings.views import bp as findings_bp
     from walkapp.measures.api import bp as measures_api_bp
     from walkapp.measures.views import bp as measures_bp
     from walkapp.orgs.views import bp as orgs_bp
     from walkapp.pwa.views import bp as pwa_bp
+    from walkapp.triage.views import bp as triage_bp
     from walkapp.walks.api import bp as walks_api_bp
     from walkapp.walks.participation import bp as participation_bp
     from walkapp.walks.report_views import bp as report_bp

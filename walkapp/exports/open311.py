@@ -26,7 +26,7 @@ from walkapp.exports.queries import ExportFinding, closed_condition, is_closed, 
 from walkapp.exports.tabular import STATUS_LABELS, label
 from walkapp.extensions import db
 from walkapp.findings.models import Category, Finding
-from walkapp.findings.photo_views import photo_url
+from walkapp.findings.photo_urls import photo_url
 from walkapp.urls import external_url
 
 bp = Blueprint("open311", __name__, url_prefix="/open311/v2")

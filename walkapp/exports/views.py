@@ -12,10 +12,11 @@ from walkapp.errors import ApiError
 from walkapp.exports.geojson_export import feature_collection
 from walkapp.exports.queries import ExportFinding, load_export_findings, load_finding_set
 from walkapp.extensions import db
-from walkapp.findings import triage
 from walkapp.findings.models import Finding
-from walkapp.findings.photo_views import photo_url
-from walkapp.findings.triage import TriageFilters
+from walkapp.findings.photo_urls import photo_url
+from walkapp.triage import queries as triage
+from walkapp.triage.forms import filter_form
+from walkapp.triage.queries import TriageFilters
 from walkapp.walks.models import Walk
 
 bp = Blueprint("exports", __name__)
@@ -49,7 +50,6 @@ def finding_set_filters() -> TriageFilters:
     """The triage list's filters, parsed by the triage list's own form. The list ignores an
     invalid field and says so; a download cannot say so, and a file holding more findings
     than asked for looks like a real answer, so a bad value is a 400 here."""
-    from walkapp.findings.triage_views import filter_form
 
     form = filter_form()
     bad = sorted(name for name in form.errors if name in FILTER_FIELDS)

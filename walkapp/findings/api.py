@@ -23,7 +23,7 @@ from walkapp.findings.models import DESCRIPTION_MAX, LOCATION_SOURCES
 from walkapp.findings.serializers import feature_collection, finding_json, photo_json
 from walkapp.geo import valid_lat_lon
 from walkapp.request_input import json_object
-from walkapp.walks.participation import current_participant
+from walkapp.walks.participants import current_participant
 
 bp = Blueprint("findings_api", __name__, url_prefix="/api/v1")
 

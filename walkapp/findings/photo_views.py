@@ -4,14 +4,13 @@ from __future__ import annotations
 import uuid
 from pathlib import Path
 
-from flask import Blueprint, abort, current_app, send_file, url_for
+from flask import Blueprint, abort, current_app, send_file
 from flask_login import current_user
 
 from walkapp.extensions import db
 from walkapp.findings.models import Finding, Photo
 from walkapp.findings.storage import photo_path
-from walkapp.urls import external_url
-from walkapp.walks.participation import current_participant
+from walkapp.walks.participants import current_participant
 
 bp = Blueprint("photos", __name__)
 
@@ -60,10 +59,3 @@ def photo(photo_id: str):
 def thumb(photo_id: str):
     """The thumbnail (≤ 400 px), with the same access check as the photo."""
     return _send(_visible_photo(photo_id), thumb=True)
-
-
-def photo_url(photo: Photo | uuid.UUID, thumb: bool = False, external: bool = False) -> str:
-    """The URL of a photo or its thumbnail; the one place that knows these routes."""
-    photo_id = photo.id if isinstance(photo, Photo) else photo
-    endpoint = "photos.thumb" if thumb else "photos.photo"
-    return external_url(endpoint, photo_id=photo_id) if external else url_for(endpoint, photo_id=photo_id)

@@ -10,7 +10,7 @@ from walkapp.auth.models import User
 from walkapp.extensions import db
 from walkapp.findings.access import Viewer
 from walkapp.findings.models import Finding, Photo
-from walkapp.findings.photo_views import photo_url
+from walkapp.findings.photo_urls import photo_url
 from walkapp.i18n import current_language
 
 # Staff findings get a role in the participants' vocabulary, from the user's organisation.

@@ -12,8 +12,8 @@ from sqlalchemy.orm.exc import StaleDataError
 from walkapp.auth.models import User
 from walkapp.errors import ApiError
 from walkapp.extensions import db
+from walkapp.findings.history import mark_triaged
 from walkapp.findings.models import Finding
-from walkapp.findings.triage import mark_triaged
 from walkapp.labels import MEASURE_STATUS_LABELS, label
 from walkapp.measures import workflow
 from walkapp.measures.models import Measure, PlanItem, StatusChange

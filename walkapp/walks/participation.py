@@ -4,7 +4,6 @@ from __future__ import annotations
 from flask import (
     Blueprint,
     current_app,
-    g,
     redirect,
     render_template,
     session,
@@ -23,6 +22,7 @@ from walkapp.findings.models import Category
 from walkapp.i18n import current_language
 from walkapp.labels import PARTICIPANT_ROLE_LABELS
 from walkapp.walks.models import PARTICIPANT_ROLES, Participant, Walk
+from walkapp.walks.participants import current_participant
 from walkapp.walks.services import normalise_join_code
 
 bp = Blueprint("participation", __name__)
@@ -39,20 +39,6 @@ class JoinForm(FlaskForm):
         choices=[SelectChoice(role, PARTICIPANT_ROLE_LABELS[role]) for role in PARTICIPANT_ROLES],
         validators=[DataRequired(message=_l("Choose how you take part."))],
     )
-
-
-def current_participant() -> Participant | None:
-    """The participant this browser joined as (session cookie), or None."""
-    if "current_participant" in g:
-        return g.current_participant
-    participant = None
-    participant_id, walk_id = session.get("participant_id"), session.get("walk_id")
-    if isinstance(participant_id, int) and isinstance(walk_id, int):
-        candidate = db.session.get(Participant, participant_id)
-        if candidate is not None and candidate.walk_id == walk_id:
-            participant = candidate
-    g.current_participant = participant
-    return participant
 
 
 def _unavailable(status: int, heading: str, message: str):

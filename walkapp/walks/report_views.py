@@ -134,7 +134,7 @@ def group_by_category(findings: list[Finding]) -> OrderedDict[Category, list[Fin
 
 
 def _render(walk: Walk, form: SentOnForm, status: int = 200):
-    from walkapp.findings.photo_views import photo_url
+    from walkapp.findings.photo_urls import photo_url
     from walkapp.measures.services import status_label
 
     locale = current_language()

@@ -1,5 +1,5 @@
-"""Triage list queries and bulk actions: filters → one SELECT, a page with a fixed number of
-statements whatever the number of findings, and the bulk services (flush, never commit)."""
+"""Triage list queries: filters → one SELECT, a page with a fixed number of statements whatever
+the number of findings, the map points, the selection of a bulk action and the filter choices."""
 from __future__ import annotations
 
 import uuid
@@ -15,7 +15,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from walkapp.auth.models import User
 from walkapp.errors import ApiError
 from walkapp.extensions import db
-from walkapp.findings.models import Category, Finding, FindingChange, Photo
+from walkapp.findings.models import Category, Finding, Photo
 from walkapp.labels import PARTICIPANT_ROLE_LABELS, label
 from walkapp.measures.models import Measure, measure_findings
 from walkapp.walks.models import Participant, Walk
@@ -225,52 +225,6 @@ def load_selection(ids: list[uuid.UUID], walk_id: int | None = None) -> list[Fin
         )
     order = {fid: i for i, fid in enumerate(ids)}
     return sorted(findings, key=lambda f: order[f.id])
-
-
-def _record(finding: Finding, user: User | None, field_name: str, old: str, new: str) -> None:
-    db.session.add(FindingChange(
-        finding_id=finding.id, by_user_id=user.id if user is not None else None,
-        field=field_name, old_value=old, new_value=new,
-    ))
-
-
-def mark_duplicates(findings: list[Finding], original: Finding, by_user: User) -> None:
-    """State duplicate, pointing at `original`; each change goes into the finding's history."""
-    if original.id in {f.id for f in findings}:
-        raise ApiError(400, "duplicate_of_self", _("A finding cannot be a duplicate of itself."))
-    if original.duplicate_of_id in {f.id for f in findings}:
-        raise ApiError(
-            400, "duplicate_cycle", _("The original finding is itself a duplicate of the selection.")
-        )
-    for finding in findings:
-        _record(finding, by_user, "state", finding.state, "duplicate")
-        _record(finding, by_user, "duplicate_of",
-                str(finding.duplicate_of_id or ""), str(original.id))
-        finding.state = "duplicate"
-        finding.duplicate_of_id = original.id
-    db.session.flush()
-
-
-def dismiss_findings(findings: list[Finding], reason: str, by_user: User) -> None:
-    """State dismissed with the reason; each change goes into the finding's history."""
-    reason = reason.strip()
-    if not reason:
-        raise ApiError(400, "reason_required", _("Give a reason for dismissing."))
-    for finding in findings:
-        _record(finding, by_user, "state", finding.state, "dismissed")
-        finding.state = "dismissed"
-        finding.dismiss_reason = reason
-    db.session.flush()
-
-
-def mark_triaged(findings: list[Finding], by_user: User | None) -> None:
-    """New findings that got a measure are triaged, each change in the finding's history;
-    other states are left alone. Called by measures.services.create_measure only."""
-    for finding in findings:
-        if finding.state == "new":
-            _record(finding, by_user, "state", "new", "triaged")
-            finding.state = "triaged"
-    db.session.flush()
 
 
 def reporter_labels(findings: Sequence[Finding]) -> dict[uuid.UUID, str]:

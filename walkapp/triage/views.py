@@ -14,21 +14,21 @@ from walkapp.auth.models import User
 from walkapp.auth.security import staff_required
 from walkapp.errors import ApiError
 from walkapp.extensions import db
-from walkapp.findings import triage
 from walkapp.findings.models import Category, Finding, FindingChange, Photo
-from walkapp.findings.photo_views import photo_url
-from walkapp.findings.triage_duplicates import original_choices, resolve_duplicates, short_id
-from walkapp.findings.triage_forms import (
-    BulkForm,
-    FilterForm,
-    FindingEditForm,
-    PhotoVisibilityForm,
-    opts,
-)
+from walkapp.findings.photo_urls import photo_url
 from walkapp.i18n import current_language
 from walkapp.labels import FINDING_STATE_LABELS, RATING_WORDS, label, rating_label
 from walkapp.measures.services import status_label
-from walkapp.orgs.models import Estate, Organisation
+from walkapp.orgs.models import Organisation
+from walkapp.triage import queries, services
+from walkapp.triage.duplicates import original_choices, resolve_duplicates, short_id
+from walkapp.triage.forms import (
+    BulkForm,
+    FindingEditForm,
+    PhotoVisibilityForm,
+    filter_form,
+    opts,
+)
 
 bp = Blueprint("triage", __name__)
 
@@ -64,46 +64,31 @@ def measure_url(measure_id: int) -> str:
     return url_for("measures.show_measure", measure_id=measure_id)
 
 
-def filter_form() -> FilterForm:
-    """The triage filters read from the query string (the list, its map and its exports)."""
-    locale = current_language()
-    form = FilterForm(formdata=request.args)
-    form.set_choices(
-        triage.walk_choices(),
-        db.session.execute(db.select(Estate).order_by(Estate.name)).scalars().all(),
-        db.session.execute(db.select(Category).order_by(Category.sort_order)).scalars().all(),
-        db.session.execute(db.select(Organisation).order_by(Organisation.name)).scalars().all(),
-        locale,
-    )
-    form.validate()
-    return form
-
-
 @bp.route("/findings")
 @staff_required
 def list_findings():
     """Every finding, filtered and sorted from the query string; list or map view."""
     form = filter_form()
     filters = form.to_filters()
-    args = triage.filters_from_args(request.args)
+    args = queries.filters_from_args(request.args)
     view = "map" if request.args.get("view") == "map" else "list"
     status = 400 if form.errors else 200
     context = dict(
         form=form, filters=filters, args=args, view=view, locale=current_language(),
         state_labels=FINDING_STATE_LABELS, map_labels=map_labels(),
         measure_status_label=status_label, photo_url=photo_url, measure_url=measure_url,
-        first_photo=triage.first_visible_photo, bulk=BulkForm(),
+        first_photo=queries.first_visible_photo, bulk=BulkForm(),
         # Every filter, so the downloads hold the findings the list shows (their order is fixed).
         export_query=urlencode({k: v for k, v in args.items() if k != "sort"}),
     )
     if view == "map":
-        points = triage.map_points(filters)
+        points = queries.map_points(filters)
         return render_template("findings/triage.html", points=points, page=None, **context), status
     # The bulk "one measure" path may name its organisation (same list as the filter's).
     context["bulk"].responsible_org.choices = [
         *context["bulk"].responsible_org.choices, *form.org.choices[1:]
     ]
-    page = triage.triage_page(filters)
+    page = queries.triage_page(filters)
     if filters.walk_id is not None and page.findings:
         _offer_originals(context["bulk"], filters.walk_id)
     return render_template("findings/triage.html", page=page, points=None, **context), status
@@ -155,12 +140,12 @@ def bulk_action():
         if form.due_on.errors:
             raise ApiError(400, "invalid_date", _("The due date is not a valid date."))
         raise ApiError(400, "invalid_action", _("Choose a valid action."))
-    ids = triage.parse_ids(request.form.getlist("finding"))
+    ids = queries.parse_ids(request.form.getlist("finding"))
     if ids is None:
         raise ApiError(400, "unknown_finding", _("One or more selected findings do not exist."))
     walk_filter = form.walk_filter.data
     walk_id = int(walk_filter) if walk_filter and walk_filter.isdigit() else None
-    findings = triage.load_selection(ids, walk_id)
+    findings = queries.load_selection(ids, walk_id)
     user = current_user._get_current_object()
     action = form.action.data
     if action == "measure":
@@ -181,11 +166,11 @@ def bulk_action():
         return redirect(measure_url(measure.id))
     if action == "duplicate":
         original, marked = resolve_duplicates(findings, form.duplicate_of.data or "")
-        triage.mark_duplicates(marked, original, user)
+        services.mark_duplicates(marked, original, user)
         message = _("%(count)s findings marked as duplicates of finding %(id)s.",
                     count=len(marked), id=short_id(original.id))
     else:
-        triage.dismiss_findings(findings, form.reason.data or "", user)
+        services.dismiss_findings(findings, form.reason.data or "", user)
         message = _("%(count)s findings dismissed.", count=len(findings))
     db.session.commit()
     flash(message, "success")
@@ -235,8 +220,8 @@ def _render_detail(finding: Finding, form: FindingEditForm, status: int = 200):
     }], "route": finding.walk.route, "single": True}
     return render_template(
         "findings/finding.html", finding=finding, form=form, history=history,
-        measures=triage.measures_for([finding.id]).get(finding.id, []),
-        reporter=triage.reporter_labels([finding])[finding.id],
+        measures=queries.measures_for([finding.id]).get(finding.id, []),
+        reporter=queries.reporter_labels([finding])[finding.id],
         original=original, locale=locale, map_data=map_data, photo_url=photo_url,
         measure_url=measure_url, measure_status_label=status_label,
         state_labels=FINDING_STATE_LABELS, field_labels=FIELD_LABELS, change_value=change_value,

@@ -1,6 +1,7 @@
 """Forms of the triage list (GET filters, bulk actions) and of the finding detail."""
 from __future__ import annotations
 
+from flask import request
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -15,10 +16,12 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from walkapp.findings.models import DESCRIPTION_MAX, FINDING_STATES
-from walkapp.findings.triage import SORTS, TriageFilters
-from walkapp.i18n import date_in_range_validator
+from walkapp.extensions import db
+from walkapp.findings.models import DESCRIPTION_MAX, FINDING_STATES, Category
+from walkapp.i18n import current_language, date_in_range_validator
 from walkapp.labels import FINDING_STATE_LABELS, MEASURE_STATUS_LABELS, RATING_LABELS
+from walkapp.orgs.models import Estate, Organisation
+from walkapp.triage.queries import SORTS, TriageFilters, walk_choices
 
 SORT_LABELS = {
     "newest": _l("Newest first"),
@@ -117,7 +120,7 @@ class BulkForm(FlaskForm):
     due_on = DateField(_l("Due date"), validators=[Optional(), date_in_range_validator])
     # "" = keep the oldest selected finding as the original; otherwise the id of a finding of
     # the same walk. The list is filled only when the triage list is filtered to one walk, so
-    # the choice is checked by triage_duplicates.resolve_duplicates, not against the choices.
+    # the choice is checked by triage.duplicates.resolve_duplicates, not against the choices.
     duplicate_of = SelectField(
         _l("Duplicate of"),
         choices=opts([("", _l("The oldest selected finding"))]),
@@ -165,3 +168,18 @@ class PhotoVisibilityForm(FlaskForm):
 
 
 STATE_CHOICES = FINDING_STATES
+
+
+def filter_form() -> FilterForm:
+    """The triage filters read from the query string (the list, its map and its exports)."""
+    locale = current_language()
+    form = FilterForm(formdata=request.args)
+    form.set_choices(
+        walk_choices(),
+        db.session.execute(db.select(Estate).order_by(Estate.name)).scalars().all(),
+        db.session.execute(db.select(Category).order_by(Category.sort_order)).scalars().all(),
+        db.session.execute(db.select(Organisation).order_by(Organisation.name)).scalars().all(),
+        locale,
+    )
+    form.validate()
+    return form

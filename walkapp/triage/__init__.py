@@ -1,0 +1,1 @@
+"""Triage: the staff's finding list, its filters and map, bulk actions and duplicates."""
