@@ -13,6 +13,7 @@ from flask import Flask, current_app, g, redirect, request, session, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import LoginManager, current_user
 
+from walkapp.auth.models import ApiToken, User
 from walkapp.db import now_utc
 from walkapp.errors import ApiError, wants_json
 from walkapp.extensions import csrf, db
@@ -70,8 +71,6 @@ def new_token() -> str:
 
 def user_for_token(token: str):
     """The active user owning this bearer token, or None."""
-    from walkapp.auth.models import ApiToken
-
     api_token = db.session.execute(
         db.select(ApiToken).where(ApiToken.token_hash == hash_token(token))
     ).scalar_one_or_none()
@@ -102,8 +101,6 @@ def _bearer_token() -> str | None:
 
 def init_auth(app: Flask, login_manager: LoginManager) -> None:
     """Bind Flask-Login; authenticate bearer tokens and enforce CSRF for cookie writes."""
-    from walkapp.auth.models import User
-
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = _l("Log in to see this page.")

@@ -12,6 +12,7 @@ from walkapp.errors import ApiError
 from walkapp.extensions import db
 from walkapp.findings.models import Category
 from walkapp.i18n import current_language
+from walkapp.measures.services import status_label
 from walkapp.orgs.lookups import find_estate, find_organisation
 from walkapp.orgs.models import Estate, Organisation
 
@@ -80,8 +81,6 @@ def show_dashboard():
         ],
         [str(y) for y in years],
     )
-    from walkapp.measures.services import status_label
-
     locale = current_language()
     categories = {c.code: c.name(locale) for c in db.session.execute(db.select(Category)).scalars()}
     return render_template(

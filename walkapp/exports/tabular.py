@@ -46,6 +46,7 @@ from openpyxl.utils import get_column_letter
 from walkapp.dates import local_naive
 from walkapp.exports.queries import ExportFinding, follow_up_status
 
+XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 EXCEL_FIRST_YEAR = 1900
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 # A plain number written as text (e.g. "-5" or "3.5") cannot start a formula.

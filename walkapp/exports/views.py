@@ -2,18 +2,32 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
-from flask import Blueprint, Response, request
+from flask import Blueprint, Response, current_app, request, stream_with_context
 from flask_babel import gettext as _
 
 from walkapp.auth.security import staff_required
 from walkapp.errors import ApiError
+from walkapp.exports import tabular
+from walkapp.exports.folium_map import build_map, render_map
 from walkapp.exports.geojson_export import feature_collection
-from walkapp.exports.queries import ExportFinding, load_export_findings, load_finding_set
+from walkapp.exports.photo_archive import archive_entries, stream_zip
+from walkapp.exports.queries import (
+    ExportFinding,
+    load_export_findings,
+    load_finding_set,
+    load_measure_set,
+    load_walk_measures,
+    walk_titles,
+)
 from walkapp.extensions import db
 from walkapp.findings.models import Finding
 from walkapp.findings.photo_urls import photo_url
+from walkapp.findings.storage import photo_path
+from walkapp.geo import to_leaflet_path
+from walkapp.measures.queries import filter_measures
 from walkapp.triage import queries as triage
 from walkapp.triage.forms import filter_form
 from walkapp.triage.queries import TriageFilters
@@ -88,8 +102,6 @@ def findings_geojson():
 
 def _walk_tables(walk: Walk, what: str, lang: str) -> tuple[list[str], list[list[Any]], str]:
     """Header, rows and sheet title for a walk's findings or measures."""
-    from walkapp.exports import tabular
-    from walkapp.exports.queries import load_walk_measures
 
     items = walk_findings(walk)
     if what == "findings":
@@ -98,9 +110,6 @@ def _walk_tables(walk: Walk, what: str, lang: str) -> tuple[list[str], list[list
     category_of = {item.finding.id: item.finding.category for item in items}
     rows = tabular.measure_rows(load_walk_measures(walk.id), category_of, lang)
     return tabular.headers(tabular.MEASURE_COLUMNS, lang), rows, "Measures" if lang == "en" else "Tiltag"
-
-
-XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 @bp.route("/walks/<int:walk_id>/export.<any(csv, xlsx):fmt>", defaults={"what": "findings"})
@@ -116,19 +125,16 @@ def walk_table(walk_id: int, fmt: str, what: str):
 
 def table_response(fmt: str, header: list[str], rows: list[list[Any]], sheet: str, stem: str) -> Response:
     """CSV or XLSX download of one table."""
-    from walkapp.exports import tabular
 
     if fmt == "csv":
         return attachment(tabular.to_csv(header, rows), "text/csv", f"{stem}.csv")
-    return attachment(tabular.to_xlsx(header, rows, sheet), XLSX_MIMETYPE, f"{stem}.xlsx")
+    return attachment(tabular.to_xlsx(header, rows, sheet), tabular.XLSX_MIMETYPE, f"{stem}.xlsx")
 
 
 @bp.route("/findings/export.<any(csv, xlsx):fmt>")
 @staff_required
 def findings_table(fmt: str):
     """A filtered set of findings (the triage list's filters) as CSV or XLSX, with walk titles."""
-    from walkapp.exports import tabular
-    from walkapp.exports.queries import walk_titles
 
     lang = export_locale()
     items = finding_set(finding_set_filters())
@@ -142,9 +148,6 @@ def findings_table(fmt: str):
 def measures_table(fmt: str):
     """Every measure the /measures list selects (its status, org and overdue filters) as CSV
     or XLSX; the finding count, ids and categories cover all the measure's findings."""
-    from walkapp.exports import tabular
-    from walkapp.exports.queries import load_measure_set
-    from walkapp.measures.queries import filter_measures
 
     lang = export_locale()
     matching = filter_measures(
@@ -161,12 +164,8 @@ def measures_table(fmt: str):
 @staff_required
 def walk_photos_zip(walk_id: int):
     """The walk's visible photos as a ZIP archive, streamed."""
-    from pathlib import Path
 
-    from flask import current_app, stream_with_context
 
-    from walkapp.exports.photo_archive import archive_entries, stream_zip
-    from walkapp.findings.storage import photo_path
 
     walk = db.get_or_404(Walk, walk_id)
     root = Path(current_app.instance_path) / "photos"
@@ -176,13 +175,8 @@ def walk_photos_zip(walk_id: int):
 
 
 def _map_response(items: list[ExportFinding], route: Any, title: str, filename: str) -> Response:
-    from pathlib import Path
 
-    from flask import current_app
 
-    from walkapp.exports.folium_map import build_map, render_map
-    from walkapp.findings.storage import photo_path
-    from walkapp.geo import to_leaflet_path
 
     photos_root = Path(current_app.instance_path) / "photos"
     lat, lon, _zoom = current_app.config["MAP_DEFAULT_CENTER"]

@@ -1,15 +1,12 @@
-"""The 10-year plan: the entry query, grouping with sums, and the XLSX export."""
+"""The 10-year plan: the entry query and grouping with sums (its XLSX is exports.plan_export)."""
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from walkapp.exports.tabular import to_xlsx
 from walkapp.extensions import db
 from walkapp.measures.models import Measure, PlanItem
 from walkapp.orgs.models import Estate, Organisation
-
-XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 @dataclass(frozen=True)
@@ -78,11 +75,3 @@ def group_plan(rows: Sequence[PlanRow]) -> list[EstateGroup]:
             years.append(YearGroup(row.plan_year))
         years[-1].rows.append(row)
     return groups
-
-
-def plan_workbook(rows: Sequence[PlanRow], headers: Sequence[str], *, sheet_title: str,
-                  status_label: Callable[[str], str]) -> bytes:
-    """The plan as XLSX, written like every other export (typed, neutralised, filterable)."""
-    data = [[row.estate, row.organisation, row.plan_year, row.measure, status_label(row.status),
-             row.amount_dkk, row.note] for row in rows]
-    return to_xlsx(list(headers), data, sheet_title, number_formats={6: "#,##0"})

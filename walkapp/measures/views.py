@@ -13,6 +13,8 @@ from walkapp.auth.models import User
 from walkapp.auth.security import staff_required
 from walkapp.dates import to_local
 from walkapp.errors import ApiError
+from walkapp.exports.plan_export import plan_workbook
+from walkapp.exports.tabular import XLSX_MIMETYPE
 from walkapp.extensions import db
 from walkapp.findings.models import Finding
 from walkapp.i18n import current_language, show_date
@@ -290,9 +292,9 @@ def plan_xlsx():
     rows = plan.plan_rows(estate_id=request.args.get("estate", type=int))
     headers = [_("Estate"), _("Housing organisation"), _("Plan year"), _("Measure"),
                _("Status"), _("Amount (DKK)"), _("Note")]
-    body = plan.plan_workbook(rows, headers, sheet_title=_("10-year plan"),
+    body = plan_workbook(rows, headers, sheet_title=_("10-year plan"),
                               status_label=services.status_label)
-    return Response(body, mimetype=plan.XLSX_MIMETYPE, headers={
+    return Response(body, mimetype=XLSX_MIMETYPE, headers={
         "Content-Disposition": 'attachment; filename="10-aarsplan.xlsx"'})
 
 

@@ -2,41 +2,11 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 
 from sqlalchemy import func
 
-from walkapp.auth.models import User
 from walkapp.extensions import db
 from walkapp.orgs.models import Estate, Organisation
-
-
-@dataclass(frozen=True)
-class OrganisationRow:
-    """One line of the organisation list."""
-
-    organisation: Organisation
-    estate_count: int
-    user_count: int
-
-
-def list_organisations_with_counts() -> list[OrganisationRow]:
-    """Every organisation by name, with its number of estates and users (three queries)."""
-    organisations = db.session.execute(
-        db.select(Organisation).order_by(func.lower(Organisation.name))
-    ).scalars().all()
-    estates = dict(
-        db.session.execute(
-            db.select(Estate.organisation_id, func.count(Estate.id))
-            .group_by(Estate.organisation_id)
-        ).all()
-    )
-    users = dict(
-        db.session.execute(
-            db.select(User.organisation_id, func.count(User.id)).group_by(User.organisation_id)
-        ).all()
-    )
-    return [OrganisationRow(o, estates.get(o.id, 0), users.get(o.id, 0)) for o in organisations]
 
 
 def organisation_name_taken(name: str, exclude_id: int | None = None) -> bool:

@@ -5,6 +5,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from wtforms import SelectChoice
 
+from walkapp.auth import queries as auth_queries
 from walkapp.auth.security import admin_required
 from walkapp.extensions import db
 from walkapp.orgs import services
@@ -26,7 +27,7 @@ def list_organisations():
     """Every organisation with its type and number of estates and users."""
     return render_template(
         "orgs/organisations.html",
-        rows=services.list_organisations_with_counts(),
+        rows=auth_queries.list_organisations_with_counts(),
         type_labels=ORGANISATION_TYPE_LABELS,
     )
 

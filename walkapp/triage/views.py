@@ -14,11 +14,13 @@ from walkapp.auth.models import User
 from walkapp.auth.security import staff_required
 from walkapp.errors import ApiError
 from walkapp.extensions import db
+from walkapp.findings.access import Viewer
 from walkapp.findings.models import Category, Finding, FindingChange, Photo
 from walkapp.findings.photo_urls import photo_url
+from walkapp.findings.services import category_by_code, update_finding
 from walkapp.i18n import current_language
 from walkapp.labels import FINDING_STATE_LABELS, RATING_WORDS, label, rating_label
-from walkapp.measures.services import status_label
+from walkapp.measures.services import create_measure, status_label
 from walkapp.orgs.models import Organisation
 from walkapp.triage import queries, services
 from walkapp.triage.duplicates import original_choices, resolve_duplicates, short_id
@@ -156,8 +158,6 @@ def bulk_action():
             pairs += [("responsible_org", str(org.id))] if org is not None else []
             pairs += [("due_on", form.due_on.data.isoformat())] if form.due_on.data else []
             return redirect(f"/measures/new?{urlencode(pairs)}")
-        from walkapp.measures.services import create_measure
-
         # create_measure moves new findings to triaged and writes that to their history.
         measure = create_measure(title=title, findings=findings, by_user=user,
                                  responsible_org=org, due_on=form.due_on.data)
@@ -241,9 +241,6 @@ def show_finding(finding_id: uuid.UUID):
 @staff_required
 def edit_finding(finding_id: uuid.UUID):
     """Correct category, place or text; every change goes into the history."""
-    from walkapp.findings.access import Viewer
-    from walkapp.findings.services import category_by_code, update_finding
-
     finding = db.get_or_404(Finding, finding_id)
     form = _edit_form(finding, request.form)
     if not form.validate_on_submit():

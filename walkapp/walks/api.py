@@ -12,14 +12,15 @@ from walkapp.auth.security import planner_required, staff_required
 from walkapp.dates import date_in_range
 from walkapp.errors import ApiError
 from walkapp.extensions import db
+from walkapp.findings import queries as finding_queries
 from walkapp.geo import valid_lat_lon
 from walkapp.i18n import date_range_error
 from walkapp.request_input import json_object
 from walkapp.urls import external_url
 from walkapp.walks import services
+from walkapp.walks.links import join_url
 from walkapp.walks.models import WALK_KINDS, Walk
 from walkapp.walks.routes import RouteError, extract_line, too_large, validate_line
-from walkapp.walks.views import join_url
 
 bp = Blueprint("walks_api", __name__, url_prefix="/api/v1")
 
@@ -174,7 +175,7 @@ def get_walk(walk_id: int):
     if walk is None:
         raise ApiError(404, "not_found", _("The walk was not found."))
     participants = services.participant_counts([walk.id]).get(walk.id, 0)
-    findings = services.finding_counts([walk.id]).get(walk.id, 0)
+    findings = finding_queries.finding_counts([walk.id]).get(walk.id, 0)
     return jsonify(walk_json(walk, participants=participants, findings=findings))
 
 
@@ -187,7 +188,7 @@ def list_walks():
     ).scalars().all()
     ids = [w.id for w in walks]
     participants = services.participant_counts(ids)
-    findings = services.finding_counts(ids)
+    findings = finding_queries.finding_counts(ids)
     return jsonify({
         "walks": [
             walk_json(w, participants=participants.get(w.id, 0), findings=findings.get(w.id, 0))

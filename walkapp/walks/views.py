@@ -16,12 +16,13 @@ from walkapp.auth.security import planner_required, staff_required
 from walkapp.db import now_utc
 from walkapp.errors import ApiError
 from walkapp.extensions import db
+from walkapp.findings import queries as finding_queries
 from walkapp.i18n import current_language
 from walkapp.labels import PARTICIPANT_ROLE_LABELS
 from walkapp.orgs.models import Estate, Organisation
-from walkapp.urls import external_url
 from walkapp.walks import services
 from walkapp.walks.forms import WalkForm
+from walkapp.walks.links import join_url
 from walkapp.walks.models import Walk
 
 bp = Blueprint("walks", __name__)
@@ -33,11 +34,6 @@ STATUS_ACTIONS = {
     ("active", "closed"): _l("Close the walk"),
     ("closed", "active"): _l("Reopen the walk"),
 }
-
-
-def join_url(code: str) -> str:
-    """The absolute join link printed in the QR code (`/j/<code>`, see DESIGN.md §5)."""
-    return external_url("participation.join", code=code)
 
 
 def grouped_code(code: str) -> str:
@@ -110,7 +106,7 @@ def list_walks():
         upcoming=upcoming,
         earlier=earlier,
         participants=services.participant_counts(ids),
-        findings=services.finding_counts(ids),
+        findings=finding_queries.finding_counts(ids),
         kind_label=services.kind_label,
         status_label=services.status_label,
     )
@@ -161,7 +157,7 @@ def edit_walk(walk_id: int):
 def show_walk(walk_id: int):
     """The walk: route map, facts, join link and QR code, participants and finding counts."""
     walk = _get_walk(walk_id)
-    findings = services.walk_findings(walk)
+    findings = finding_queries.walk_findings_for_map(walk)
     locale = current_language()
     map_data = {
         "route": walk.route,
@@ -192,7 +188,7 @@ def show_walk(walk_id: int):
         participants_by_role=[(PARTICIPANT_ROLE_LABELS.get(r, r), n) for r, n in sorted(by_role.items())],
         role_labels=PARTICIPANT_ROLE_LABELS,
         finding_total=len(findings),
-        findings_by_category=services.findings_by_category(walk, locale),
+        findings_by_category=finding_queries.findings_by_category(walk, locale),
         status_actions=[
             (to, STATUS_ACTIONS[(walk.status, to)]) for to in services.next_statuses(walk)
         ],
