@@ -8,7 +8,7 @@ import pytest
 
 from tests.conftest import login, post_form
 from walkapp.extensions import db
-from walkapp.walks.report_views import project_map
+from walkapp.followup.overview_views import project_map
 
 
 @pytest.fixture

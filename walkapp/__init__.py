@@ -141,6 +141,7 @@ def _remove_upload_leftovers(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
+    """Register every blueprint (the factory imports them here, as in flaskr)."""
     from walkapp.auth.api import bp as auth_api_bp
     from walkapp.auth.views import bp as auth_bp
     from walkapp.dashboard.views import bp as dashboard_bp
@@ -149,6 +150,8 @@ def _register_blueprints(app: Flask) -> None:
     from walkapp.findings.api import bp as findings_api_bp
     from walkapp.findings.photo_views import bp as photos_bp
     from walkapp.findings.views import bp as findings_bp
+    from walkapp.followup.overview_views import bp as report_bp
+    from walkapp.followup.views import bp as followup_bp
     from walkapp.measures.api import bp as measures_api_bp
     from walkapp.measures.views import bp as measures_bp
     from walkapp.orgs.views import bp as orgs_bp
@@ -156,12 +159,11 @@ def _register_blueprints(app: Flask) -> None:
     from walkapp.triage.views import bp as triage_bp
     from walkapp.walks.api import bp as walks_api_bp
     from walkapp.walks.participation import bp as participation_bp
-    from walkapp.walks.report_views import bp as report_bp
     from walkapp.walks.views import bp as walks_bp
 
     for blueprint in (
         auth_bp, auth_api_bp, orgs_bp, walks_bp, walks_api_bp, participation_bp, report_bp,
         findings_bp, findings_api_bp, photos_bp, triage_bp, measures_bp, measures_api_bp,
-        dashboard_bp, pwa_bp, exports_bp, open311_bp,
+        followup_bp, dashboard_bp, pwa_bp, exports_bp, open311_bp,
     ):
         app.register_blueprint(blueprint)

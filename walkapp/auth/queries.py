@@ -36,3 +36,12 @@ def list_organisations_with_counts() -> list[OrganisationRow]:
         ).all()
     )
     return [OrganisationRow(o, estates.get(o.id, 0), users.get(o.id, 0)) for o in organisations]
+
+
+def user_names(user_ids: set[int | None]) -> dict[int, str]:
+    """Display name (or e-mail) of each user id, for history lists; None ids are skipped."""
+    ids = {i for i in user_ids if i is not None}
+    if not ids:
+        return {}
+    users = db.session.execute(db.select(User).where(User.id.in_(ids))).scalars()
+    return {u.id: u.name or u.email for u in users}

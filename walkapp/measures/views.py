@@ -1,7 +1,7 @@
 """Measure pages, follow-up per walk (with .ics downloads) and the 10-year plan."""
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime
 from typing import Any
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
@@ -9,21 +9,19 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
-from walkapp.auth.models import User
+from walkapp.auth.queries import user_names
 from walkapp.auth.security import staff_required
-from walkapp.dates import to_local
 from walkapp.errors import ApiError
 from walkapp.exports.plan_export import plan_workbook
 from walkapp.exports.tabular import XLSX_MIMETYPE
 from walkapp.extensions import db
-from walkapp.findings.models import Finding
-from walkapp.i18n import current_language, show_date
+from walkapp.i18n import current_language
 from walkapp.measures import ics, plan, queries, services, workflow
-from walkapp.measures.forms import MeasureForm, TransitionForm
-from walkapp.measures.models import Measure, StatusChange, measure_findings
+from walkapp.measures.downloads import ics_response
+from walkapp.measures.forms import MeasureEditForm, MeasureForm, TransitionForm
+from walkapp.measures.models import Measure
 from walkapp.orgs.models import Estate, Organisation
 from walkapp.urls import external_url, public_host
-from walkapp.walks.models import Walk
 
 bp = Blueprint("measures", __name__)
 
@@ -40,20 +38,6 @@ def _estate_choices() -> list[tuple[Any, str]]:
         db.select(Estate).options(selectinload(Estate.organisation)).order_by(Estate.name)
     ).scalars()
     return [("", _("— choose —"))] + [(e.id, f"{e.name} ({e.organisation.name})") for e in estates]
-
-
-def _user_names(user_ids: set[int | None]) -> dict[int, str]:
-    ids = {i for i in user_ids if i is not None}
-    if not ids:
-        return {}
-    users = db.session.execute(db.select(User).where(User.id.in_(ids))).scalars()
-    return {u.id: u.name or u.email for u in users}
-
-
-def _ics_response(body: bytes, filename: str) -> Response:
-    return Response(body, mimetype="text/calendar", headers={
-        "Content-Disposition": f'attachment; filename="{filename}"',
-    })
 
 
 # ---------------------------------------------------------------- list and create
@@ -139,7 +123,7 @@ def _render_detail(measure: Measure, form: TransitionForm | None = None, status:
         estates = {f.estate_id for f in measure.findings if f.estate_id}
         form.estate.data = estates.pop() if len(estates) == 1 else None
     first, last = queries.plan_year_range()
-    names = _user_names({c.by_user_id for c in measure.history})
+    names = user_names({c.by_user_id for c in measure.history})
     return render_template(
         "measures/show.html", measure=measure, form=form, may_change=may_change,
         may_edit=services.can_edit_measure(current_user, measure),
@@ -207,66 +191,7 @@ def measure_due_ics(measure_id: int):
         url=external_url("measures.show_measure", measure_id=measure.id),
         stamp=datetime.now(UTC),
     )
-    return _ics_response(body, f"measure-{measure.id}-due.ics")
-
-
-# ---------------------------------------------------------------- follow-up
-
-
-def _walk_measures(walk_id: int) -> list[Measure]:
-    measure_ids = (
-        db.select(measure_findings.c.measure_id)
-        .join(Finding, Finding.id == measure_findings.c.finding_id)
-        .where(Finding.walk_id == walk_id)
-    )
-    return list(db.session.execute(
-        db.select(Measure).where(Measure.id.in_(measure_ids))
-        .options(selectinload(Measure.responsible_org), selectinload(Measure.findings))
-        .order_by(Measure.due_on.is_(None), Measure.due_on, Measure.id)
-    ).scalars())
-
-
-@bp.route("/walks/<int:walk_id>/follow-up")
-@staff_required
-def follow_up(walk_id: int):
-    """A walk's follow-up: date, its measures and every status change since the walk."""
-    walk = db.get_or_404(Walk, walk_id)
-    measures = _walk_measures(walk.id)
-    changes = []
-    if measures:
-        changes = list(db.session.execute(
-            db.select(StatusChange)
-            .where(StatusChange.measure_id.in_([m.id for m in measures]),
-                   StatusChange.at > walk.starts_at)
-            .order_by(StatusChange.at.desc(), StatusChange.id.desc())
-        ).scalars())
-    by_id = {m.id: m for m in measures}
-    return render_template(
-        "measures/follow_up.html", walk=walk, measures=measures, changes=changes, by_id=by_id,
-        user_names=_user_names({c.by_user_id for c in changes}),
-        status_label=services.status_label, is_overdue=queries.is_overdue,
-    )
-
-
-@bp.route("/walks/<int:walk_id>/follow-up.ics")
-@staff_required
-def follow_up_ics(walk_id: int):
-    """The follow-up meeting as a calendar event (17:00 Copenhagen time, one hour)."""
-    walk = db.get_or_404(Walk, walk_id)
-    if walk.follow_up_on is None:
-        raise ApiError(404, "no_follow_up_date", _("The walk has no follow-up date yet."))
-    start = datetime.combine(walk.follow_up_on, time(17, 0), tzinfo=queries.LOCAL_ZONE)
-    body = ics.timed_event(
-        uid=f"walk-{walk.id}-follow-up@{public_host()}",
-        start=start,
-        minutes=60,
-        summary=_("Follow-up meeting: %(title)s", title=walk.title),
-        description=_("Follow-up on the measures from the walk on %(date)s.",
-                      date=show_date(to_local(walk.starts_at).date())),
-        url=external_url("measures.follow_up", walk_id=walk.id),
-        stamp=datetime.now(UTC),
-    )
-    return _ics_response(body, f"walk-{walk.id}-follow-up.ics")
+    return ics_response(body, f"measure-{measure.id}-due.ics")
 
 
 # ---------------------------------------------------------------- 10-year plan
@@ -298,5 +223,54 @@ def plan_xlsx():
         "Content-Disposition": 'attachment; filename="10-aarsplan.xlsx"'})
 
 
-# The edit page registers its route on `bp`; imported last because it uses the helpers above.
-from walkapp.measures import edit_views  # noqa: E402,F401
+# ---------------------------------------------------------------- edit
+
+
+def _forbid_edit(measure: Measure) -> None:
+    if not services.can_edit_measure(current_user, measure):
+        raise ApiError(403, "forbidden", _(
+            "Only coordinators and the responsible organisation can edit this measure."))
+
+
+@bp.route("/measures/<int:measure_id>/edit", methods=["GET", "POST"])
+@staff_required
+def edit_measure(measure_id: int):
+    """Edit title, description, responsible organisation, due date and cost estimate."""
+    measure = db.get_or_404(Measure, measure_id)
+    _forbid_edit(measure)
+    if request.method == "GET":
+        form = MeasureEditForm(data={
+            "title": measure.title, "description": measure.description,
+            "responsible_org": measure.responsible_org_id, "due_on": measure.due_on,
+            "cost_estimate_dkk": measure.cost_estimate_dkk, "version": str(measure.version),
+        })
+    else:
+        form = MeasureEditForm()
+    form.responsible_org.choices = _org_choices()
+    if request.method == "GET":
+        return render_template("measures/edit.html", form=form, measure=measure)
+    if not form.validate_on_submit() or not (form.version.data or "").isdigit():
+        return render_template("measures/edit.html", form=form, measure=measure), 400
+    org = db.session.get(Organisation, form.responsible_org.data) if form.responsible_org.data else None
+    try:
+        services.update_measure(
+            measure, by_user=current_user._get_current_object(),
+            expected_version=int(form.version.data), title=form.title.data,
+            description=form.description.data or "", responsible_org=org,
+            due_on=form.due_on.data, cost_estimate_dkk=form.cost_estimate_dkk.data,
+        )
+    except ApiError as exc:
+        db.session.rollback()
+        measure = db.get_or_404(Measure, measure_id)
+        if exc.status == 409:
+            # Someone saved first: show the measure as it is now; the user edits again from it.
+            return _render_detail(measure, None, 409, exc.message)
+        field = {"invalid_title": form.title, "invalid_description": form.description,
+                 "invalid_cost": form.cost_estimate_dkk, "invalid_date": form.due_on}.get(exc.code)
+        if field is not None:
+            field.errors = [*field.errors, exc.message]
+        return render_template("measures/edit.html", form=form, measure=measure,
+                               problem=exc.message), exc.status
+    db.session.commit()
+    flash(_("The measure has been saved."), "success")
+    return redirect(url_for("measures.show_measure", measure_id=measure.id))

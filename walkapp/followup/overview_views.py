@@ -19,9 +19,11 @@ from walkapp.auth.security import planner_required, staff_required
 from walkapp.db import now_utc
 from walkapp.extensions import db
 from walkapp.findings.models import Category, Finding
+from walkapp.findings.photo_urls import photo_url
 from walkapp.i18n import current_language, date_in_range_validator
 from walkapp.labels import PARTICIPANT_ROLE_LABELS
 from walkapp.measures.models import Measure, PlanItem, measure_findings
+from walkapp.measures.services import status_label
 from walkapp.walks import services as walk_services
 from walkapp.walks.models import Walk
 
@@ -134,9 +136,6 @@ def group_by_category(findings: list[Finding]) -> OrderedDict[Category, list[Fin
 
 
 def _render(walk: Walk, form: SentOnForm, status: int = 200):
-    from walkapp.findings.photo_urls import photo_url
-    from walkapp.measures.services import status_label
-
     locale = current_language()
     findings = report_findings(walk)
     numbers = {f.id: i for i, f in enumerate(findings, start=1)}

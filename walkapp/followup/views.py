@@ -1,0 +1,79 @@
+"""A walk's follow-up page and its meeting as a calendar file."""
+from __future__ import annotations
+
+from datetime import UTC, datetime, time
+
+from flask import Blueprint, render_template
+from flask_babel import gettext as _
+from sqlalchemy.orm import selectinload
+
+from walkapp.auth.queries import user_names
+from walkapp.auth.security import staff_required
+from walkapp.dates import to_local
+from walkapp.errors import ApiError
+from walkapp.extensions import db
+from walkapp.findings.models import Finding
+from walkapp.i18n import show_date
+from walkapp.measures import ics, queries, services
+from walkapp.measures.downloads import ics_response
+from walkapp.measures.models import Measure, StatusChange, measure_findings
+from walkapp.urls import external_url, public_host
+from walkapp.walks.models import Walk
+
+bp = Blueprint("followup", __name__)
+
+
+def _walk_measures(walk_id: int) -> list[Measure]:
+    measure_ids = (
+        db.select(measure_findings.c.measure_id)
+        .join(Finding, Finding.id == measure_findings.c.finding_id)
+        .where(Finding.walk_id == walk_id)
+    )
+    return list(db.session.execute(
+        db.select(Measure).where(Measure.id.in_(measure_ids))
+        .options(selectinload(Measure.responsible_org), selectinload(Measure.findings))
+        .order_by(Measure.due_on.is_(None), Measure.due_on, Measure.id)
+    ).scalars())
+
+
+@bp.route("/walks/<int:walk_id>/follow-up")
+@staff_required
+def follow_up(walk_id: int):
+    """A walk's follow-up: date, its measures and every status change since the walk."""
+    walk = db.get_or_404(Walk, walk_id)
+    measures = _walk_measures(walk.id)
+    changes = []
+    if measures:
+        changes = list(db.session.execute(
+            db.select(StatusChange)
+            .where(StatusChange.measure_id.in_([m.id for m in measures]),
+                   StatusChange.at > walk.starts_at)
+            .order_by(StatusChange.at.desc(), StatusChange.id.desc())
+        ).scalars())
+    by_id = {m.id: m for m in measures}
+    return render_template(
+        "measures/follow_up.html", walk=walk, measures=measures, changes=changes, by_id=by_id,
+        user_names=user_names({c.by_user_id for c in changes}),
+        status_label=services.status_label, is_overdue=queries.is_overdue,
+    )
+
+
+@bp.route("/walks/<int:walk_id>/follow-up.ics")
+@staff_required
+def follow_up_ics(walk_id: int):
+    """The follow-up meeting as a calendar event (17:00 Copenhagen time, one hour)."""
+    walk = db.get_or_404(Walk, walk_id)
+    if walk.follow_up_on is None:
+        raise ApiError(404, "no_follow_up_date", _("The walk has no follow-up date yet."))
+    start = datetime.combine(walk.follow_up_on, time(17, 0), tzinfo=queries.LOCAL_ZONE)
+    body = ics.timed_event(
+        uid=f"walk-{walk.id}-follow-up@{public_host()}",
+        start=start,
+        minutes=60,
+        summary=_("Follow-up meeting: %(title)s", title=walk.title),
+        description=_("Follow-up on the measures from the walk on %(date)s.",
+                      date=show_date(to_local(walk.starts_at).date())),
+        url=external_url("followup.follow_up", walk_id=walk.id),
+        stamp=datetime.now(UTC),
+    )
+    return ics_response(body, f"walk-{walk.id}-follow-up.ics")
