@@ -7,7 +7,8 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
 
-from walkapp.auth.models import ROLES
+from walkapp.auth.models import ROLES, User
+from walkapp.auth.services import create_user, find_user_by_email, issue_token
 from walkapp.extensions import db
 from walkapp.findings.models import Photo
 from walkapp.findings.storage import (
@@ -16,6 +17,13 @@ from walkapp.findings.storage import (
     check_photo_files,
     remove_files,
     stored_files,
+)
+from walkapp.seed import (
+    DEMO_EMAIL,
+    demo_password,
+    organisation_named,
+    seed_demo,
+    seed_reference_data,
 )
 
 photos = AppGroup("photos", help="Check the photo files against the database.")
@@ -86,9 +94,6 @@ def register(app: Flask) -> None:
     @click.option("--name", default="", help="Display name.")
     def create_user_command(email: str, role: str, password: str, organisation: str, name: str):
         """Create a staff user."""
-        from walkapp.auth.services import create_user, find_user_by_email
-        from walkapp.seed import organisation_named, seed_reference_data
-
         if len(password) < 10:
             raise click.ClickException("The password must be at least 10 characters.")
         if find_user_by_email(email) is not None:
@@ -105,8 +110,6 @@ def register(app: Flask) -> None:
     @click.argument("email")
     def token_command(email: str):
         """Issue a new API token; it is printed once, alone on the last line."""
-        from walkapp.auth.services import find_user_by_email, issue_token
-
         user = find_user_by_email(email)
         if user is None:
             raise click.ClickException(f"No user with email {email}.")
@@ -121,8 +124,6 @@ def register(app: Flask) -> None:
     @app.cli.command("seed-demo")
     def seed_demo_command():
         """Create organisations, categories, a coordinator and the demo walk (idempotent)."""
-        from walkapp.seed import seed_demo
-
         email, password, created = seed_demo()
         db.session.commit()
         click.echo("Demo data is ready." if created else "Demo data was already there.")
@@ -131,8 +132,6 @@ def register(app: Flask) -> None:
     @app.cli.command("demo-login")
     def demo_login_command():
         """Print the demo login made by seed-demo, if this installation has one."""
-        from walkapp.seed import DEMO_EMAIL, demo_password
-
         password = demo_password()
         if password:
             click.echo(f"Demo login: {DEMO_EMAIL}  password: {password}")
@@ -140,8 +139,6 @@ def register(app: Flask) -> None:
     @app.cli.command("seed-reference")
     def seed_reference_command():
         """Create the standard organisations and categories (idempotent)."""
-        from walkapp.seed import seed_reference_data
-
         seed_reference_data()
         db.session.commit()
         click.echo("Organisations and categories are in place.")
@@ -149,7 +146,5 @@ def register(app: Flask) -> None:
     @app.cli.command("is-empty")
     def is_empty_command():
         """Exit 0 when the database has no users yet (used by `make run` to seed once)."""
-        from walkapp.auth.models import User
-
         count = db.session.execute(db.select(db.func.count()).select_from(User)).scalar_one()
         raise SystemExit(0 if count == 0 else 1)

@@ -9,10 +9,12 @@ from pathlib import Path
 
 from flask import current_app
 
+from walkapp.auth.services import create_user, find_user_by_email
 from walkapp.extensions import db
 from walkapp.findings.models import Category, Finding
 from walkapp.orgs.models import Estate, Organisation
 from walkapp.walks.models import Walk
+from walkapp.walks.services import new_join_code
 
 DEMO_ROUTE_FILE = Path(__file__).resolve().parent / "data" / "amagerbro-demo-route.geojson"
 DEMO_EMAIL = "koordinator@demo.tryghedsvandring.dk"
@@ -82,9 +84,6 @@ def seed_demo() -> tuple[str, str, bool]:
 
     Returns (email, password, created). The password is random per installation and kept in
     the instance folder, so the demo never ships a known login."""
-    from walkapp.auth.services import create_user, find_user_by_email
-    from walkapp.walks.services import new_join_code
-
     seed_reference_data()
     helhedsplan = organisation_named("Helhedsplanen")
     password_file = _demo_password_file()
