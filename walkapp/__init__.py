@@ -148,8 +148,8 @@ def _register_blueprints(app: Flask) -> None:
     from walkapp.exports.open311 import bp as open311_bp
     from walkapp.exports.views import bp as exports_bp
     from walkapp.findings.api import bp as findings_api_bp
+    from walkapp.findings.category_admin import bp as findings_bp
     from walkapp.findings.photo_views import bp as photos_bp
-    from walkapp.findings.views import bp as findings_bp
     from walkapp.followup.overview_views import bp as report_bp
     from walkapp.followup.views import bp as followup_bp
     from walkapp.measures.api import bp as measures_api_bp
