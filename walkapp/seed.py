@@ -6,9 +6,11 @@ import secrets
 import uuid
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Any
 
 from flask import current_app
 
+from walkapp.auth.models import User
 from walkapp.auth.services import create_user, find_user_by_email
 from walkapp.extensions import db
 from walkapp.findings.models import Category, Finding
@@ -85,22 +87,37 @@ def seed_demo() -> tuple[str, str, bool]:
     Returns (email, password, created). The password is random per installation and kept in
     the instance folder, so the demo never ships a known login."""
     seed_reference_data()
-    helhedsplan = organisation_named("Helhedsplanen")
-    password_file = _demo_password_file()
-    created = False
-    user = find_user_by_email(DEMO_EMAIL)
-    if user is None:
-        password = secrets.token_urlsafe(9)
-        user = create_user(DEMO_EMAIL, password, "coordinator", helhedsplan, name="Demo-koordinator")
-        password_file.write_text(password)
-        password_file.chmod(0o600)
-        created = True
+    user, created = _demo_coordinator()
     password = demo_password() or "(ukendt)"
-
     features = json.loads(DEMO_ROUTE_FILE.read_text(encoding="utf-8"))["features"]
-    route = next(f for f in features if f["properties"]["kind"] == "route")
-    meeting = next(f for f in features if f["properties"]["kind"] == "meeting_point")
+    estate = _demo_estate()
+    walk = _demo_walk(features, user, estate)
+    _demo_findings(features, walk, user, estate)
+    db.session.flush()
+    return DEMO_EMAIL, password, created
 
+
+def _demo_coordinator() -> tuple[User, bool]:
+    """The demo coordinator, created with a random password (kept in the instance folder) if missing."""
+
+    user = find_user_by_email(DEMO_EMAIL)
+    if user is not None:
+        return user, False
+    password = secrets.token_urlsafe(9)
+    user = create_user(DEMO_EMAIL, password, "coordinator", organisation_named("Helhedsplanen"),
+                       name="Demo-koordinator")
+    password_file = _demo_password_file()
+    password_file.write_text(password)
+    password_file.chmod(0o600)
+    return user, True
+
+
+def _feature_of_kind(features: list[dict[str, Any]], kind: str) -> dict[str, Any]:
+    return next(f for f in features if f["properties"]["kind"] == kind)
+
+
+def _demo_estate() -> Estate:
+    """The demo estate, added if missing."""
     estate = db.session.execute(
         db.select(Estate).where(Estate.name == "Holmbladsgade (demo)")
     ).scalar_one_or_none()
@@ -117,30 +134,42 @@ def seed_demo() -> tuple[str, str, bool]:
             },
         )
         db.session.add(estate)
+    return estate
+
+
+def _demo_walk(features: list[dict[str, Any]], user: User, estate: Estate) -> Walk:
+    """The demo walk on the route and meeting point of the demo file, added if missing."""
 
     walk = db.session.execute(
         db.select(Walk).where(Walk.title == DEMO_WALK_TITLE)
     ).scalar_one_or_none()
-    if walk is None:
-        lon, lat = meeting["geometry"]["coordinates"]
-        walk = Walk(
-            kind="walk",
-            title=DEMO_WALK_TITLE,
-            starts_at=datetime(2026, 11, 24, 17, 30, tzinfo=UTC),  # 18:30 in Copenhagen
-            meeting_point=meeting["properties"]["title"].removeprefix("Mødested: "),
-            meeting_lat=lat,
-            meeting_lon=lon,
-            route=route["geometry"],
-            notes=route["properties"]["note"],
-            status="active",
-            join_code=new_join_code(),
-            follow_up_on=date(2027, 5, 25),
-            created_by_id=user.id,
-            estates=[estate],
-        )
-        db.session.add(walk)
-        db.session.flush()
+    if walk is not None:
+        return walk
+    route = _feature_of_kind(features, "route")
+    meeting = _feature_of_kind(features, "meeting_point")
+    lon, lat = meeting["geometry"]["coordinates"]
+    walk = Walk(
+        kind="walk",
+        title=DEMO_WALK_TITLE,
+        starts_at=datetime(2026, 11, 24, 17, 30, tzinfo=UTC),  # 18:30 in Copenhagen
+        meeting_point=meeting["properties"]["title"].removeprefix("Mødested: "),
+        meeting_lat=lat,
+        meeting_lon=lon,
+        route=route["geometry"],
+        notes=route["properties"]["note"],
+        status="active",
+        join_code=new_join_code(),
+        follow_up_on=date(2027, 5, 25),
+        created_by_id=user.id,
+        estates=[estate],
+    )
+    db.session.add(walk)
+    db.session.flush()
+    return walk
 
+
+def _demo_findings(features: list[dict[str, Any]], walk: Walk, user: User, estate: Estate) -> None:
+    """The demo file's findings on the demo walk; those already there are left alone."""
     categories = {c.code: c for c in db.session.execute(db.select(Category)).scalars()}
     for number, feature in enumerate(f for f in features if f["properties"]["kind"] == "finding"):
         finding_id = uuid.uuid5(DEMO_NAMESPACE, f"demo-finding-{number}")
@@ -164,5 +193,3 @@ def seed_demo() -> tuple[str, str, bool]:
                 estate_id=estate.id,
             )
         )
-    db.session.flush()
-    return DEMO_EMAIL, password, created

@@ -18,7 +18,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, or_
+from sqlalchemy import Select, func, or_
 
 from walkapp.extensions import db
 from walkapp.findings.models import Category, Finding
@@ -65,58 +65,83 @@ def _median_days(pairs: list[tuple[datetime, datetime]]) -> float | None:
     return round(statistics.median(days), 1) if days else None
 
 
+def _findings_by_category(walk_ids: list[int]) -> dict[str, int]:
+    """Number of the walks' findings per category code."""
+    return {
+        code: n for code, n in db.session.execute(
+            db.select(Category.code, func.count(Finding.id))
+            .join(Finding, Finding.category_id == Category.id)
+            .where(Finding.walk_id.in_(walk_ids))
+            .group_by(Category.code)
+            .order_by(Category.code)
+        )
+    }
+
+
+def _measure_ids(walk_ids: list[int]) -> Select:
+    """The ids of the measures covering a finding of the walks (a subquery)."""
+    return (
+        db.select(measure_findings.c.measure_id)
+        .join(Finding, Finding.id == measure_findings.c.finding_id)
+        .where(Finding.walk_id.in_(walk_ids))
+    )
+
+
+def _measures_by_status(measure_ids: Select) -> dict[str, int]:
+    """Number of the measures per current status, every status present."""
+    counts: dict[str, int] = dict.fromkeys(MEASURE_STATUSES, 0)
+    for status, n in db.session.execute(
+        db.select(Measure.status, func.count(Measure.id))
+        .where(Measure.id.in_(measure_ids))
+        .group_by(Measure.status)
+    ):
+        counts[status] = n
+    return counts
+
+
+def _measures_done_or_in_plan(measure_ids: Select) -> int:
+    """Measures done or in the 10-year plan now, or that reached one of those earlier."""
+    reached_before = db.select(StatusChange.measure_id).where(
+        StatusChange.to_status.in_(sorted(DONE_OR_IN_PLAN))
+    )
+    return db.session.execute(
+        db.select(func.count(Measure.id)).where(
+            Measure.id.in_(measure_ids),
+            or_(Measure.status.in_(sorted(DONE_OR_IN_PLAN)), Measure.id.in_(reached_before)),
+        )
+    ).scalar_one()
+
+
+def _median_days_to_done(measure_ids: Select) -> float | None:
+    """Median days from a measure's creation to its first change to done (None without any)."""
+    first_done = (
+        db.select(StatusChange.measure_id, func.min(StatusChange.at).label("done_at"))
+        .where(StatusChange.to_status == "done")
+        .group_by(StatusChange.measure_id)
+        .subquery()
+    )
+    return _median_days([tuple(row) for row in db.session.execute(
+        db.select(Measure.created_at, first_done.c.done_at)
+        .join(first_done, first_done.c.measure_id == Measure.id)
+        .where(Measure.id.in_(measure_ids))
+    ).all()])
+
+
 def dashboard_figures(year: int, organisation_id: int | None = None, estate_id: int | None = None) -> dict[str, Any]:
     """Every figure of the dashboard and the API for one year and scope."""
     walks = held_walks(year, organisation_id, estate_id)
     walk_ids = [w.id for w in walks]
     safety_walks = [w for w in walks if w.kind == "walk"]
-
     findings_by_category: dict[str, int] = {}
     measures_by_status: dict[str, int] = dict.fromkeys(MEASURE_STATUSES, 0)
     reached = 0
     median = None
-    if walk_ids:
-        findings_by_category = {
-            code: n for code, n in db.session.execute(
-                db.select(Category.code, func.count(Finding.id))
-                .join(Finding, Finding.category_id == Category.id)
-                .where(Finding.walk_id.in_(walk_ids))
-                .group_by(Category.code)
-                .order_by(Category.code)
-            )
-        }
-        measure_ids = (
-            db.select(measure_findings.c.measure_id)
-            .join(Finding, Finding.id == measure_findings.c.finding_id)
-            .where(Finding.walk_id.in_(walk_ids))
-        )
-        for status, n in db.session.execute(
-            db.select(Measure.status, func.count(Measure.id))
-            .where(Measure.id.in_(measure_ids))
-            .group_by(Measure.status)
-        ):
-            measures_by_status[status] = n
-        reached_before = db.select(StatusChange.measure_id).where(
-            StatusChange.to_status.in_(sorted(DONE_OR_IN_PLAN))
-        )
-        reached = db.session.execute(
-            db.select(func.count(Measure.id)).where(
-                Measure.id.in_(measure_ids),
-                or_(Measure.status.in_(sorted(DONE_OR_IN_PLAN)), Measure.id.in_(reached_before)),
-            )
-        ).scalar_one()
-        first_done = (
-            db.select(StatusChange.measure_id, func.min(StatusChange.at).label("done_at"))
-            .where(StatusChange.to_status == "done")
-            .group_by(StatusChange.measure_id)
-            .subquery()
-        )
-        median = _median_days([tuple(row) for row in db.session.execute(
-            db.select(Measure.created_at, first_done.c.done_at)
-            .join(first_done, first_done.c.measure_id == Measure.id)
-            .where(Measure.id.in_(measure_ids))
-        ).all()])
-
+    if walk_ids:  # no held walk: every figure is zero without asking the database
+        measure_ids = _measure_ids(walk_ids)
+        findings_by_category = _findings_by_category(walk_ids)
+        measures_by_status = _measures_by_status(measure_ids)
+        reached = _measures_done_or_in_plan(measure_ids)
+        median = _median_days_to_done(measure_ids)
     overviews_sent = sum(1 for w in safety_walks if w.overview_sent_on is not None)
     return {
         "year": year,

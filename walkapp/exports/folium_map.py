@@ -245,60 +245,19 @@ def build_map(
 ) -> folium.Map:
     """The follow-up map; `route` is in Leaflet order ([[lat, lon], …])."""
     lang = "en" if lang == "en" else "da"
-    # markercluster needs a maxZoom on the map, which a tile layer would otherwise provide.
-    m = folium.Map(location=list(default_center), zoom_start=16, tiles=None, control_scale=False, maxZoom=19)
-    # Per-instance lists: the class-level defaults (CDN links) stay untouched for everyone else.
-    m.default_js = []
-    m.default_css = []
-    assets = _vendor_assets(str(vendor_dir))
-    header = m.get_root().header
-    header.add_child(RawHtml(f"<title>{escape_html_js(title)}</title>"), name="page_title")
-    header.add_child(RawHtml(f"<style>{assets['leaflet_css']}</style>"), name="leaflet_css")
-    header.add_child(RawHtml(_script(assets["leaflet_js"])), name="leaflet_js")
     cluster = len(items) > CLUSTER_THRESHOLD
-    if cluster:
-        header.add_child(RawHtml(f"<style>{assets['cluster_css']}</style>"), name="cluster_css")
-        header.add_child(RawHtml(_script(assets["cluster_js"])), name="cluster_js")
+    m = _empty_map(default_center)
+    _add_head(m, title, _vendor_assets(str(vendor_dir)), cluster)
     if tile_url:
         folium.TileLayer(tiles=tile_url, attr=tile_attribution, name="Kort", control=False).add_to(m)
-
     bounds: list[list[float]] = []
     if route and len(route) >= 2:
         folium.PolyLine(
             [list(p) for p in route], color="#0b3d91", weight=5, opacity=0.85, class_name="walk-route"
         ).add_to(m)
         bounds.extend(list(p) for p in route)
-
-    layer_vars: dict[str, str] = {}
-    layer_names: list[str] = []
-    rows: list[list[Any]] = []
-    counts: dict[str, int] = {}
-    for item in items:
-        category = item.finding.category
-        if category.code not in layer_vars:
-            name = escape_html_js(category.name(lang))
-            if cluster:
-                layer = MarkerCluster(name=name)
-                layer.default_js = []
-                layer.default_css = []
-            else:
-                layer = folium.FeatureGroup(name=name)
-            layer.add_to(m)
-            layer_vars[category.code] = layer.get_name()
-            layer_names.append(layer.get_name())
-        status = follow_up_status(item)
-        counts[status] = counts.get(status, 0) + 1
-        thumb = None
-        if thumb_path and item.photos:
-            thumb = thumbnail_data_uri(thumb_path(item.photos[0]))
-        rows.append([
-            round(item.finding.lat, 7), round(item.finding.lon, 7), STATUS_COLOURS[status],
-            popup_html(item, lang, thumb), layer_names.index(layer_vars[category.code]),
-        ])
-        bounds.append([item.finding.lat, item.finding.lon])
-    FindingMarkers(rows, layer_names).add_to(m)
-    if layer_vars:
-        folium.LayerControl(collapsed=False).add_to(m)
+    counts = _add_findings(m, items, lang, cluster, thumb_path)
+    bounds.extend([item.finding.lat, item.finding.lon] for item in items)
     m.get_root().html.add_child(RawHtml(_legend_html(lang, title, counts)), name="legend")
     # Before the legend: Leaflet stacks a bottom corner's controls upwards in the order added.
     MetricScale().add_to(m)
@@ -308,6 +267,77 @@ def build_map(
         lons = [b[1] for b in bounds]
         m.fit_bounds([[min(lats), min(lons)], [max(lats), max(lons)]], padding=(20, 20), max_zoom=18)
     return m
+
+
+def _empty_map(default_center: Sequence[float]) -> folium.Map:
+    """A map without tiles or any CDN asset."""
+    # markercluster needs a maxZoom on the map, which a tile layer would otherwise provide.
+    m = folium.Map(location=list(default_center), zoom_start=16, tiles=None, control_scale=False, maxZoom=19)
+    # Per-instance lists: the class-level defaults (CDN links) stay untouched for everyone else.
+    m.default_js = []
+    m.default_css = []
+    return m
+
+
+def _add_head(m: folium.Map, title: str, assets: dict[str, str], cluster: bool) -> None:
+    """The page title and the inlined Leaflet (and markercluster, when clustering)."""
+    header = m.get_root().header
+    header.add_child(RawHtml(f"<title>{escape_html_js(title)}</title>"), name="page_title")
+    header.add_child(RawHtml(f"<style>{assets['leaflet_css']}</style>"), name="leaflet_css")
+    header.add_child(RawHtml(_script(assets["leaflet_js"])), name="leaflet_js")
+    if cluster:
+        header.add_child(RawHtml(f"<style>{assets['cluster_css']}</style>"), name="cluster_css")
+        header.add_child(RawHtml(_script(assets["cluster_js"])), name="cluster_js")
+
+
+def _add_category_layers(
+    m: folium.Map, items: Sequence[ExportFinding], lang: str, cluster: bool
+) -> tuple[dict[str, int], list[str]]:
+    """One layer per category, in order of first appearance: (code → index, layer variable names)."""
+    index: dict[str, int] = {}
+    names: list[str] = []
+    for item in items:
+        category = item.finding.category
+        if category.code in index:
+            continue
+        name = escape_html_js(category.name(lang))
+        if cluster:
+            layer = MarkerCluster(name=name)
+            layer.default_js = []
+            layer.default_css = []
+        else:
+            layer = folium.FeatureGroup(name=name)
+        layer.add_to(m)
+        index[category.code] = len(names)
+        names.append(layer.get_name())
+    return index, names
+
+
+def _add_findings(
+    m: folium.Map,
+    items: Sequence[ExportFinding],
+    lang: str,
+    cluster: bool,
+    thumb_path: Callable[[Any], Path | None] | None,
+) -> dict[str, int]:
+    """The category layers, the markers and the layer control; returns the count per status."""
+    layer_index, layer_names = _add_category_layers(m, items, lang, cluster)
+    rows: list[list[Any]] = []
+    counts: dict[str, int] = {}
+    for item in items:
+        status = follow_up_status(item)
+        counts[status] = counts.get(status, 0) + 1
+        thumb = None
+        if thumb_path and item.photos:
+            thumb = thumbnail_data_uri(thumb_path(item.photos[0]))
+        rows.append([
+            round(item.finding.lat, 7), round(item.finding.lon, 7), STATUS_COLOURS[status],
+            popup_html(item, lang, thumb), layer_index[item.finding.category.code],
+        ])
+    FindingMarkers(rows, layer_names).add_to(m)
+    if layer_names:
+        folium.LayerControl(collapsed=False).add_to(m)
+    return counts
 
 
 def render_map(m: folium.Map) -> str:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import math
 import uuid
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -60,48 +61,75 @@ def _number(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
 
 
+def _clean_position(payload: dict[str, Any]) -> dict[str, Any]:
+    lat, lon = payload.get("lat"), payload.get("lon")
+    if not (_number(lat) and _number(lon) and valid_lat_lon(float(lat), float(lon))):
+        raise _bad("invalid_coordinates", _("The position is not a valid latitude and longitude."))
+    return {"lat": float(lat), "lon": float(lon)}
+
+
+def _clean_accuracy(payload: dict[str, Any]) -> dict[str, Any]:
+    accuracy = payload.get("accuracy_m")
+    if accuracy is not None and not (_number(accuracy) and 0 <= accuracy <= ACCURACY_MAX_M):
+        raise _bad("invalid_accuracy", _("The accuracy must be a number of metres or null."))
+    return {"accuracy_m": None if accuracy is None else float(accuracy)}
+
+
+def _clean_location_source(payload: dict[str, Any]) -> dict[str, Any]:
+    source = payload.get("location_source", "gps")
+    if source not in LOCATION_SOURCES:
+        raise _bad("invalid_location_source", _("The location source must be gps, map or photo."))
+    return {"location_source": source}
+
+
+def _clean_category(payload: dict[str, Any]) -> dict[str, Any]:
+    code = payload.get("category")
+    category = services.category_by_code(code) if isinstance(code, str) else None
+    if category is None:
+        raise _bad("unknown_category", _("The category is not known."))
+    return {"category": category}
+
+
+def _clean_rating(payload: dict[str, Any]) -> dict[str, Any]:
+    rating = payload.get("rating")
+    if rating is not None and not (
+        isinstance(rating, int) and not isinstance(rating, bool) and 0 <= rating <= 3
+    ):
+        raise _bad("invalid_rating", _("The rating must be 0, 1, 2, 3 or empty."))
+    return {"rating": rating}
+
+
+def _clean_description(payload: dict[str, Any]) -> dict[str, Any]:
+    description = payload.get("description")
+    description = "" if description is None else description
+    if not isinstance(description, str):
+        raise _bad("invalid_description", _("The text must be a string."))
+    if len(description) > DESCRIPTION_MAX:
+        raise _bad(
+            "description_too_long",
+            _("The text is too long (at most %(max)s characters).", max=DESCRIPTION_MAX),
+        )
+    return {"description": description}
+
+
+# (fields, validator of those fields in a payload → their clean values). The order is the
+# order of the checks, so a payload with several bad fields always gets the same error.
+_FIELD_VALIDATORS: tuple[tuple[tuple[str, ...], Callable[[dict[str, Any]], dict[str, Any]]], ...] = (
+    (("lat", "lon"), _clean_position),
+    (("accuracy_m",), _clean_accuracy),
+    (("location_source",), _clean_location_source),
+    (("category",), _clean_category),
+    (("rating",), _clean_rating),
+    (("description",), _clean_description),
+)
+
+
 def _clean_fields(payload: dict[str, Any], fields: tuple[str, ...]) -> dict[str, Any]:
     """Validated values for the given fields present in the payload (400 with a code otherwise)."""
     clean: dict[str, Any] = {}
-    if "lat" in fields or "lon" in fields:
-        lat, lon = payload.get("lat"), payload.get("lon")
-        if not (_number(lat) and _number(lon) and valid_lat_lon(float(lat), float(lon))):
-            raise _bad("invalid_coordinates", _("The position is not a valid latitude and longitude."))
-        clean["lat"], clean["lon"] = float(lat), float(lon)
-    if "accuracy_m" in fields:
-        accuracy = payload.get("accuracy_m")
-        if accuracy is not None and not (_number(accuracy) and 0 <= accuracy <= ACCURACY_MAX_M):
-            raise _bad("invalid_accuracy", _("The accuracy must be a number of metres or null."))
-        clean["accuracy_m"] = None if accuracy is None else float(accuracy)
-    if "location_source" in fields:
-        source = payload.get("location_source", "gps")
-        if source not in LOCATION_SOURCES:
-            raise _bad("invalid_location_source", _("The location source must be gps, map or photo."))
-        clean["location_source"] = source
-    if "category" in fields:
-        code = payload.get("category")
-        category = services.category_by_code(code) if isinstance(code, str) else None
-        if category is None:
-            raise _bad("unknown_category", _("The category is not known."))
-        clean["category"] = category
-    if "rating" in fields:
-        rating = payload.get("rating")
-        if rating is not None and not (
-            isinstance(rating, int) and not isinstance(rating, bool) and 0 <= rating <= 3
-        ):
-            raise _bad("invalid_rating", _("The rating must be 0, 1, 2, 3 or empty."))
-        clean["rating"] = rating
-    if "description" in fields:
-        description = payload.get("description")
-        description = "" if description is None else description
-        if not isinstance(description, str):
-            raise _bad("invalid_description", _("The text must be a string."))
-        if len(description) > DESCRIPTION_MAX:
-            raise _bad(
-                "description_too_long",
-                _("The text is too long (at most %(max)s characters).", max=DESCRIPTION_MAX),
-            )
-        clean["description"] = description
+    for names, validate in _FIELD_VALIDATORS:
+        if any(name in fields for name in names):
+            clean.update(validate(payload))
     return clean
 
 

@@ -3,6 +3,7 @@
 Reading (dates, list filters, finding look-ups) is in walkapp.measures.queries."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
 
@@ -123,29 +124,11 @@ def update_measure(
 ) -> Measure:
     """Edit a measure's title, description, responsible organisation, due date or cost
     estimate; fields left UNSET stay as they are. A change bumps the version."""
-    changes: dict[str, Any] = {}
-    if title is not UNSET:
-        changes["title"] = _check_title(title)
-    if description is not UNSET:
-        if description is not None and not isinstance(description, str):
-            raise ApiError(400, "invalid_description", _("The description must be text."))
-        if len(description or "") > TEXT_MAX:
-            raise ApiError(400, "invalid_description",
-                           _("The description may be at most %(max)s characters.", max=TEXT_MAX))
-        changes["description"] = (description or "").strip()
-    if responsible_org is not UNSET:
-        if responsible_org is not None and not isinstance(responsible_org, Organisation):
-            raise ApiError(400, "unknown_organisation", _("Unknown organisation."))
-        changes["responsible_org"] = responsible_org
-    if due_on is not UNSET:
-        # datetime is a date subclass; a time of day would be silently dropped.
-        if due_on is not None and (not isinstance(due_on, date) or isinstance(due_on, datetime)):
-            raise ApiError(400, "invalid_date", _("Dates are written YYYY-MM-DD."))
-        changes["due_on"] = due_on
-    if cost_estimate_dkk is not UNSET:
-        _check_amount(cost_estimate_dkk, "invalid_cost",
-                      _("The cost estimate must be a whole number of kroner, 0 or more."))
-        changes["cost_estimate_dkk"] = cost_estimate_dkk
+    given = {"title": title, "description": description, "responsible_org": responsible_org,
+             "due_on": due_on, "cost_estimate_dkk": cost_estimate_dkk}
+    # In the order of _EDIT_CHECKS, so a request with several bad fields always gets the same error.
+    changes = {name: check(given[name]) for name, check in _EDIT_CHECKS.items()
+               if given[name] is not UNSET}
     # Checked after the input (a bad value is a 400 whatever the version) and before anything
     # is set, so a refused edit leaves the loaded measure untouched.
     if expected_version != measure.version:
@@ -154,10 +137,56 @@ def update_measure(
         for name, value in changes.items():
             if getattr(measure, name) != value:
                 setattr(measure, name, value)
+    return _flush_versioned(measure)
+
+
+def _check_description(description: Any) -> str:
+    if description is not None and not isinstance(description, str):
+        raise ApiError(400, "invalid_description", _("The description must be text."))
+    if len(description or "") > TEXT_MAX:
+        raise ApiError(400, "invalid_description",
+                       _("The description may be at most %(max)s characters.", max=TEXT_MAX))
+    return (description or "").strip()
+
+
+def _check_responsible_org(org: Any) -> Organisation | None:
+    if org is not None and not isinstance(org, Organisation):
+        raise ApiError(400, "unknown_organisation", _("Unknown organisation."))
+    return org
+
+
+def _check_due_on(due_on: Any) -> date | None:
+    # datetime is a date subclass; a time of day would be silently dropped.
+    if due_on is not None and (not isinstance(due_on, date) or isinstance(due_on, datetime)):
+        raise ApiError(400, "invalid_date", _("Dates are written YYYY-MM-DD."))
+    return due_on
+
+
+def _check_cost(cost_estimate_dkk: Any) -> int | None:
+    _check_amount(cost_estimate_dkk, "invalid_cost",
+                  _("The cost estimate must be a whole number of kroner, 0 or more."))
+    return cost_estimate_dkk
+
+
+# Editable field → its check (the value to store, or an ApiError 400), in the order checked.
+_EDIT_CHECKS: dict[str, Callable[[Any], Any]] = {
+    "title": _check_title,
+    "description": _check_description,
+    "responsible_org": _check_responsible_org,
+    "due_on": _check_due_on,
+    "cost_estimate_dkk": _check_cost,
+}
+
+
+def _flush_versioned(measure: Measure) -> Measure:
+    """Flush the measure's change; 409 with the current state when another writer came first."""
     measure_id = measure.id
     try:
+        # version_id_col makes this UPDATE … WHERE version = <loaded>; a concurrent writer
+        # that committed first leaves no matching row.
         db.session.flush()
     except StaleDataError:
+        # The failed flush leaves the session unusable; roll back to read the winner's state.
         db.session.rollback()
         raise _stale(measure_id) from None
     return measure
@@ -202,28 +231,19 @@ def change_status(
     estate: Estate | None = None,
 ) -> Measure:
     """Move a measure to another status (the only code that sets Measure.status)."""
-    note = (note or "").strip()
-    if len(note) > TEXT_MAX:
-        raise ApiError(400, "invalid_note",
-                       _("The note may be at most %(max)s characters.", max=TEXT_MAX))
+    note = _check_note(note)
     if to_status not in workflow.STATUSES:
         raise ApiError(400, "invalid_status", _("Unknown status."))
     # The version is checked before the table: a user acting on an old page should see what
     # changed (409 with the current state), not be told the step is illegal.
     if expected_version != measure.version:
         raise _stale(measure.id)
-    from_status = measure.status
-    if not workflow.is_allowed(from_status, to_status):
-        raise ApiError(
-            422, "illegal_transition",
-            _("A measure cannot go from “%(from)s” to “%(to)s”.",
-              **{"from": status_label(from_status), "to": status_label(to_status)}),
-            current=measure_json(measure),
-        )
+    _check_transition(measure, to_status)
     if to_status == "in_plan":
         _validate_plan(estate, plan_year, amount_dkk)
+    from_status = measure.status
     # No autoflush while the change is assembled: loading `history` would otherwise flush the
-    # UPDATE early, outside the StaleDataError handling below.
+    # UPDATE early, outside the StaleDataError handling of _flush_versioned.
     with db.session.no_autoflush:
         if to_status == "in_plan":
             measure.plan_items.append(
@@ -234,18 +254,26 @@ def change_status(
             StatusChange(from_status=from_status, to_status=to_status,
                          by_user_id=by_user.id if by_user is not None else None, note=note)
         )
-    measure_id = measure.id
-    try:
-        # version_id_col makes this UPDATE … WHERE version = <loaded>; a concurrent writer
-        # that committed first leaves no matching row.
-        db.session.flush()
-    except StaleDataError:
-        # The failed flush leaves the session unusable; roll back to read the winner's state.
-        db.session.rollback()
-        raise _stale(measure_id) from None
-    return measure
+    return _flush_versioned(measure)
 
 
+def _check_note(note: str | None) -> str:
+    note = (note or "").strip()
+    if len(note) > TEXT_MAX:
+        raise ApiError(400, "invalid_note",
+                       _("The note may be at most %(max)s characters.", max=TEXT_MAX))
+    return note
+
+
+def _check_transition(measure: Measure, to_status: str) -> None:
+    """422 with the current state when the workflow has no step from the measure's status."""
+    if not workflow.is_allowed(measure.status, to_status):
+        raise ApiError(
+            422, "illegal_transition",
+            _("A measure cannot go from “%(from)s” to “%(to)s”.",
+              **{"from": status_label(measure.status), "to": status_label(to_status)}),
+            current=measure_json(measure),
+        )
 
 
 # ------------------------------------------------------------------ presentation
