@@ -8,8 +8,7 @@ from datetime import UTC, datetime
 import pytest
 
 from tests.conftest import DEMO_ROUTE, csrf_token, login
-from tests.test_route_import import gpx_with_points
-from tests.test_walks import walk_count, walk_row
+from tests.walk_helpers import gpx_with_points, walk_count, walk_row
 from walkapp.extensions import db
 
 
