@@ -7,6 +7,7 @@ from datetime import date, timedelta
 import pytest
 
 from tests.conftest import login, post_form
+from tests.form_helpers import hidden_fields
 from tests.measure_helpers import change_measure, measure_state
 from walkapp.errors import ApiError
 from walkapp.extensions import db
@@ -539,7 +540,7 @@ def test_edit_page_saves_the_fields(app, logged_in, make_measure):
     page = logged_in.get(f"/measures/{measure_id}/edit")
     assert page.status_code == 200
     assert 'value="Ny belysning ved port"' in page.text and "Ved port 3" in page.text
-    assert '<input id="version" name="version" type="hidden" value="1">' in page.text
+    assert hidden_fields(page.text)["version"] == ["1"]
     with app.app_context():
         fsb_id = organisation_named("fsb").id
     response = post_form(logged_in, f"/measures/{measure_id}/edit", {
