@@ -1,5 +1,8 @@
 """Shared fixtures: a fresh app and database per test (SQLite, or PostgreSQL when
-WALKAPP_TEST_DATABASE=postgres), factories, and login/CSRF helpers.
+WALKAPP_TEST_DATABASE=postgres), factories, shared scenes, and login/CSRF/join helpers.
+
+Every fixture used by more than one test module lives here (or in tests/browser/conftest.py);
+plain helper functions live in tests/*_helpers.py. No test module imports another.
 
 WALKAPP_TEST_STRICT=1 (set by .ci/run) turns every "needs Chromium/PostgreSQL" skip into a
 failure, so CI cannot pass by silently skipping the browser or database tests."""
@@ -307,16 +310,25 @@ def participant(app, walk):
 
 
 @pytest.fixture
-def estate_id(app):
-    """An estate of VIBO (committed)."""
+def make_estate(app):
+    """Create an estate of a seeded organisation (committed); returns its id."""
     from walkapp.orgs.models import Estate
     from walkapp.seed import organisation_named
 
-    with app.app_context():
-        estate = Estate(name="Holmbladsgade", organisation=organisation_named("VIBO"))
-        _db.session.add(estate)
-        _db.session.commit()
-        return estate.id
+    def factory(name: str = "Holmbladsgade", organisation: str = "VIBO", **fields) -> int:
+        with app.app_context():
+            estate = Estate(name=name, organisation=organisation_named(organisation), **fields)
+            _db.session.add(estate)
+            _db.session.commit()
+            return estate.id
+
+    return factory
+
+
+@pytest.fixture
+def estate_id(make_estate):
+    """An estate of VIBO (committed)."""
+    return make_estate("Holmbladsgade", "VIBO")
 
 
 @pytest.fixture

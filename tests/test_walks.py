@@ -19,16 +19,9 @@ from walkapp.extensions import db
 
 
 @pytest.fixture
-def estate(app):
+def estate(make_estate):
     """An estate of DAB (committed); returns its id."""
-    from walkapp.orgs.models import Estate
-    from walkapp.seed import organisation_named
-
-    with app.app_context():
-        row = Estate(name="Holmbladsgade", organisation=organisation_named("DAB"))
-        db.session.add(row)
-        db.session.commit()
-        return row.id
+    return make_estate("Holmbladsgade", "DAB")
 
 
 @pytest.fixture
