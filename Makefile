@@ -32,6 +32,10 @@ run: install translations
 test: install translations
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
+# Pyflakes errors and import order, as configured in pyproject.toml.
+lint: install
+	$(BIN)/ruff check .
+
 bench: install translations
 	for script in bench/bench_*.py; do $(BIN)/python $$script || exit 1; done
 

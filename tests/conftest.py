@@ -1,5 +1,8 @@
 """Shared fixtures: a fresh app and database per test (SQLite, or PostgreSQL when
-WALKAPP_TEST_DATABASE=postgres), factories, and login/CSRF helpers.
+WALKAPP_TEST_DATABASE=postgres), factories, shared scenes, and login/CSRF/join helpers.
+
+Every fixture used by more than one test module lives here (or in tests/browser/conftest.py);
+plain helper functions live in tests/*_helpers.py. No test module imports another.
 
 WALKAPP_TEST_STRICT=1 (set by .ci/run) turns every "needs Chromium/PostgreSQL" skip into a
 failure, so CI cannot pass by silently skipping the browser or database tests."""
@@ -8,7 +11,7 @@ from __future__ import annotations
 import os
 import shutil
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -172,6 +175,12 @@ def login(client, email: str, password: str = PASSWORD):
     return post_form(client, "/login", {"email": email, "password": password})
 
 
+def join_walk(client, join_code: str, role: str = "resident") -> None:
+    """Join a walk by code in this client (participant session cookie)."""
+    response = post_form(client, f"/j/{join_code}", {"role": role})
+    assert response.status_code == 302, response.get_data(as_text=True)
+
+
 # ---------------------------------------------------------------- factories
 
 
@@ -281,6 +290,104 @@ def make_finding(app, coordinator):
             return finding.id
 
     return factory
+
+
+# ---------------------------------------------------------------- shared scenes
+
+
+@pytest.fixture
+def walk(make_walk):
+    """An active walk."""
+    return make_walk(status="active")
+
+
+@pytest.fixture
+def participant(app, walk):
+    """A test client joined to `walk` as a resident."""
+    client = app.test_client()
+    join_walk(client, walk["join_code"])
+    return client
+
+
+@pytest.fixture
+def make_estate(app):
+    """Create an estate of a seeded organisation (committed); returns its id."""
+    from walkapp.orgs.models import Estate
+    from walkapp.seed import organisation_named
+
+    def factory(name: str = "Holmbladsgade", organisation: str = "VIBO", **fields) -> int:
+        with app.app_context():
+            estate = Estate(name=name, organisation=organisation_named(organisation), **fields)
+            _db.session.add(estate)
+            _db.session.commit()
+            return estate.id
+
+    return factory
+
+
+@pytest.fixture
+def estate_id(make_estate):
+    """An estate of VIBO (committed)."""
+    return make_estate("Holmbladsgade", "VIBO")
+
+
+@pytest.fixture
+def make_measure(app, coordinator, make_walk, make_finding):
+    """Create a proposed measure on a new finding via the service (committed); returns its id."""
+    from walkapp.auth.models import User
+    from walkapp.findings.models import Finding
+    from walkapp.measures.services import create_measure
+    from walkapp.seed import organisation_named
+
+    def factory(title: str = "Ny belysning ved port", org: str | None = "VIBO", walk_id=None,
+                finding_ids=None, **fields) -> int:
+        if finding_ids is None:
+            walk_id = walk_id or make_walk()["id"]
+            finding_ids = [make_finding(walk_id)]
+        with app.app_context(), app.test_request_context():
+            measure = create_measure(
+                title=title, findings=[_db.session.get(Finding, f) for f in finding_ids],
+                by_user=_db.session.get(User, coordinator["id"]),
+                responsible_org=organisation_named(org) if org else None, **fields,
+            )
+            _db.session.commit()
+            return measure.id
+
+    return factory
+
+
+@pytest.fixture
+def walk_with_measures(app, make_walk, make_finding):
+    """A walk with participants, findings in two categories, measures and a plan item."""
+    from walkapp.findings.models import Finding, Photo
+    from walkapp.measures.models import Measure, PlanItem
+    from walkapp.orgs.models import Estate
+    from walkapp.seed import organisation_named
+    from walkapp.walks.models import Participant
+
+    walk = make_walk(status="closed", title="Holmbladsgade aften")
+    lamp = make_finding(walk["id"], description="Mørk passage ved nr. 12")
+    tags = make_finding(walk["id"], category="graffiti", description="Tags på garagen")
+    gone = make_finding(walk["id"], category="litter", description="Afvist skrald", state="dismissed")
+    with app.app_context():
+        estate = Estate(name="Holmbladsgade", organisation=organisation_named("VIBO"))
+        _db.session.add(estate)
+        _db.session.add_all([Participant(walk_id=walk["id"], role="resident") for _ in range(3)])
+        _db.session.add(Participant(walk_id=walk["id"], role="police"))
+        _db.session.add(Photo(finding_id=lamp, storage_key=uuid.uuid4().hex, sha256="a" * 64, width=4, height=4))
+        _db.session.add(Photo(finding_id=tags, storage_key=uuid.uuid4().hex, sha256="b" * 64, width=4,
+                             height=4, hidden=True))
+        f = {x.id: x for x in _db.session.execute(_db.select(Finding)).scalars()}
+        agreed = Measure(title="Opsæt LED-lamper", status="agreed", due_on=date(2026, 3, 1),
+                         responsible_org=organisation_named("VIBO"), findings=[f[lamp]])
+        proposed = Measure(title="Fjern graffiti på garagen", status="proposed", findings=[f[tags]],
+                           responsible_org=organisation_named("Københavns Kommune – TMF"))
+        planned = Measure(title="Nye låse i kælderen", status="in_plan", findings=[f[lamp]])
+        _db.session.add_all([agreed, proposed, planned])
+        _db.session.flush()
+        _db.session.add(PlanItem(measure_id=planned.id, estate=estate, plan_year=2027, amount_dkk=125000))
+        _db.session.commit()
+    return {"walk": walk["id"], "lamp": lamp, "tags": tags, "gone": gone}
 
 
 # ---------------------------------------------------------------- browser

@@ -43,14 +43,9 @@ def _estate(app, estate_id: int) -> tuple[str, dict | None]:
 
 
 @pytest.fixture
-def estate_id(app):
+def estate_id(make_estate):
     """An estate of DAB with the square boundary (committed)."""
-    with app.app_context():
-        dab = db.session.execute(db.select(Organisation).where(Organisation.name == "DAB")).scalar_one()
-        estate = Estate(name="Afdeling 12", organisation=dab, boundary=CLOSED_SQUARE)
-        db.session.add(estate)
-        db.session.commit()
-        return estate.id
+    return make_estate("Afdeling 12", "DAB", boundary=CLOSED_SQUARE)
 
 
 # ---------------------------------------------------------------- organisations

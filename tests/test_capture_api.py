@@ -6,88 +6,22 @@ import uuid
 
 import pytest
 
-from tests.conftest import csrf_token, post_form
+from tests.capture_api_helpers import (
+    NEAR_LAT,
+    NEAR_LON,
+    bearer,
+    close_walk,
+    finding_payload,
+    findings_url,
+    send,
+    stored,
+    stored_findings,
+)
+from tests.conftest import join_walk
 from walkapp.extensions import db
-from walkapp.findings.models import Finding, FindingChange
+from walkapp.findings.models import FindingChange
 from walkapp.orgs.models import Estate
 from walkapp.walks.models import Walk
-
-NEAR_LAT, NEAR_LON = 55.6665, 12.6060
-
-
-# ---------------------------------------------------------------- helpers
-
-
-def join_walk(client, join_code: str, role: str = "resident") -> None:
-    """Join a walk by code in this client (participant session cookie)."""
-    response = post_form(client, f"/j/{join_code}", {"role": role})
-    assert response.status_code == 302, response.get_data(as_text=True)
-
-
-def send(client, method: str, url: str, json=None, **kwargs):
-    """A cookie-authenticated API write with the CSRF header, as the outbox sends it."""
-    headers = {"X-CSRFToken": csrf_token(client), **kwargs.pop("headers", {})}
-    return client.open(url, method=method, json=json, headers=headers, **kwargs)
-
-
-def bearer(token: str) -> dict:
-    return {"Authorization": f"Bearer {token}"}
-
-
-def finding_payload(**overrides) -> dict:
-    """A finding as capture.js sends it."""
-    payload = {
-        "id": str(uuid.uuid4()),
-        "lat": NEAR_LAT,
-        "lon": NEAR_LON,
-        "accuracy_m": 8.5,
-        "location_source": "gps",
-        "category": "lighting",
-        "rating": 1,
-        "description": "Mørk sti bag blok 3",
-        "observed_at": "2026-11-24T19:42:10.123+01:00",
-    }
-    payload.update(overrides)
-    return payload
-
-
-def findings_url(walk_id: int) -> str:
-    return f"/api/v1/walks/{walk_id}/findings"
-
-
-def stored_findings(app, walk_id: int | None = None) -> list[Finding]:
-    """Findings in the database (optionally of one walk)."""
-    with app.app_context():
-        query = db.select(Finding)
-        if walk_id is not None:
-            query = query.where(Finding.walk_id == walk_id)
-        return list(db.session.execute(query).scalars())
-
-
-def stored(app, finding_id) -> Finding | None:
-    with app.app_context():
-        return db.session.get(Finding, uuid.UUID(str(finding_id)))
-
-
-@pytest.fixture
-def walk(make_walk):
-    """An active walk."""
-    return make_walk(status="active")
-
-
-@pytest.fixture
-def participant(app, walk):
-    """A test client joined to `walk` as a resident."""
-    client = app.test_client()
-    join_walk(client, walk["join_code"])
-    return client
-
-
-def close_walk(app, walk_id: int) -> None:
-    with app.app_context():
-        db.session.get(Walk, walk_id).status = "closed"
-        db.session.commit()
-
 
 # ---------------------------------------------------------------- create
 

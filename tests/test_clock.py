@@ -18,9 +18,9 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from tests.conftest import post_form
-from tests.test_capture_api import finding_payload, findings_url, join_walk, send
-from tests.test_images import jpeg_bytes, marked_landscape
+from tests.capture_api_helpers import finding_payload, findings_url, send
+from tests.conftest import join_walk, post_form
+from tests.image_helpers import jpeg_bytes, marked_landscape
 from walkapp import dates
 from walkapp.extensions import db
 from walkapp.findings.models import Finding

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 import icalendar
 
 from tests.conftest import post_form
-from tests.test_measures import _change, make_measure  # noqa: F401 (fixtures)
+from tests.measure_helpers import change_measure
 from walkapp.extensions import db
 
 CPH = ZoneInfo("Europe/Copenhagen")
@@ -18,7 +18,7 @@ def _events(data: bytes) -> list:
 
 
 def test_follow_up_page_lists_walk_measures_and_changes_since_walk(
-        app, logged_in, make_walk, make_finding, make_measure, coordinator):  # noqa: F811
+        app, logged_in, make_walk, make_finding, make_measure, coordinator):
     from walkapp.measures.models import StatusChange
 
     post_form(logged_in, "/lang/en")
@@ -32,7 +32,7 @@ def test_follow_up_page_lists_walk_measures_and_changes_since_walk(
             db.select(StatusChange).where(StatusChange.measure_id == ours)).scalar_one()
         first.at = datetime.now(UTC) - timedelta(days=20)
         db.session.commit()
-    _change(app, ours, coordinator["id"], "agreed", 1, note="Aftalt på mødet")
+    change_measure(app, ours, coordinator["id"], "agreed", 1, note="Aftalt på mødet")
 
     page = logged_in.get(f"/walks/{walk['id']}/follow-up")
     assert page.status_code == 200
@@ -75,7 +75,7 @@ def test_winter_follow_up_is_17_local_too(logged_in, make_walk):
     assert start.astimezone(CPH).hour == 17 and start.astimezone(UTC).hour == 16
 
 
-def test_measure_due_ics_is_all_day_on_due_date(logged_in, make_measure):  # noqa: F811
+def test_measure_due_ics_is_all_day_on_due_date(logged_in, make_measure):
     measure_id = make_measure(title="Beskær, hæk; ved nr. 5", due_on=date(2030, 11, 20))
     response = logged_in.get(f"/measures/{measure_id}/due.ics")
     assert response.status_code == 200 and response.mimetype == "text/calendar"
@@ -87,11 +87,11 @@ def test_measure_due_ics_is_all_day_on_due_date(logged_in, make_measure):  # noq
     assert f"/measures/{measure_id}" in str(event["url"])
 
 
-def test_due_ics_without_due_date_is_404(logged_in, make_measure):  # noqa: F811
+def test_due_ics_without_due_date_is_404(logged_in, make_measure):
     assert logged_in.get(f"/measures/{make_measure()}/due.ics").status_code == 404
 
 
-def test_follow_up_needs_staff(client, make_walk, make_measure):  # noqa: F811
+def test_follow_up_needs_staff(client, make_walk, make_measure):
     walk = make_walk(follow_up_on=date(2031, 1, 1))
     measure_id = make_measure(due_on=date(2031, 1, 1))
     for url in (f"/walks/{walk['id']}/follow-up", f"/walks/{walk['id']}/follow-up.ics",

@@ -25,9 +25,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from PIL import Image
 
-from tests.conftest import DEMO_ROUTE, csrf_token, make_test_config
-from tests.test_capture_api import bearer, finding_payload, findings_url, join_walk, send
-from tests.test_images import jpeg_bytes
+from tests.capture_api_helpers import bearer, finding_payload, findings_url, send
+from tests.conftest import DEMO_ROUTE, csrf_token, join_walk, make_test_config
+from tests.image_helpers import jpeg_bytes
 from walkapp import create_app
 from walkapp.extensions import db
 from walkapp.measures.workflow import STATUSES

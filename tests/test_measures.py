@@ -7,77 +7,10 @@ from datetime import date, timedelta
 import pytest
 
 from tests.conftest import login, post_form
+from tests.form_helpers import hidden_fields
+from tests.measure_helpers import change_measure, measure_state
 from walkapp.errors import ApiError
 from walkapp.extensions import db
-
-# ---------------------------------------------------------------- fixtures
-
-
-@pytest.fixture
-def estate_id(app):
-    """An estate of VIBO (committed)."""
-    from walkapp.orgs.models import Estate
-    from walkapp.seed import organisation_named
-
-    with app.app_context():
-        estate = Estate(name="Holmbladsgade", organisation=organisation_named("VIBO"))
-        db.session.add(estate)
-        db.session.commit()
-        return estate.id
-
-
-@pytest.fixture
-def make_measure(app, coordinator, make_walk, make_finding):
-    """Create a proposed measure on a new finding via the service (committed); returns its id."""
-    from walkapp.auth.models import User
-    from walkapp.findings.models import Finding
-    from walkapp.measures.services import create_measure
-    from walkapp.seed import organisation_named
-
-    def factory(title: str = "Ny belysning ved port", org: str | None = "VIBO", walk_id=None,
-                finding_ids=None, **fields) -> int:
-        if finding_ids is None:
-            walk_id = walk_id or make_walk()["id"]
-            finding_ids = [make_finding(walk_id)]
-        with app.app_context(), app.test_request_context():
-            measure = create_measure(
-                title=title, findings=[db.session.get(Finding, f) for f in finding_ids],
-                by_user=db.session.get(User, coordinator["id"]),
-                responsible_org=organisation_named(org) if org else None, **fields,
-            )
-            db.session.commit()
-            return measure.id
-
-    return factory
-
-
-def _change(app, measure_id: int, user_id: int, to: str, version: int, estate_id=None, **kw):
-    """Call change_status in a fresh app context and commit."""
-    from walkapp.auth.models import User
-    from walkapp.measures.models import Measure
-    from walkapp.measures.services import change_status
-    from walkapp.orgs.models import Estate
-
-    # A request context: services translate their messages (gettext needs the locale).
-    with app.app_context(), app.test_request_context():
-        measure = db.session.get(Measure, measure_id)
-        if estate_id is not None:
-            kw["estate"] = db.session.get(Estate, estate_id)
-        change_status(measure, to_status=to, by_user=db.session.get(User, user_id),
-                      expected_version=version, **kw)
-        db.session.commit()
-        return measure.version
-
-
-def _state(app, measure_id: int) -> tuple[str, int, list[tuple], int]:
-    """(status, version, history pairs, plan item count) as stored."""
-    from walkapp.measures.models import Measure
-
-    with app.app_context():
-        measure = db.session.get(Measure, measure_id)
-        return (measure.status, measure.version,
-                [(c.from_status, c.to_status) for c in measure.history], len(measure.plan_items))
-
 
 # ---------------------------------------------------------------- services
 
@@ -122,9 +55,9 @@ def test_change_status_writes_history_and_bumps_version(app, make_measure, coord
     from walkapp.measures.models import Measure
 
     measure_id = make_measure()
-    assert _change(app, measure_id, coordinator["id"], "agreed", 1, note="Aftalt på mødet") == 2
-    assert _change(app, measure_id, coordinator["id"], "in_progress", 2) == 3
-    status, version, history, _ = _state(app, measure_id)
+    assert change_measure(app, measure_id, coordinator["id"], "agreed", 1, note="Aftalt på mødet") == 2
+    assert change_measure(app, measure_id, coordinator["id"], "in_progress", 2) == 3
+    status, version, history, _ = measure_state(app, measure_id)
     assert (status, version) == ("in_progress", 3)
     assert history == [(None, "proposed"), ("proposed", "agreed"), ("agreed", "in_progress")]
     with app.app_context():
@@ -134,29 +67,29 @@ def test_change_status_writes_history_and_bumps_version(app, make_measure, coord
 
 def test_stale_version_is_409_with_current_state_and_changes_nothing(app, make_measure, coordinator):
     measure_id = make_measure()
-    _change(app, measure_id, coordinator["id"], "agreed", 1)
+    change_measure(app, measure_id, coordinator["id"], "agreed", 1)
     with pytest.raises(ApiError) as info:
-        _change(app, measure_id, coordinator["id"], "rejected", 1)
+        change_measure(app, measure_id, coordinator["id"], "rejected", 1)
     assert (info.value.status, info.value.code) == (409, "stale_version")
     assert info.value.extra["current"]["status"] == "agreed"
     assert info.value.extra["current"]["version"] == 2
-    assert _state(app, measure_id)[:3] == ("agreed", 2, [(None, "proposed"), ("proposed", "agreed")])
+    assert measure_state(app, measure_id)[:3] == ("agreed", 2, [(None, "proposed"), ("proposed", "agreed")])
 
 
 def test_illegal_transition_is_422_and_changes_nothing(app, make_measure, coordinator):
     measure_id = make_measure()
     with pytest.raises(ApiError) as info:
-        _change(app, measure_id, coordinator["id"], "done", 1)
+        change_measure(app, measure_id, coordinator["id"], "done", 1)
     assert (info.value.status, info.value.code) == (422, "illegal_transition")
-    assert _state(app, measure_id) == ("proposed", 1, [(None, "proposed")], 0)
+    assert measure_state(app, measure_id) == ("proposed", 1, [(None, "proposed")], 0)
 
 
 def test_unknown_status_is_400(app, make_measure, coordinator):
     measure_id = make_measure()
     with pytest.raises(ApiError) as info:
-        _change(app, measure_id, coordinator["id"], "finished", 1)
+        change_measure(app, measure_id, coordinator["id"], "finished", 1)
     assert info.value.status == 400
-    assert _state(app, measure_id) == ("proposed", 1, [(None, "proposed")], 0)
+    assert measure_state(app, measure_id) == ("proposed", 1, [(None, "proposed")], 0)
 
 
 def test_in_plan_creates_plan_item(app, make_measure, coordinator, estate_id):
@@ -165,9 +98,9 @@ def test_in_plan_creates_plan_item(app, make_measure, coordinator, estate_id):
 
     measure_id = make_measure()
     year = local_today().year + 10
-    _change(app, measure_id, coordinator["id"], "in_plan", 1, plan_year=year, amount_dkk=250000,
+    change_measure(app, measure_id, coordinator["id"], "in_plan", 1, plan_year=year, amount_dkk=250000,
             estate_id=estate_id, note="Udskiftning af armaturer")
-    assert _state(app, measure_id)[:2] == ("in_plan", 2)
+    assert measure_state(app, measure_id)[:2] == ("in_plan", 2)
     with app.app_context():
         item = db.session.execute(db.select(PlanItem)).scalar_one()
         assert (item.estate_id, item.plan_year, item.amount_dkk) == (estate_id, year, 250000)
@@ -188,9 +121,9 @@ def test_bad_plan_is_400_and_changes_nothing(app, make_measure, coordinator, est
     if plan["plan_year"] is not None:
         plan = {**plan, "plan_year": local_today().year + plan["plan_year"]}
     with pytest.raises(ApiError) as info:
-        _change(app, measure_id, coordinator["id"], "in_plan", 1, estate_id=estate_id, **plan)
+        change_measure(app, measure_id, coordinator["id"], "in_plan", 1, estate_id=estate_id, **plan)
     assert (info.value.status, info.value.code) == (400, code)
-    assert _state(app, measure_id) == ("proposed", 1, [(None, "proposed")], 0)
+    assert measure_state(app, measure_id) == ("proposed", 1, [(None, "proposed")], 0)
 
 
 def test_in_plan_needs_an_estate(app, make_measure, coordinator):
@@ -198,10 +131,10 @@ def test_in_plan_needs_an_estate(app, make_measure, coordinator):
 
     measure_id = make_measure()
     with pytest.raises(ApiError) as info:
-        _change(app, measure_id, coordinator["id"], "in_plan", 1,
+        change_measure(app, measure_id, coordinator["id"], "in_plan", 1,
                 plan_year=local_today().year, amount_dkk=0)
     assert (info.value.status, info.value.code) == (400, "estate_required")
-    assert _state(app, measure_id) == ("proposed", 1, [(None, "proposed")], 0)
+    assert measure_state(app, measure_id) == ("proposed", 1, [(None, "proposed")], 0)
 
 
 def test_stale_object_loaded_before_a_concurrent_commit_loses(app, make_measure, coordinator):
@@ -217,7 +150,7 @@ def test_stale_object_loaded_before_a_concurrent_commit_loses(app, make_measure,
         stale.history, stale.plan_items  # load relationships while still attached
         user = db.session.get(User, coordinator["id"])
         db.session.close()  # ends the read transaction; objects keep their loaded state
-        _change(app, measure_id, coordinator["id"], "agreed", 1)  # the other user wins
+        change_measure(app, measure_id, coordinator["id"], "agreed", 1)  # the other user wins
         db.session.add(stale)
         db.session.add(user)
         with pytest.raises(ApiError) as info:
@@ -225,7 +158,7 @@ def test_stale_object_loaded_before_a_concurrent_commit_loses(app, make_measure,
         db.session.rollback()
     assert (info.value.status, info.value.code) == (409, "stale_version")
     assert info.value.extra["current"]["status"] == "agreed"
-    assert _state(app, measure_id)[:3] == ("agreed", 2, [(None, "proposed"), ("proposed", "agreed")])
+    assert measure_state(app, measure_id)[:3] == ("agreed", 2, [(None, "proposed"), ("proposed", "agreed")])
 
 
 def test_two_concurrent_changes_exactly_one_wins(app, make_measure, coordinator, make_user):
@@ -270,7 +203,7 @@ def test_two_concurrent_changes_exactly_one_wins(app, make_measure, coordinator,
         thread.join(30)
     assert sorted(map(str, outcomes.values())) == ["409", "won"], outcomes
     winner = next(name for name, result in outcomes.items() if result == "won")
-    status, version, history, _ = _state(app, measure_id)
+    status, version, history, _ = measure_state(app, measure_id)
     assert status == {"a": "agreed", "b": "rejected"}[winner]
     assert version == 2 and len(history) == 2
 
@@ -330,7 +263,7 @@ def test_anonymous_and_participants_are_sent_to_login(app, client, make_measure,
     assert response.status_code == 302 and "/login" in response.headers["Location"]
     response = post_form(client, f"/measures/{measure_id}/status", {"to": "agreed", "version": "1"})
     assert response.status_code == 302 and "/login" in response.headers["Location"]
-    assert _state(app, measure_id)[:2] == ("proposed", 1)
+    assert measure_state(app, measure_id)[:2] == ("proposed", 1)
 
 
 def test_create_measure_from_findings_page(app, logged_in, make_walk, make_finding):
@@ -398,26 +331,26 @@ def test_detail_shows_allowed_steps_and_history(app, logged_in, make_measure):
     page = logged_in.get(f"/measures/{measure_id}")
     assert "Proposed → Agreed" in page.text and "Aftalt med driften" in page.text
     assert 'name="to" value="in_progress"' in page.text
-    assert _state(app, measure_id)[:2] == ("agreed", 2)
+    assert measure_state(app, measure_id)[:2] == ("agreed", 2)
 
 
 def test_stale_form_gets_409_page_with_current_state(app, logged_in, make_measure, coordinator):
     _english(logged_in)
     measure_id = make_measure()
-    _change(app, measure_id, coordinator["id"], "agreed", 1)  # someone else, meanwhile
+    change_measure(app, measure_id, coordinator["id"], "agreed", 1)  # someone else, meanwhile
     response = post_form(logged_in, f"/measures/{measure_id}/status", {"to": "rejected", "version": "1"})
     assert response.status_code == 409
     assert "Someone else changed this measure" in response.text
     assert 'name="version" value="2"' in response.text
     assert "Agreed" in response.text
-    assert _state(app, measure_id)[:2] == ("agreed", 2)
+    assert measure_state(app, measure_id)[:2] == ("agreed", 2)
 
 
 def test_illegal_step_in_form_is_422(app, logged_in, make_measure):
     measure_id = make_measure()
     response = post_form(logged_in, f"/measures/{measure_id}/status", {"to": "done", "version": "1"})
     assert response.status_code == 422
-    assert _state(app, measure_id)[:2] == ("proposed", 1)
+    assert measure_state(app, measure_id)[:2] == ("proposed", 1)
 
 
 def test_plan_form_with_bad_year_is_400_and_changes_nothing(app, logged_in, make_measure, estate_id):
@@ -432,7 +365,7 @@ def test_plan_form_with_bad_year_is_400_and_changes_nothing(app, logged_in, make
         "to": "in_plan", "version": "1", "estate": str(estate_id), "plan_year": "2030",
         "amount_dkk": "-1"})
     assert response.status_code == 400
-    assert _state(app, measure_id) == ("proposed", 1, [(None, "proposed")], 0)
+    assert measure_state(app, measure_id) == ("proposed", 1, [(None, "proposed")], 0)
 
 
 def test_staff_of_other_organisation_reads_but_cannot_change(app, make_measure, staff_client):
@@ -444,12 +377,12 @@ def test_staff_of_other_organisation_reads_but_cannot_change(app, make_measure, 
     assert 'name="to"' not in page.text
     response = post_form(fsb, f"/measures/{measure_id}/status", {"to": "agreed", "version": "1"})
     assert response.status_code == 403
-    assert _state(app, measure_id)[:2] == ("proposed", 1)
+    assert measure_state(app, measure_id)[:2] == ("proposed", 1)
     vibo = staff_client("VIBO")
     assert 'name="to" value="agreed"' in vibo.get(f"/measures/{measure_id}").text
     response = post_form(vibo, f"/measures/{measure_id}/status", {"to": "agreed", "version": "1"})
     assert response.status_code == 302
-    assert _state(app, measure_id)[:2] == ("agreed", 2)
+    assert measure_state(app, measure_id)[:2] == ("agreed", 2)
 
 
 def test_list_filters_and_overdue_stands_out(app, logged_in, make_measure, coordinator):
@@ -460,7 +393,7 @@ def test_list_filters_and_overdue_stands_out(app, logged_in, make_measure, coord
     late = make_measure(title="Beskær buske", due_on=past)
     finished = make_measure(title="Male over graffiti", due_on=past, org="fsb")
     for to, version in (("agreed", 1), ("in_progress", 2), ("done", 3)):
-        _change(app, finished, coordinator["id"], to, version)
+        change_measure(app, finished, coordinator["id"], to, version)
     future = make_measure(title="Nye lamper", due_on=local_today() + timedelta(days=30))
 
     page = logged_in.get("/measures")
@@ -607,7 +540,7 @@ def test_edit_page_saves_the_fields(app, logged_in, make_measure):
     page = logged_in.get(f"/measures/{measure_id}/edit")
     assert page.status_code == 200
     assert 'value="Ny belysning ved port"' in page.text and "Ved port 3" in page.text
-    assert '<input id="version" name="version" type="hidden" value="1">' in page.text
+    assert hidden_fields(page.text)["version"] == ["1"]
     with app.app_context():
         fsb_id = organisation_named("fsb").id
     response = post_form(logged_in, f"/measures/{measure_id}/edit", {

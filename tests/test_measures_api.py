@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from tests.conftest import csrf_token
-from tests.test_measures import _state, estate_id, make_measure  # noqa: F401 (fixtures)
+from tests.measure_helpers import measure_state
 from walkapp.extensions import db
 
 
@@ -93,10 +93,10 @@ def test_transitions_200_409_422(app, client, api_token, make_measure):
 
     illegal = client.post(url, json={"to": "done", "version": 2}, headers=_auth(api_token))
     assert illegal.status_code == 422 and illegal.get_json()["error"] == "illegal_transition"
-    assert _state(app, measure_id)[:2] == ("agreed", 2)
+    assert measure_state(app, measure_id)[:2] == ("agreed", 2)
 
 
-def test_in_plan_via_api(app, client, api_token, make_measure, estate_id):  # noqa: F811
+def test_in_plan_via_api(app, client, api_token, make_measure, estate_id):
     from walkapp.measures.queries import local_today
 
     measure_id = make_measure()
@@ -111,7 +111,7 @@ def test_in_plan_via_api(app, client, api_token, make_measure, estate_id):  # no
         response = client.post(url, json={"to": "in_plan", "version": 1, **bad}, headers=_auth(api_token))
         assert response.status_code == 400, bad
         assert response.get_json()["error"] == code, bad
-    assert _state(app, measure_id) == ("proposed", 1, [(None, "proposed")], 0)
+    assert measure_state(app, measure_id) == ("proposed", 1, [(None, "proposed")], 0)
     response = client.post(url, json={"to": "in_plan", "version": 1, "plan_year": year + 10,
                                       "amount_dkk": 40000, "estate": estate_id},
                            headers=_auth(api_token))
@@ -126,7 +126,7 @@ def test_transition_bad_body_is_400(app, client, api_token, make_measure, body):
     measure_id = make_measure()
     response = client.post(f"/api/v1/measures/{measure_id}/transitions", json=body, headers=_auth(api_token))
     assert response.status_code == 400
-    assert _state(app, measure_id)[:2] == ("proposed", 1)
+    assert measure_state(app, measure_id)[:2] == ("proposed", 1)
 
 
 def test_list_and_get(app, client, api_token, make_measure):
@@ -159,14 +159,14 @@ def test_without_auth_is_401_and_participant_is_401(app, client, make_measure, m
                            json={"to": "agreed", "version": 1},
                            headers={"X-CSRFToken": csrf_token(client)})
     assert response.status_code == 401 and response.get_json()["error"] == "unauthorized"
-    assert _state(app, measure_id)[:2] == ("proposed", 1)
+    assert measure_state(app, measure_id)[:2] == ("proposed", 1)
 
 
 def test_cookie_session_needs_csrf(app, logged_in, make_measure):
     measure_id = make_measure()
     url = f"/api/v1/measures/{measure_id}/transitions"
     assert logged_in.post(url, json={"to": "agreed", "version": 1}).status_code == 400
-    assert _state(app, measure_id)[:2] == ("proposed", 1)
+    assert measure_state(app, measure_id)[:2] == ("proposed", 1)
     response = logged_in.post(url, json={"to": "agreed", "version": 1},
                               headers={"X-CSRFToken": csrf_token(logged_in)})
     assert response.status_code == 200
@@ -187,7 +187,7 @@ def test_staff_of_other_org_gets_403(app, make_measure, make_user):
     url = f"/api/v1/measures/{measure_id}/transitions"
     denied = client.post(url, json={"to": "agreed", "version": 1}, headers=_auth(tokens["fsb"]))
     assert denied.status_code == 403
-    assert _state(app, measure_id)[:2] == ("proposed", 1)
+    assert measure_state(app, measure_id)[:2] == ("proposed", 1)
     # Reading is allowed for every staff member.
     assert client.get(f"/api/v1/measures/{measure_id}", headers=_auth(tokens["fsb"])).status_code == 200
     allowed = client.post(url, json={"to": "agreed", "version": 1}, headers=_auth(tokens["VIBO"]))

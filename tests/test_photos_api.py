@@ -10,17 +10,9 @@ import pillow_heif
 import pytest
 from PIL import Image
 
-from tests.conftest import login
-from tests.test_capture_api import (  # noqa: F401  (walk, participant: shared fixtures)
-    bearer,
-    finding_payload,
-    findings_url,
-    join_walk,
-    participant,
-    send,
-    walk,
-)
-from tests.test_images import is_red, jpeg_bytes, marked_landscape, phone_jpeg_rotated_with_gps
+from tests.capture_api_helpers import bearer, finding_payload, findings_url, send
+from tests.conftest import join_walk, login
+from tests.image_helpers import is_red, jpeg_bytes, marked_landscape, phone_jpeg_rotated_with_gps
 from walkapp.extensions import db
 from walkapp.findings.models import Photo
 from walkapp.walks.models import Walk

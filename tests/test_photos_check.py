@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from tests.conftest import make_test_config
+from tests.capture_api_helpers import finding_payload, findings_url, send
+from tests.conftest import join_walk, make_test_config
 from tests.load_helpers import sample_jpeg
-from tests.test_capture_api import finding_payload, findings_url, join_walk, send
 from walkapp import create_app
 from walkapp.extensions import db
 from walkapp.findings.models import Photo

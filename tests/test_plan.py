@@ -6,7 +6,7 @@ import io
 import pytest
 from openpyxl import load_workbook
 
-from tests.test_measures import _change, estate_id, make_measure  # noqa: F401 (fixtures)
+from tests.measure_helpers import change_measure
 from walkapp.extensions import db
 from walkapp.measures.plan import PlanRow, group_plan
 
@@ -25,7 +25,7 @@ def test_group_plan_sums_per_estate_and_year():
 
 
 @pytest.fixture
-def planned(app, make_measure, coordinator, estate_id):  # noqa: F811
+def planned(app, make_measure, coordinator, estate_id):
     """Three measures in the plan of two estates (committed); returns the plan years used."""
     from walkapp.measures.queries import local_today
     from walkapp.orgs.models import Estate
@@ -43,7 +43,7 @@ def planned(app, make_measure, coordinator, estate_id):  # noqa: F811
                ("Beskæring", other_id, year, 5000, "")]
     for title, estate, plan_year, amount, note in entries:
         measure_id = make_measure(title=title)
-        _change(app, measure_id, coordinator["id"], "in_plan", 1, estate_id=estate,
+        change_measure(app, measure_id, coordinator["id"], "in_plan", 1, estate_id=estate,
                 plan_year=plan_year, amount_dkk=amount, note=note)
     return year
 
@@ -65,7 +65,7 @@ def test_plan_page_groups_and_sums(logged_in, planned):
     assert "=HYPERLINK(&#34;http://evil&#34;)" in text or "=HYPERLINK(&quot;http://evil&quot;)" in text
 
 
-def test_plan_page_filters_by_estate(logged_in, planned, estate_id):  # noqa: F811
+def test_plan_page_filters_by_estate(logged_in, planned, estate_id):
     page = logged_in.get(f"/plan?estate={estate_id}").text
     assert "Lys i gården" in page and "Beskæring" not in page
 

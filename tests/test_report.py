@@ -1,48 +1,11 @@
 """The overview of possible measures: content, SVG route map, "sent on" date, access."""
 from __future__ import annotations
 
-import uuid
 from datetime import date
-
-import pytest
 
 from tests.conftest import login, post_form
 from walkapp.extensions import db
 from walkapp.followup.overview_views import project_map
-
-
-@pytest.fixture
-def walk_with_measures(app, make_walk, make_finding):
-    """A walk with participants, findings in two categories, measures and a plan item."""
-    from walkapp.findings.models import Finding, Photo
-    from walkapp.measures.models import Measure, PlanItem
-    from walkapp.orgs.models import Estate
-    from walkapp.seed import organisation_named
-    from walkapp.walks.models import Participant
-
-    walk = make_walk(status="closed", title="Holmbladsgade aften")
-    lamp = make_finding(walk["id"], description="Mørk passage ved nr. 12")
-    tags = make_finding(walk["id"], category="graffiti", description="Tags på garagen")
-    gone = make_finding(walk["id"], category="litter", description="Afvist skrald", state="dismissed")
-    with app.app_context():
-        estate = Estate(name="Holmbladsgade", organisation=organisation_named("VIBO"))
-        db.session.add(estate)
-        db.session.add_all([Participant(walk_id=walk["id"], role="resident") for _ in range(3)])
-        db.session.add(Participant(walk_id=walk["id"], role="police"))
-        db.session.add(Photo(finding_id=lamp, storage_key=uuid.uuid4().hex, sha256="a" * 64, width=4, height=4))
-        db.session.add(Photo(finding_id=tags, storage_key=uuid.uuid4().hex, sha256="b" * 64, width=4,
-                             height=4, hidden=True))
-        f = {x.id: x for x in db.session.execute(db.select(Finding)).scalars()}
-        agreed = Measure(title="Opsæt LED-lamper", status="agreed", due_on=date(2026, 3, 1),
-                         responsible_org=organisation_named("VIBO"), findings=[f[lamp]])
-        proposed = Measure(title="Fjern graffiti på garagen", status="proposed", findings=[f[tags]],
-                           responsible_org=organisation_named("Københavns Kommune – TMF"))
-        planned = Measure(title="Nye låse i kælderen", status="in_plan", findings=[f[lamp]])
-        db.session.add_all([agreed, proposed, planned])
-        db.session.flush()
-        db.session.add(PlanItem(measure_id=planned.id, estate=estate, plan_year=2027, amount_dkk=125000))
-        db.session.commit()
-    return {"walk": walk["id"], "lamp": lamp, "tags": tags, "gone": gone}
 
 
 def test_report_content(walk_with_measures, logged_in):

@@ -11,7 +11,7 @@ from werkzeug.datastructures import FileStorage
 from werkzeug.test import encode_multipart
 
 from tests.conftest import DEMO_ROUTE, csrf_token
-from tests.test_walks import form_data, walk_count, walk_row
+from tests.walk_helpers import form_data, gpx_with_points, walk_count, walk_row
 from walkapp.walks.routes import MESSAGES, RouteError, parse_route_file, validate_line
 
 ROUTES = Path(__file__).resolve().parent / "resources" / "routes"
@@ -22,18 +22,6 @@ FIRST_LINE = [[12.6035, 55.666], [12.6054, 55.6664], [12.6072, 55.6668]]
 
 def resource(name: str) -> bytes:
     return (ROUTES / name).read_bytes()
-
-
-def gpx_with_points(count: int) -> bytes:
-    """A GPX track with `count` valid points around Amagerbro."""
-    points = "".join(
-        f'<trkpt lat="{55.66 + i * 1e-6:.7f}" lon="{12.60 + i * 1e-6:.7f}"/>' for i in range(count)
-    )
-    return (
-        '<?xml version="1.0" encoding="UTF-8"?>'
-        '<gpx version="1.1" creator="test" xmlns="http://www.topografix.com/GPX/1/1">'
-        f"<trk><trkseg>{points}</trkseg></trk></gpx>"
-    ).encode()
 
 
 def oversized_gpx() -> bytes:

@@ -15,9 +15,9 @@ import pytest
 from sqlalchemy import func, select
 from werkzeug.serving import make_server
 
-from tests.conftest import PASSWORD, USE_POSTGRES, csrf_token
+from tests.capture_api_helpers import finding_payload, findings_url, send
+from tests.conftest import PASSWORD, USE_POSTGRES, csrf_token, join_walk
 from tests.load_helpers import run_mixed_load, sample_jpeg
-from tests.test_capture_api import finding_payload, findings_url, join_walk, send
 from walkapp.extensions import db
 from walkapp.findings.models import Finding, Photo
 from walkapp.walks.models import Participant

@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import csrf_token, post_form
-from tests.test_capture_api import bearer, finding_payload, findings_url, join_walk, send, stored
+from tests.capture_api_helpers import bearer, finding_payload, findings_url, send, stored
+from tests.conftest import csrf_token, join_walk, post_form
 from walkapp.extensions import db
 from walkapp.measures.models import Measure
 from walkapp.walks.models import Walk

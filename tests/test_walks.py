@@ -13,46 +13,15 @@ import pytest
 import segno
 
 from tests.conftest import DEMO_ROUTE, login, post_form
+from tests.form_helpers import hidden_fields
+from tests.walk_helpers import ROUTE, form_data, walk_count, walk_row
 from walkapp.extensions import db
-
-ROUTE = {"type": "LineString", "coordinates": [[12.6035, 55.666], [12.6054, 55.6664], [12.6072, 55.6668]]}
-
-
-def walk_row(app, walk_id: int) -> dict | None:
-    """The stored walk as plain values (None when it does not exist)."""
-    from walkapp.walks.models import Walk
-
-    with app.app_context():
-        walk = db.session.get(Walk, walk_id)
-        if walk is None:
-            return None
-        return {
-            "kind": walk.kind, "title": walk.title, "starts_at": walk.starts_at,
-            "meeting_point": walk.meeting_point, "meeting_lat": walk.meeting_lat,
-            "meeting_lon": walk.meeting_lon, "route": walk.route, "status": walk.status,
-            "join_code": walk.join_code, "follow_up_on": walk.follow_up_on, "notes": walk.notes,
-            "estates": [e.name for e in walk.estates], "created_by_id": walk.created_by_id,
-        }
-
-
-def walk_count(app) -> int:
-    from walkapp.walks.models import Walk
-
-    with app.app_context():
-        return db.session.execute(db.select(db.func.count()).select_from(Walk)).scalar_one()
 
 
 @pytest.fixture
-def estate(app):
+def estate(make_estate):
     """An estate of DAB (committed); returns its id."""
-    from walkapp.orgs.models import Estate
-    from walkapp.seed import organisation_named
-
-    with app.app_context():
-        row = Estate(name="Holmbladsgade", organisation=organisation_named("DAB"))
-        db.session.add(row)
-        db.session.commit()
-        return row.id
+    return make_estate("Holmbladsgade", "DAB")
 
 
 @pytest.fixture
@@ -62,22 +31,6 @@ def staff_client(app, make_user):
     client = app.test_client()
     assert login(client, user["email"]).status_code == 302
     return client
-
-
-def form_data(**overrides) -> dict:
-    data = {
-        "kind": "walk",
-        "title": "Aftenvandring i Holmbladsgade",
-        "starts_at": "2030-11-26T18:30",
-        "meeting_point": "Ved vaskeriet",
-        "meeting_lat": "55.666",
-        "meeting_lon": "12.6035",
-        "follow_up_on": "2031-05-20",
-        "notes": "Husk lygter.",
-        "route": json.dumps(ROUTE),
-    }
-    data.update(overrides)
-    return data
 
 
 def created_id(response) -> int:
@@ -191,14 +144,12 @@ def test_invalid_form_shows_error_next_to_field_and_stores_nothing(app, logged_i
 def test_edit_page_round_trips_the_drawn_route(app, logged_in, make_walk):
     walk = make_walk(status="planned", route=ROUTE)
     page = logged_in.get(f"/walks/{walk['id']}/edit").get_data(as_text=True)
-    match = re.search(r'<input id="route" name="route" type="hidden" value="([^"]*)"', page)
-    assert match, "the hidden route input is missing"
-    import html
-
-    assert json.loads(html.unescape(match.group(1))) == ROUTE
+    routes = hidden_fields(page).get("route")
+    assert routes and len(routes) == 1, "the form does not send the route back"
+    assert json.loads(routes[0]) == ROUTE
     # Saving the form unchanged (as the browser would post the hidden input back) keeps the route.
     response = post_form(logged_in, f"/walks/{walk['id']}/edit",
-                         form_data(route=html.unescape(match.group(1)), title="Ny titel"))
+                         form_data(route=routes[0], title="Ny titel"))
     assert response.status_code == 302
     stored = walk_row(app, walk["id"])
     assert stored["route"] == ROUTE and stored["title"] == "Ny titel"

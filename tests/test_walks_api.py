@@ -7,14 +7,10 @@ from datetime import UTC, datetime
 
 import pytest
 
+from tests.capture_api_helpers import bearer
 from tests.conftest import DEMO_ROUTE, csrf_token, login
-from tests.test_route_import import gpx_with_points
-from tests.test_walks import walk_count, walk_row
+from tests.walk_helpers import gpx_with_points, walk_count, walk_row
 from walkapp.extensions import db
-
-
-def bearer(token: str) -> dict:
-    return {"Authorization": f"Bearer {token}"}
 
 
 def body(**overrides) -> dict:
@@ -43,16 +39,9 @@ def staff_token(app, make_user):
 
 
 @pytest.fixture
-def estate_id(app):
+def estate_id(make_estate):
     """An estate named "Urbanplanen" (committed)."""
-    from walkapp.orgs.models import Estate
-    from walkapp.seed import organisation_named
-
-    with app.app_context():
-        estate = Estate(name="Urbanplanen", organisation=organisation_named("fsb"))
-        db.session.add(estate)
-        db.session.commit()
-        return estate.id
+    return make_estate("Urbanplanen", "fsb")
 
 
 # ---------------------------------------------------------------- happy path

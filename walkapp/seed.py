@@ -14,6 +14,7 @@ from walkapp.auth.models import User
 from walkapp.auth.services import create_user, find_user_by_email
 from walkapp.extensions import db
 from walkapp.findings.models import Category, Finding
+from walkapp.geo import from_geojson_position
 from walkapp.orgs.models import Estate, Organisation
 from walkapp.walks.models import Walk
 from walkapp.walks.services import new_join_code
@@ -147,7 +148,7 @@ def _demo_walk(features: list[dict[str, Any]], user: User, estate: Estate) -> Wa
         return walk
     route = _feature_of_kind(features, "route")
     meeting = _feature_of_kind(features, "meeting_point")
-    lon, lat = meeting["geometry"]["coordinates"]
+    lat, lon = from_geojson_position(meeting["geometry"]["coordinates"])
     walk = Walk(
         kind="walk",
         title=DEMO_WALK_TITLE,
@@ -175,7 +176,7 @@ def _demo_findings(features: list[dict[str, Any]], walk: Walk, user: User, estat
         finding_id = uuid.uuid5(DEMO_NAMESPACE, f"demo-finding-{number}")
         if db.session.get(Finding, finding_id) is not None:
             continue
-        lon, lat = feature["geometry"]["coordinates"]
+        lat, lon = from_geojson_position(feature["geometry"]["coordinates"])
         props = feature["properties"]
         db.session.add(
             Finding(

@@ -201,3 +201,28 @@ SPLIT_WORDS_JS = """(selector) => {
 def split_words(page, selector: str) -> list[dict]:
     """Words in the matching elements broken across lines without a hyphen (empty when none)."""
     return page.evaluate(SPLIT_WORDS_JS, selector)
+
+
+# Links and buttons a person taps on the page; hidden inputs and the off-screen skip link
+# are not tap targets.
+TAP_TARGETS_JS = """
+() => Array.from(document.querySelectorAll('main a, main button, header a, header button,'
+    + ' input[type=submit]'))
+  .filter(el => !el.classList.contains('skip-link'))
+  .filter(el => { const r = el.getBoundingClientRect(); return r.width > 0 && r.height > 0; })
+  .map(el => ({text: (el.innerText || el.value || '').trim(),
+               height: el.getBoundingClientRect().height}))
+"""
+
+
+NO_OVERFLOW_JS = "() => [document.documentElement.scrollWidth, window.innerWidth]"
+
+
+def assert_fits_phone(page) -> None:
+    """No sideways scrolling, and every visible link/button is at least 48 px tall."""
+    scroll_width, inner_width = page.evaluate(NO_OVERFLOW_JS)
+    assert scroll_width <= inner_width, f"page scrolls sideways: {scroll_width} > {inner_width}"
+    targets = page.evaluate(TAP_TARGETS_JS)
+    assert targets, "no buttons or links found"
+    small = [t for t in targets if round(t["height"], 1) < 48]  # sub-pixel layout: 47.99999 is 48
+    assert not small, f"tap targets under 48 px: {small}"

@@ -49,7 +49,7 @@ def finding_row(app, finding_id):
 
 def test_capture_page_fits_a_small_phone(page, pixel7_context, live_server, make_walk):
     """At 360 px nothing scrolls sideways and every button is at least 48 px tall."""
-    from tests.browser.test_smoke import assert_fits_phone
+    from tests.browser.layout_helpers import assert_fits_phone
 
     walk = make_walk()
     page.set_viewport_size({"width": 360, "height": 740})

@@ -14,8 +14,8 @@ from tests.browser.capture_helpers import (
     wait_ready,
     with_gps,
 )
+from tests.browser.layout_helpers import assert_fits_phone
 from tests.browser.test_capture import finding_row
-from tests.browser.test_smoke import assert_fits_phone
 
 
 def outbox_kinds(page) -> list[str]:

@@ -4,12 +4,11 @@ from __future__ import annotations
 import re
 
 from tests.browser.staff_helpers import log_in
-from tests.test_report import walk_with_measures  # noqa: F401  (fixture)
 
 TITLES = ("Opsæt LED-lamper", "Fjern graffiti på garagen", "Nye låse i kælderen")
 
 
-def test_report_prints_to_pdf(browser, live_server, coordinator, walk_with_measures):  # noqa: F811
+def test_report_prints_to_pdf(browser, live_server, coordinator, walk_with_measures):
     """Log in, open the report, print with page.pdf(): ≥ 1 A4 page, measure titles on the page."""
     context = browser.new_context(base_url=live_server.url, locale="da-DK", timezone_id="Europe/Copenhagen")
     page = context.new_page()

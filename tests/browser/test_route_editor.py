@@ -1,8 +1,8 @@
 """The coordinator draws a route on a phone: tap to add, undo, drag, meeting point, save."""
 import json
 
+from tests.browser.layout_helpers import assert_fits_phone
 from tests.browser.staff_helpers import log_in
-from tests.browser.test_smoke import assert_fits_phone
 
 
 def route_points(page) -> list:

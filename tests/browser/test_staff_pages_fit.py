@@ -1,7 +1,7 @@
 """Every staff page reads on a 360 px phone: no page-wide sideways scrolling, even with the
 long Danish compound names real walks have."""
+from tests.browser.layout_helpers import NO_OVERFLOW_JS
 from tests.browser.staff_helpers import log_in
-from tests.browser.test_smoke import NO_OVERFLOW_JS
 
 LONG_TITLE = "Tryghedsvandring Holmbladsgadekvarteret (demo)"
 

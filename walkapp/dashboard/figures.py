@@ -23,15 +23,12 @@ from sqlalchemy import Select, func, or_
 from walkapp.extensions import db
 from walkapp.findings.models import Category, Finding
 from walkapp.measures.models import MEASURE_STATUSES, Measure, StatusChange, measure_findings
+from walkapp.measures.workflow import DONE_OR_IN_PLAN
 from walkapp.orgs.models import Estate
 from walkapp.walks.models import Walk, walk_estates
 
 LOCAL_TZ = ZoneInfo("Europe/Copenhagen")
 HELD_STATUSES = ("active", "closed")
-try:  # the measures workflow owns the definition
-    from walkapp.measures.workflow import DONE_OR_IN_PLAN
-except ImportError:  # pragma: no cover - only while the workflow module is being written
-    DONE_OR_IN_PLAN = frozenset({"done", "in_plan"})
 
 
 def year_bounds(year: int) -> tuple[datetime, datetime]:

@@ -11,6 +11,7 @@ from walkapp.extensions import db
 from walkapp.findings.access import Viewer
 from walkapp.findings.models import Finding, Photo
 from walkapp.findings.photo_urls import photo_url
+from walkapp.geo import to_geojson_position
 from walkapp.i18n import current_language
 
 # Staff findings get a role in the participants' vocabulary, from the user's organisation.
@@ -86,7 +87,7 @@ def feature_collection(
         del properties["lat"], properties["lon"]
         features.append(geojson.Feature(
             id=str(finding.id),
-            geometry=geojson.Point((finding.lon, finding.lat), precision=7),
+            geometry=geojson.Point(to_geojson_position(finding.lat, finding.lon), precision=7),
             properties=properties,
         ))
     return geojson.FeatureCollection(features)

@@ -9,8 +9,6 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from walkapp.db import UTCDateTime, now_utc
 from walkapp.extensions import db
 
-ORGANISATION_TYPES = ("housing", "municipality", "police", "helhedsplan", "other")
-
 
 class Organisation(db.Model):
     __tablename__ = "organisations"

@@ -89,7 +89,6 @@ class FilterForm(FlaskForm):
         )
 
 
-BULK_ACTIONS = ("measure", "duplicate", "dismiss")
 # The fields each action reads; the page shows them as one fieldset per action.
 ACTION_FIELDS = {
     "measure": ("title", "responsible_org", "due_on"),

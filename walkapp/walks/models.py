@@ -21,7 +21,6 @@ from walkapp.extensions import db
 from walkapp.orgs.models import Estate
 
 WALK_KINDS = ("walk", "inspection")
-WALK_STATUSES = ("planned", "active", "closed")
 PARTICIPANT_ROLES = (
     "resident",
     "board",
