@@ -83,6 +83,18 @@ def phone_text(raw: str) -> str:
     return "".join(ch if " " <= ch <= "~" else "\ufffd" for ch in raw[:PHONE_TIME_MAX])
 
 
+def local_today() -> date:
+    """Today's date in Copenhagen (due dates and plan years are local calendar dates)."""
+    return datetime.now(LOCAL_TZ).date()
+
+
+def local_to_utc(value: datetime) -> datetime:
+    """A naive Copenhagen wall-clock time (or an aware time) as an aware UTC datetime."""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=LOCAL_TZ)
+    return value.astimezone(UTC)
+
+
 def to_local(value: datetime) -> datetime:
     """An aware datetime in Copenhagen time; in UTC when Copenhagen time would pass 9999."""
     for zone in (LOCAL_TZ, UTC):

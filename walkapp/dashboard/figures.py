@@ -16,17 +16,16 @@ from __future__ import annotations
 import statistics
 from datetime import UTC, date, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import Select, func, or_
 
+from walkapp.dates import LOCAL_TZ, local_today
 from walkapp.extensions import db
 from walkapp.findings.models import Category, Finding
 from walkapp.measures.models import MEASURE_STATUSES, Measure, StatusChange, measure_findings
 from walkapp.orgs.models import Estate
 from walkapp.walks.models import Walk, walk_estates
 
-LOCAL_TZ = ZoneInfo("Europe/Copenhagen")
 HELD_STATUSES = ("active", "closed")
 try:  # the measures workflow owns the definition
     from walkapp.measures.workflow import DONE_OR_IN_PLAN
@@ -162,7 +161,7 @@ def dashboard_figures(year: int, organisation_id: int | None = None, estate_id: 
 
 def current_year(today: date | None = None) -> int:
     """This year in Copenhagen."""
-    return (today or datetime.now(LOCAL_TZ).date()).year
+    return (today or local_today()).year
 
 
 def bar_chart(series: list[tuple[str, list[int]]], labels: list[str],

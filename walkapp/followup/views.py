@@ -9,7 +9,7 @@ from sqlalchemy.orm import selectinload
 
 from walkapp.auth.queries import user_names
 from walkapp.auth.security import staff_required
-from walkapp.dates import to_local
+from walkapp.dates import LOCAL_TZ, to_local
 from walkapp.errors import ApiError
 from walkapp.extensions import db
 from walkapp.findings.models import Finding
@@ -65,7 +65,7 @@ def follow_up_ics(walk_id: int):
     walk = db.get_or_404(Walk, walk_id)
     if walk.follow_up_on is None:
         raise ApiError(404, "no_follow_up_date", _("The walk has no follow-up date yet."))
-    start = datetime.combine(walk.follow_up_on, time(17, 0), tzinfo=queries.LOCAL_ZONE)
+    start = datetime.combine(walk.follow_up_on, time(17, 0), tzinfo=LOCAL_TZ)
     body = ics.timed_event(
         uid=f"walk-{walk.id}-follow-up@{public_host()}",
         start=start,

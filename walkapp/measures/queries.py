@@ -3,26 +3,19 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable
-from datetime import date, datetime
+from datetime import date
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import Select
 
-from walkapp.dates import EARLIEST_YEAR, LATEST_YEAR
+from walkapp.dates import EARLIEST_YEAR, LATEST_YEAR, local_today
 from walkapp.extensions import db
 from walkapp.findings.models import Finding
 from walkapp.measures import workflow
 from walkapp.measures.models import Measure
 
-LOCAL_ZONE = ZoneInfo("Europe/Copenhagen")
 # The 10-year plan: this year up to and including this year + 10.
 PLAN_YEARS_AHEAD = 10
-
-
-def local_today() -> date:
-    """Today's date in Copenhagen (due dates and plan years are local calendar dates)."""
-    return datetime.now(LOCAL_ZONE).date()
 
 
 def plan_year_range(today: date | None = None) -> tuple[int, int]:

@@ -11,6 +11,7 @@ from sqlalchemy.orm import selectinload
 
 from walkapp.auth.queries import user_names
 from walkapp.auth.security import staff_required
+from walkapp.dates import local_today
 from walkapp.errors import ApiError
 from walkapp.exports.plan_export import plan_workbook
 from walkapp.exports.tabular import XLSX_MIMETYPE
@@ -51,7 +52,7 @@ def list_measures():
     org_id = request.args.get("org", type=int)
     overdue = request.args.get("overdue") == "1"
     page = max(request.args.get("page", 1, type=int) or 1, 1)
-    today = queries.local_today()
+    today = local_today()
     query = queries.filter_measures(status, org_id, overdue, today).options(
         selectinload(Measure.responsible_org))
     if status not in workflow.STATUSES:
