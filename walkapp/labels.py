@@ -3,6 +3,7 @@
 The codes themselves (API, database, Open311) never change; only these labels are shown."""
 from __future__ import annotations
 
+import uuid
 from collections.abc import Mapping
 from functools import lru_cache
 
@@ -78,6 +79,12 @@ def rating_label_in(rating: int | None, lang: str) -> str:
     if rating not in RATING_MSGIDS:
         return "–"
     return f"{rating} – {_catalogue(lang).gettext(RATING_MSGIDS[rating])}"
+
+
+def short_id(finding_id: uuid.UUID | str) -> str:
+    """The first 8 hex digits of a finding's id: what people say in a meeting and see in a row,
+    on pages and in exports alike."""
+    return str(finding_id)[:8]
 
 
 def label(table: Mapping[str, object], code: str | None) -> str:

@@ -18,6 +18,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from walkapp.extensions import db
 from walkapp.findings.models import Category, Finding, Photo
+from walkapp.labels import short_id
 from walkapp.measures.models import Measure, PlanItem, measure_findings
 from walkapp.measures.workflow import CLOSED_STATUSES
 from walkapp.walks.models import Walk
@@ -33,7 +34,8 @@ class ExportFinding:
 
     @property
     def short_id(self) -> str:
-        return self.finding.id.hex[:8]
+        """The finding's short id, as pages show it."""
+        return short_id(self.finding.id)
 
 
 def load_export_findings(*criteria: Any, limit: int | None = None) -> list[ExportFinding]:

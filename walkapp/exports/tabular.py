@@ -45,6 +45,7 @@ from openpyxl.utils import get_column_letter
 
 from walkapp.dates import local_naive
 from walkapp.exports.queries import ExportFinding, follow_up_status
+from walkapp.labels import short_id
 
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 EXCEL_FIRST_YEAR = 1900
@@ -160,7 +161,7 @@ def measure_rows(
             measure.id, measure.title, measure.description, label(STATUS_LABELS, measure.status, lang),
             measure.responsible_org.name if measure.responsible_org else None, measure.due_on,
             measure.cost_estimate_dkk, plan.plan_year if plan else None, plan.amount_dkk if plan else None,
-            len(finding_ids), SEPARATOR.join(fid.hex[:8] for fid in finding_ids), SEPARATOR.join(categories),
+            len(finding_ids), SEPARATOR.join(short_id(fid) for fid in finding_ids), SEPARATOR.join(categories),
             local_naive(measure.updated_at),
         ])
     return rows
