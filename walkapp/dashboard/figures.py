@@ -23,14 +23,11 @@ from walkapp.dates import LOCAL_TZ, local_today
 from walkapp.extensions import db
 from walkapp.findings.models import Category, Finding
 from walkapp.measures.models import MEASURE_STATUSES, Measure, StatusChange, measure_findings
+from walkapp.measures.workflow import DONE_OR_IN_PLAN, DONE_STATUS
 from walkapp.orgs.models import Estate
 from walkapp.walks.models import Walk, walk_estates
 
 HELD_STATUSES = ("active", "closed")
-try:  # the measures workflow owns the definition
-    from walkapp.measures.workflow import DONE_OR_IN_PLAN
-except ImportError:  # pragma: no cover - only while the workflow module is being written
-    DONE_OR_IN_PLAN = frozenset({"done", "in_plan"})
 
 
 def year_bounds(year: int) -> tuple[datetime, datetime]:
@@ -115,7 +112,7 @@ def _median_days_to_done(measure_ids: Select) -> float | None:
     """Median days from a measure's creation to its first change to done (None without any)."""
     first_done = (
         db.select(StatusChange.measure_id, func.min(StatusChange.at).label("done_at"))
-        .where(StatusChange.to_status == "done")
+        .where(StatusChange.to_status == DONE_STATUS)
         .group_by(StatusChange.measure_id)
         .subquery()
     )

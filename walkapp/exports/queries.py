@@ -20,7 +20,7 @@ from walkapp.extensions import db
 from walkapp.findings.models import Category, Finding, Photo
 from walkapp.labels import short_id
 from walkapp.measures.models import Measure, PlanItem, measure_findings
-from walkapp.measures.workflow import CLOSED_STATUSES
+from walkapp.measures.workflow import CLOSED_STATUSES, DONE_STATUS, OPEN_IN_ORDER
 from walkapp.walks.models import Walk
 
 
@@ -157,10 +157,10 @@ def follow_up_status(item: ExportFinding) -> str:
     statuses = [m.status for m in item.measures]
     if not statuses:
         return "none"
-    for status in ("proposed", "agreed", "in_plan", "in_progress"):
+    for status in OPEN_IN_ORDER:
         if status in statuses:
             return status
-    return "done" if "done" in statuses else "closed"
+    return DONE_STATUS if DONE_STATUS in statuses else "closed"
 
 
 def closed_condition() -> Any:

@@ -22,15 +22,13 @@ from walkapp.findings.models import Category, Finding
 from walkapp.findings.photo_urls import photo_url
 from walkapp.i18n import current_language, date_in_range_validator
 from walkapp.labels import PARTICIPANT_ROLE_LABELS
+from walkapp.measures import workflow
 from walkapp.measures.models import Measure, PlanItem, measure_findings
 from walkapp.measures.services import status_label
 from walkapp.walks import services as walk_services
 from walkapp.walks.models import Walk
 
 bp = Blueprint("report", __name__)
-
-AGREED = ("agreed", "in_plan", "in_progress", "done")
-CLOSED_OTHERWISE = ("rejected", "referred")
 
 
 class SentOnForm(FlaskForm):
@@ -152,9 +150,9 @@ def _render(walk: Walk, form: SentOnForm, status: int = 200):
         findings=findings, numbers=numbers, groups=group_by_category(findings),
         participants=[(PARTICIPANT_ROLE_LABELS.get(r, r), n) for r, n in sorted(by_role.items())],
         participant_total=sum(by_role.values()),
-        proposed=[m for m in measures if m.status == "proposed"],
-        agreed=[m for m in measures if m.status in AGREED],
-        closed=[m for m in measures if m.status in CLOSED_OTHERWISE],
+        proposed=[m for m in measures if m.status == workflow.INITIAL_STATUS],
+        agreed=[m for m in measures if m.status in workflow.AGREED_STATUSES],
+        closed=[m for m in measures if m.status in workflow.DROPPED_STATUSES],
         plan_items=plan_items, plan_total=sum(item.amount_dkk for item in plan_items),
         status_label=status_label, kind_label=walk_services.kind_label, photo_url=photo_url,
         first_photo=lambda f: next((p for p in f.photos if not p.hidden), None),

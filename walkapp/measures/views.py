@@ -129,6 +129,7 @@ def _render_detail(measure: Measure, form: TransitionForm | None = None, status:
         "measures/show.html", measure=measure, form=form, may_change=may_change,
         may_edit=services.can_edit_measure(current_user, measure),
         next_statuses=workflow.next_statuses(measure.status), status_label=services.status_label,
+        dropped_statuses=workflow.DROPPED_STATUSES,
         overdue=queries.is_overdue(measure), user_names=names, problem=problem,
         first_year=first, last_year=last,
     ), status
