@@ -19,7 +19,7 @@ from walkapp.extensions import db
 from walkapp.i18n import current_language
 from walkapp.measures import ics, plan, queries, services, workflow
 from walkapp.measures.downloads import ics_response
-from walkapp.measures.forms import MeasureEditForm, MeasureForm, TransitionForm
+from walkapp.measures.forms import MeasureEditForm, MeasureForm, TransitionForm, show_error_at_field
 from walkapp.measures.models import Measure
 from walkapp.orgs.models import Estate, Organisation
 from walkapp.urls import external_url, public_host
@@ -167,10 +167,7 @@ def change_status(measure_id: int):
         if exc.status == 409:
             # Show the fresh state; the user decides again against the current version.
             return _render_detail(measure, None, 409, exc.message)
-        field = {"estate_required": form.estate, "invalid_plan_year": form.plan_year,
-                 "invalid_amount": form.amount_dkk, "invalid_note": form.note}.get(exc.code)
-        if field is not None:
-            field.errors = [*field.errors, exc.message]
+        show_error_at_field(form, exc)
         return _render_detail(measure, form, exc.status, exc.message)
     db.session.commit()
     flash(_("Status changed to “%(status)s”.", status=services.status_label(measure.status)),
@@ -267,10 +264,7 @@ def edit_measure(measure_id: int):
         if exc.status == 409:
             # Someone saved first: show the measure as it is now; the user edits again from it.
             return _render_detail(measure, None, 409, exc.message)
-        field = {"invalid_title": form.title, "invalid_description": form.description,
-                 "invalid_cost": form.cost_estimate_dkk, "invalid_date": form.due_on}.get(exc.code)
-        if field is not None:
-            field.errors = [*field.errors, exc.message]
+        show_error_at_field(form, exc)
         return render_template("measures/edit.html", form=form, measure=measure,
                                problem=exc.message), exc.status
     db.session.commit()
