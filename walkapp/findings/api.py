@@ -16,7 +16,7 @@ from walkapp.dates import phone_time
 from walkapp.db import reads_only
 from walkapp.errors import ApiError
 from walkapp.extensions import db
-from walkapp.findings import access, services
+from walkapp.findings import access, queries, services
 from walkapp.findings.access import Viewer
 from walkapp.findings.images import ImageRejected, process_upload
 from walkapp.findings.models import DESCRIPTION_MAX, LOCATION_SOURCES
@@ -167,7 +167,7 @@ def list_findings(walk_id: int):
     """The walk's findings as a GeoJSON FeatureCollection."""
     viewer = current_viewer()
     walk = access.walk_for_viewer(walk_id, viewer)
-    findings = services.walk_findings(walk)
+    findings = queries.walk_findings_with_photos(walk)
     nearby = services.nearby_ids(findings, findings)
     collection = feature_collection(findings, viewer, nearby)
     db.session.commit()
