@@ -31,7 +31,7 @@ from folium.plugins import MarkerCluster
 from folium.template import Template
 from PIL import Image
 
-from walkapp.dates import local_naive
+from walkapp.dates import danish_date, danish_datetime, local_naive
 from walkapp.exports.escaping import escape_html_js, json_for_script
 from walkapp.exports.queries import ExportFinding, follow_up_status
 from walkapp.labels import FOLLOW_UP_STATUS_LABELS, MEASURE_STATUS_LABELS, label_in, rating_label_in
@@ -145,7 +145,7 @@ def popup_html(item: ExportFinding, lang: str, thumb_uri: str | None) -> str:
         parts.append(f"<div>{t['rating']}: {escape_html_js(rating_label_in(f.rating, lang))}</div>")
     observed = local_naive(f.observed_at)
     if observed:
-        parts.append(f"<div><small>{observed:%d.%m.%Y %H:%M}</small></div>")
+        parts.append(f"<div><small>{danish_datetime(observed)}</small></div>")
     if f.description:
         parts.append(f"<p style='white-space:pre-wrap'>{escape_html_js(f.description)}</p>")
     if item.measures:
@@ -155,7 +155,7 @@ def popup_html(item: ExportFinding, lang: str, thumb_uri: str | None) -> str:
             if m.responsible_org:
                 bits.append(f"{t['responsible']}: {escape_html_js(m.responsible_org.name)}")
             if m.due_on:
-                bits.append(f"{t['due']}: {m.due_on:%d.%m.%Y}")
+                bits.append(f"{t['due']}: {danish_date(m.due_on)}")
             parts.append("<li>" + "<br>".join(bits) + "</li>")
         parts.append("</ul></div>")
     else:
