@@ -22,11 +22,12 @@ from tests.capture_api_helpers import finding_payload, findings_url, send
 from tests.conftest import join_walk, post_form
 from tests.image_helpers import jpeg_bytes, marked_landscape
 from walkapp import dates
+from walkapp.dates import local_today
 from walkapp.extensions import db
 from walkapp.findings.models import Finding
 from walkapp.measures.ics import all_day_event, timed_event
 from walkapp.measures.models import Measure
-from walkapp.measures.queries import local_today, plan_year_range
+from walkapp.measures.queries import plan_year_range
 from walkapp.walks.models import Walk
 
 FAST = {"deadline": None, "derandomize": True, "database": None}

@@ -11,11 +11,11 @@ import openpyxl
 import pytest
 
 from tests.conftest import statements_for
+from walkapp.dates import local_today
 from walkapp.exports.tabular import MEASURE_COLUMNS
 from walkapp.extensions import db
 from walkapp.findings.models import Finding
 from walkapp.measures.models import Measure, PlanItem
-from walkapp.measures.queries import local_today
 from walkapp.orgs.models import Estate, Organisation
 
 KEYS = [k for k, _da, _en in MEASURE_COLUMNS]

@@ -62,7 +62,7 @@ def test_findings_csv_has_bom_danish_headers_numbers_and_neutralised_text(logged
     assert float(hostile["lat"]) == 55.6671 and float(hostile["lon"]) == -12.5
     assert hostile["category"] == "Graffiti" and hostile["rating"] == "0"
     assert hostile["observed_at"] == "2026-11-29 19:30:00"
-    assert hostile["follow_up_status"] == "I 10-årsplan"
+    assert hostile["follow_up_status"] == "Optaget i 10-årsplan"
     assert hostile["due_on"] == "2027-06-01"
     # A true number written as text is not a formula and stays as it is.
     assert by_id[walk_with_data["plain"]]["description"] == "-5"
@@ -73,7 +73,7 @@ def test_english_headers_with_lang_en(logged_in, walk_with_data):
     assert header == [en for _k, _da, en in FINDING_COLUMNS]
     header, *rows = _csv(logged_in.get(f"/walks/{walk_with_data['walk']}/measures.csv?lang=en"))
     assert header == [en for _k, _da, en in MEASURE_COLUMNS]
-    assert rows[0][3] == "In 10-year plan"
+    assert rows[0][3] == "Added to the 10-year plan"
 
 
 def test_measures_csv_rows(logged_in, walk_with_data):

@@ -93,8 +93,8 @@ def test_unknown_status_is_400(app, make_measure, coordinator):
 
 
 def test_in_plan_creates_plan_item(app, make_measure, coordinator, estate_id):
+    from walkapp.dates import local_today
     from walkapp.measures.models import PlanItem
-    from walkapp.measures.queries import local_today
 
     measure_id = make_measure()
     year = local_today().year + 10
@@ -115,7 +115,7 @@ def test_in_plan_creates_plan_item(app, make_measure, coordinator, estate_id):
 ])
 def test_bad_plan_is_400_and_changes_nothing(app, make_measure, coordinator, estate_id, plan, code):
     """Plan years are this year … this year + 10 (given here as offsets); amounts ≥ 0."""
-    from walkapp.measures.queries import local_today
+    from walkapp.dates import local_today
 
     measure_id = make_measure()
     if plan["plan_year"] is not None:
@@ -127,7 +127,7 @@ def test_bad_plan_is_400_and_changes_nothing(app, make_measure, coordinator, est
 
 
 def test_in_plan_needs_an_estate(app, make_measure, coordinator):
-    from walkapp.measures.queries import local_today
+    from walkapp.dates import local_today
 
     measure_id = make_measure()
     with pytest.raises(ApiError) as info:
@@ -386,7 +386,7 @@ def test_staff_of_other_organisation_reads_but_cannot_change(app, make_measure, 
 
 
 def test_list_filters_and_overdue_stands_out(app, logged_in, make_measure, coordinator):
-    from walkapp.measures.queries import local_today
+    from walkapp.dates import local_today
 
     _english(logged_in)
     past = local_today() - timedelta(days=3)

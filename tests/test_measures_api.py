@@ -97,7 +97,7 @@ def test_transitions_200_409_422(app, client, api_token, make_measure):
 
 
 def test_in_plan_via_api(app, client, api_token, make_measure, estate_id):
-    from walkapp.measures.queries import local_today
+    from walkapp.dates import local_today
 
     measure_id = make_measure()
     url = f"/api/v1/measures/{measure_id}/transitions"

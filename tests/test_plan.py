@@ -27,7 +27,7 @@ def test_group_plan_sums_per_estate_and_year():
 @pytest.fixture
 def planned(app, make_measure, coordinator, estate_id):
     """Three measures in the plan of two estates (committed); returns the plan years used."""
-    from walkapp.measures.queries import local_today
+    from walkapp.dates import local_today
     from walkapp.orgs.models import Estate
     from walkapp.seed import organisation_named
 

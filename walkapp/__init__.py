@@ -129,10 +129,10 @@ def _ensure_secret_key(app: Flask) -> None:
 def _remove_upload_leftovers(app: Flask) -> None:
     """Delete temporary photo files a crash left (older than an hour: younger ones may be an
     upload another worker is writing now); they hold a resident's photo that no row reaches."""
-    from walkapp.findings.storage import remove_files, stale_temporary_files
+    from walkapp.findings.storage import photos_root, remove_files, stale_temporary_files
 
     try:
-        removed = remove_files(stale_temporary_files(Path(app.instance_path) / "photos"))
+        removed = remove_files(stale_temporary_files(photos_root(app.instance_path)))
     except OSError:  # a read-only or foreign-owned folder must not stop the app; `photos check` tells
         app.logger.exception("Could not clean temporary photo files")
         return

@@ -15,6 +15,7 @@ from walkapp.findings.storage import (
     PhotoCheck,
     StoredFile,
     check_photo_files,
+    photos_root,
     remove_files,
     stored_files,
 )
@@ -58,7 +59,7 @@ def photos_check_command(repair: bool):
     Exit status 0 when everything matches (after --repair), 1 when something is left: without
     --repair any problem; with it, rows without files, which are never changed (a human restores
     the files from the backup, or deletes the photo)."""
-    root = Path(current_app.instance_path) / "photos"
+    root = photos_root(current_app.instance_path)
     # Files first, then rows: a photo's files are written before its row is committed.
     files = stored_files(root)
     rows = [tuple(row) for row in db.session.execute(

@@ -6,6 +6,8 @@ and finally the `test_config` mapping given to `create_app`.
 """
 from datetime import timedelta
 
+from walkapp import dates
+
 # Signs session cookies and CSRF tokens. Unset: a random key is generated once and kept in
 # `<instance>/secret_key`, so no well-known default can ever sign a valid cookie.
 SECRET_KEY: str | None = None
@@ -38,7 +40,7 @@ MAP_DEFAULT_CENTER = [55.6761, 12.5683, 12]
 LANGUAGES = ["da", "en"]
 BABEL_DEFAULT_LOCALE = "da"
 # Times are stored in UTC and shown in this time zone.
-BABEL_DEFAULT_TIMEZONE = "Europe/Copenhagen"
+BABEL_DEFAULT_TIMEZONE = dates.LOCAL_TZ.key
 
 # Rate limits (Flask-Limiter syntax). Storage: memory:// for one process, redis://… for many.
 RATELIMIT_STORAGE_URI = "memory://"

@@ -12,8 +12,15 @@ from datetime import UTC, date, datetime, timedelta
 from typing import TypeVar
 from zoneinfo import ZoneInfo
 
+from babel.dates import format_date, format_datetime
+
 LOCAL_TZ = ZoneInfo("Europe/Copenhagen")
 _When = TypeVar("_When", date, datetime)
+
+# Danish formats (CLDR patterns), used for English too so printed overviews read the same in
+# both languages. Pages go through walkapp.i18n (the request's time zone); pure modules here.
+DATETIME_FORMAT = "dd.MM.yyyy HH:mm"
+DATE_FORMAT = "dd.MM.yyyy"
 
 # Dates and years staff type (due dates, follow-up dates, walk starts, plan years): typos such
 # as 0202 or 20266 are refused rather than stored.
@@ -83,6 +90,18 @@ def phone_text(raw: str) -> str:
     return "".join(ch if " " <= ch <= "~" else "\ufffd" for ch in raw[:PHONE_TIME_MAX])
 
 
+def local_today() -> date:
+    """Today's date in Copenhagen (due dates and plan years are local calendar dates)."""
+    return datetime.now(LOCAL_TZ).date()
+
+
+def local_to_utc(value: datetime) -> datetime:
+    """A naive Copenhagen wall-clock time (or an aware time) as an aware UTC datetime."""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=LOCAL_TZ)
+    return value.astimezone(UTC)
+
+
 def to_local(value: datetime) -> datetime:
     """An aware datetime in Copenhagen time; in UTC when Copenhagen time would pass 9999."""
     for zone in (LOCAL_TZ, UTC):
@@ -104,3 +123,13 @@ def shifted(value: _When, delta: timedelta) -> _When | None:
         return value + delta
     except OverflowError:
         return None
+
+
+def danish_date(value: date) -> str:
+    """A date as 29.11.2026 (of a datetime, its own calendar date, not converted)."""
+    return format_date(value, DATE_FORMAT, locale="da")
+
+
+def danish_datetime(value: datetime) -> str:
+    """A wall-clock time as 29.11.2026 19:30, as given (a naive value is not converted)."""
+    return format_datetime(value, DATETIME_FORMAT, tzinfo=value.tzinfo or UTC, locale="da")

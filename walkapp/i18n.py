@@ -10,13 +10,18 @@ from flask_babel import gettext as _
 from wtforms import Field, Form
 from wtforms.validators import ValidationError
 
-from walkapp.dates import EARLIEST_DATE, EARLIEST_YEAR, LATEST_DATE, LATEST_YEAR, date_in_range
+from walkapp.dates import (
+    DATE_FORMAT,
+    DATETIME_FORMAT,
+    EARLIEST_DATE,
+    EARLIEST_YEAR,
+    LATEST_DATE,
+    LATEST_YEAR,
+    date_in_range,
+)
 
 TRANSLATIONS_DIR = Path(__file__).resolve().parent / "translations"
 
-# Danish formats, used for English too so printed overviews read the same in both languages.
-DATETIME_FORMAT = "dd.MM.yyyy HH:mm"
-DATE_FORMAT = "dd.MM.yyyy"
 
 
 def select_locale() -> str:

@@ -1,16 +1,33 @@
 """Translated display names of the stable English codes, one table per code family.
 
-The codes themselves (API, database, Open311) never change; only these labels are shown."""
+The codes themselves (API, database, Open311) never change; only these labels are shown. Pages
+and exports read the same tables: pages in the request's language (`label`), exports in the
+export's own language (`label_in`)."""
 from __future__ import annotations
 
+import uuid
 from collections.abc import Mapping
 from functools import lru_cache
 
 from babel.support import NullTranslations, Translations
-from flask_babel import LazyString
-from flask_babel import lazy_gettext as _l
+from flask_babel import LazyString, gettext
 
 from walkapp.i18n import TRANSLATIONS_DIR
+
+
+class Label(LazyString):
+    """A label translated when shown that keeps its msgid, so an export can translate it into
+    its own language outside a request."""
+
+    def __init__(self, msgid: str) -> None:
+        super().__init__(gettext, msgid)
+        self.msgid = msgid
+
+
+def _l(msgid: str) -> Label:
+    """Mark a label for extraction (pybabel -k _l) and translate it lazily."""
+    return Label(msgid)
+
 
 PARTICIPANT_ROLE_LABELS = {
     "resident": _l("Resident"),
@@ -44,10 +61,16 @@ MEASURE_STATUS_LABELS = {
     "referred": _l("Referred"),
 }
 
+# What the exports say about a finding's measures as a whole (exports.queries.follow_up_status):
+# a measure status, or none yet, or all closed without any carried out.
+FOLLOW_UP_STATUS_LABELS = {
+    "none": _l("No measure"),
+    **MEASURE_STATUS_LABELS,
+    "closed": _l("Closed without action"),
+}
+
 # The safety rating a participant gives a finding: 0 (most unsafe) … 3 (safe). The number is the
-# stable code; people read it with its words, on every page, map popup and export. Plain msgids
-# (marked for extraction by the `_l(...)` below) so pure export modules can translate them too.
-RATING_MSGIDS = {0: "Very unsafe", 1: "Unsafe", 2: "Fairly safe", 3: "Safe"}
+# stable code; people read it with its words, on every page, map popup and export.
 RATING_WORDS = {
     0: _l("Very unsafe"),
     1: _l("Unsafe"),
@@ -75,9 +98,24 @@ def _catalogue(lang: str) -> NullTranslations:
 def rating_label_in(rating: int | None, lang: str) -> str:
     """rating_label in a given language without a request: for the pure export modules, which
     choose their language themselves (`?lang=en`) and may run outside a request."""
-    if rating not in RATING_MSGIDS:
+    if rating not in RATING_WORDS:
         return "–"
-    return f"{rating} – {_catalogue(lang).gettext(RATING_MSGIDS[rating])}"
+    return f"{rating} – {_catalogue(lang).gettext(RATING_WORDS[rating].msgid)}"
+
+
+def label_in(table: Mapping[str, Label], code: str | None, lang: str) -> str:
+    """`label` in a given language without a request (the export's language, e.g. `?lang=en`):
+    the same words the pages show."""
+    entry = table.get(code or "")
+    if entry is None:
+        return code or ""
+    return _catalogue(lang).gettext(entry.msgid)
+
+
+def short_id(finding_id: uuid.UUID | str) -> str:
+    """The first 8 hex digits of a finding's id: what people say in a meeting and see in a row,
+    on pages and in exports alike."""
+    return str(finding_id)[:8]
 
 
 def label(table: Mapping[str, object], code: str | None) -> str:

@@ -5,7 +5,7 @@ from babel.numbers import format_decimal
 from flask import Flask, current_app
 
 from walkapp.i18n import current_language, show_date, show_datetime
-from walkapp.labels import rating_label
+from walkapp.labels import rating_label, short_id
 
 
 def map_settings() -> dict:
@@ -37,6 +37,7 @@ def register(app: Flask) -> None:
     app.jinja_env.filters["dt"] = show_datetime
     app.jinja_env.filters["d"] = show_date
     app.jinja_env.filters["num"] = show_number
+    app.jinja_env.filters["short_id"] = short_id
     app.jinja_env.globals["rating_label"] = rating_label
     app.jinja_env.globals["current_language"] = current_language
     app.jinja_env.globals["map_settings"] = map_settings

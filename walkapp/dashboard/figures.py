@@ -16,18 +16,17 @@ from __future__ import annotations
 import statistics
 from datetime import UTC, date, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import Select, func, or_
 
+from walkapp.dates import LOCAL_TZ, local_today
 from walkapp.extensions import db
 from walkapp.findings.models import Category, Finding
 from walkapp.measures.models import MEASURE_STATUSES, Measure, StatusChange, measure_findings
-from walkapp.measures.workflow import DONE_OR_IN_PLAN
+from walkapp.measures.workflow import DONE_OR_IN_PLAN, DONE_STATUS
 from walkapp.orgs.models import Estate
 from walkapp.walks.models import Walk, walk_estates
 
-LOCAL_TZ = ZoneInfo("Europe/Copenhagen")
 HELD_STATUSES = ("active", "closed")
 
 
@@ -113,7 +112,7 @@ def _median_days_to_done(measure_ids: Select) -> float | None:
     """Median days from a measure's creation to its first change to done (None without any)."""
     first_done = (
         db.select(StatusChange.measure_id, func.min(StatusChange.at).label("done_at"))
-        .where(StatusChange.to_status == "done")
+        .where(StatusChange.to_status == DONE_STATUS)
         .group_by(StatusChange.measure_id)
         .subquery()
     )
@@ -159,7 +158,7 @@ def dashboard_figures(year: int, organisation_id: int | None = None, estate_id: 
 
 def current_year(today: date | None = None) -> int:
     """This year in Copenhagen."""
-    return (today or datetime.now(LOCAL_TZ).date()).year
+    return (today or local_today()).year
 
 
 def bar_chart(series: list[tuple[str, list[int]]], labels: list[str],

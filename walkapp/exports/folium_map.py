@@ -31,11 +31,10 @@ from folium.plugins import MarkerCluster
 from folium.template import Template
 from PIL import Image
 
-from walkapp.dates import local_naive
+from walkapp.dates import danish_date, danish_datetime, local_naive
 from walkapp.exports.escaping import escape_html_js, json_for_script
 from walkapp.exports.queries import ExportFinding, follow_up_status
-from walkapp.exports.tabular import STATUS_LABELS, label
-from walkapp.labels import rating_label_in
+from walkapp.labels import FOLLOW_UP_STATUS_LABELS, MEASURE_STATUS_LABELS, label_in, rating_label_in
 
 CLUSTER_THRESHOLD = 200
 THUMB_SIDE = 160
@@ -146,17 +145,17 @@ def popup_html(item: ExportFinding, lang: str, thumb_uri: str | None) -> str:
         parts.append(f"<div>{t['rating']}: {escape_html_js(rating_label_in(f.rating, lang))}</div>")
     observed = local_naive(f.observed_at)
     if observed:
-        parts.append(f"<div><small>{observed:%d.%m.%Y %H:%M}</small></div>")
+        parts.append(f"<div><small>{danish_datetime(observed)}</small></div>")
     if f.description:
         parts.append(f"<p style='white-space:pre-wrap'>{escape_html_js(f.description)}</p>")
     if item.measures:
         parts.append(f"<div><strong>{t['measures']}</strong><ul style='padding-left:1.2em;margin:0'>")
         for m in item.measures:
-            bits = [escape_html_js(m.title), f"{t['status']}: {escape_html_js(label(STATUS_LABELS, m.status, lang))}"]
+            bits = [escape_html_js(m.title), f"{t['status']}: {escape_html_js(label_in(MEASURE_STATUS_LABELS, m.status, lang))}"]
             if m.responsible_org:
                 bits.append(f"{t['responsible']}: {escape_html_js(m.responsible_org.name)}")
             if m.due_on:
-                bits.append(f"{t['due']}: {m.due_on:%d.%m.%Y}")
+                bits.append(f"{t['due']}: {danish_date(m.due_on)}")
             parts.append("<li>" + "<br>".join(bits) + "</li>")
         parts.append("</ul></div>")
     else:
@@ -217,7 +216,7 @@ def _legend_html(lang: str, title: str, counts: dict[str, int]) -> str:
     rows = "".join(
         f"<div><span style='display:inline-block;width:14px;height:14px;border-radius:50%;"
         f"background:{colour};border:1px solid #222;margin-right:6px;vertical-align:middle'></span>"
-        f"{escape_html_js(label(STATUS_LABELS, status, lang))} ({counts.get(status, 0)})</div>"
+        f"{escape_html_js(label_in(FOLLOW_UP_STATUS_LABELS, status, lang))} ({counts.get(status, 0)})</div>"
         for status, colour in STATUS_COLOURS.items()
     )
     return (

@@ -23,10 +23,10 @@ from walkapp.errors import ApiError
 from walkapp.exports.escaping import xml_text
 from walkapp.exports.geojson_export import iso8601
 from walkapp.exports.queries import ExportFinding, closed_condition, is_closed, load_export_findings
-from walkapp.exports.tabular import STATUS_LABELS, label
 from walkapp.extensions import db
 from walkapp.findings.models import Category, Finding
 from walkapp.findings.photo_urls import photo_url
+from walkapp.labels import MEASURE_STATUS_LABELS, label_in
 from walkapp.urls import external_url
 
 bp = Blueprint("open311", __name__, url_prefix="/open311/v2")
@@ -202,7 +202,7 @@ def request_item(item: ExportFinding) -> dict[str, Any]:
     """One finding as a service request (no participant data)."""
     finding = item.finding
     closed = is_closed(item)
-    notes = [f"{m.title}: {label(STATUS_LABELS, m.status)}" for m in item.measures]
+    notes = [f"{m.title}: {label_in(MEASURE_STATUS_LABELS, m.status, 'da')}" for m in item.measures]
     if finding.state == "dismissed":
         notes.insert(0, _("Dismissed: %(reason)s", reason=finding.dismiss_reason).strip().rstrip(":"))
     agencies = dict.fromkeys(m.responsible_org.name for m in item.measures if m.responsible_org)

@@ -18,8 +18,10 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from walkapp.extensions import db
 from walkapp.findings.models import Category, Finding, Photo
+from walkapp.labels import short_id
 from walkapp.measures.models import Measure, PlanItem, measure_findings
-from walkapp.measures.workflow import CLOSED_STATUSES
+from walkapp.measures.queries import walk_measures
+from walkapp.measures.workflow import CLOSED_STATUSES, DONE_STATUS, OPEN_IN_ORDER
 from walkapp.walks.models import Walk
 
 
@@ -33,7 +35,8 @@ class ExportFinding:
 
     @property
     def short_id(self) -> str:
-        return self.finding.id.hex[:8]
+        """The finding's short id, as pages show it."""
+        return short_id(self.finding.id)
 
 
 def load_export_findings(*criteria: Any, limit: int | None = None) -> list[ExportFinding]:
@@ -132,20 +135,15 @@ def load_measure_set(
 
 
 def load_walk_measures(walk_id: int) -> list[tuple[Measure, list[uuid.UUID]]]:
-    """Measures linked to any finding of a walk, each with the ids of its findings on that
-    walk (one statement, plus one per 500 measures for their plan entries)."""
-    rows = db.session.execute(
-        db.select(Measure, measure_findings.c.finding_id)
-        .join(measure_findings, Measure.id == measure_findings.c.measure_id)
-        .join(Finding, Finding.id == measure_findings.c.finding_id)
-        .options(joinedload(Measure.responsible_org), selectinload(Measure.plan_items))
-        .where(Finding.walk_id == walk_id)
-        .order_by(Measure.id, Finding.observed_at)
-    ).all()
-    grouped: dict[int, tuple[Measure, list[uuid.UUID]]] = {}
-    for measure, finding_id in rows:
-        grouped.setdefault(measure.id, (measure, []))[1].append(finding_id)
-    return list(grouped.values())
+    """Measures linked to any finding of a walk, oldest first, each with the ids of its findings
+    on that walk in the order they were seen (a constant number of statements)."""
+    measures = walk_measures(walk_id, joinedload(Measure.responsible_org),
+                             selectinload(Measure.plan_items), selectinload(Measure.findings))
+    return [
+        (measure, [f.id for f in sorted(measure.findings, key=lambda f: f.observed_at)
+                   if f.walk_id == walk_id])
+        for measure in sorted(measures, key=lambda m: m.id)
+    ]
 
 
 def follow_up_status(item: ExportFinding) -> str:
@@ -155,10 +153,10 @@ def follow_up_status(item: ExportFinding) -> str:
     statuses = [m.status for m in item.measures]
     if not statuses:
         return "none"
-    for status in ("proposed", "agreed", "in_plan", "in_progress"):
+    for status in OPEN_IN_ORDER:
         if status in statuses:
             return status
-    return "done" if "done" in statuses else "closed"
+    return DONE_STATUS if DONE_STATUS in statuses else "closed"
 
 
 def closed_condition() -> Any:

@@ -45,6 +45,13 @@ from openpyxl.utils import get_column_letter
 
 from walkapp.dates import local_naive
 from walkapp.exports.queries import ExportFinding, follow_up_status
+from walkapp.labels import (
+    FINDING_STATE_LABELS,
+    FOLLOW_UP_STATUS_LABELS,
+    MEASURE_STATUS_LABELS,
+    label_in,
+    short_id,
+)
 
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 EXCEL_FIRST_YEAR = 1900
@@ -89,34 +96,6 @@ MEASURE_COLUMNS: list[tuple[str, str, str]] = [
     ("updated_at", "Opdateret", "Updated at"),
 ]
 
-STATUS_LABELS: dict[str, tuple[str, str]] = {
-    "none": ("Intet tiltag", "No measure"),
-    "proposed": ("Foreslået", "Proposed"),
-    "agreed": ("Aftalt", "Agreed"),
-    "in_plan": ("I 10-årsplan", "In 10-year plan"),
-    "in_progress": ("I gang", "In progress"),
-    "done": ("Udført", "Done"),
-    "rejected": ("Afvist", "Rejected"),
-    "referred": ("Henvist", "Referred"),
-    "closed": ("Afsluttet uden udførelse", "Closed without action"),
-}
-
-STATE_LABELS: dict[str, tuple[str, str]] = {
-    "new": ("Ny", "New"),
-    "triaged": ("Vurderet", "Triaged"),
-    "duplicate": ("Dublet", "Duplicate"),
-    "dismissed": ("Afvist", "Dismissed"),
-}
-
-
-def label(labels: dict[str, tuple[str, str]], key: str, lang: str = "da") -> str:
-    """Danish or English label for a status/state code (the code itself when unknown)."""
-    pair = labels.get(key)
-    if pair is None:
-        return key
-    return pair[1] if lang == "en" else pair[0]
-
-
 def neutralise(value: Any) -> Any:
     """A text cell that a spreadsheet could read as a formula gets a leading `'`."""
     if isinstance(value, str) and value.startswith(FORMULA_PREFIXES) and not _PLAIN_NUMBER.fullmatch(value):
@@ -136,9 +115,9 @@ def finding_rows(
         responsible = dict.fromkeys(m.responsible_org.name for m in item.measures if m.responsible_org)
         rows.append([
             str(f.id), walk_titles.get(f.walk_id), f.category.name(lang), f.category.code,
-            f.rating, f.description, label(STATE_LABELS, f.state, lang), local_naive(f.observed_at),
+            f.rating, f.description, label_in(FINDING_STATE_LABELS, f.state, lang), local_naive(f.observed_at),
             f.lat, f.lon, f.accuracy_m, f.estate.name if f.estate else None,
-            label(STATUS_LABELS, follow_up_status(item), lang),
+            label_in(FOLLOW_UP_STATUS_LABELS, follow_up_status(item), lang),
             SEPARATOR.join(m.title for m in item.measures), SEPARATOR.join(responsible),
             min(due_dates) if due_dates else None, len(item.photos),
         ])
@@ -157,10 +136,10 @@ def measure_rows(
             category_of[fid].name(lang) for fid in finding_ids if fid in category_of
         )
         rows.append([
-            measure.id, measure.title, measure.description, label(STATUS_LABELS, measure.status, lang),
+            measure.id, measure.title, measure.description, label_in(MEASURE_STATUS_LABELS, measure.status, lang),
             measure.responsible_org.name if measure.responsible_org else None, measure.due_on,
             measure.cost_estimate_dkk, plan.plan_year if plan else None, plan.amount_dkk if plan else None,
-            len(finding_ids), SEPARATOR.join(fid.hex[:8] for fid in finding_ids), SEPARATOR.join(categories),
+            len(finding_ids), SEPARATOR.join(short_id(fid) for fid in finding_ids), SEPARATOR.join(categories),
             local_naive(measure.updated_at),
         ])
     return rows

@@ -25,7 +25,7 @@ from walkapp.exports.queries import (
 from walkapp.extensions import db
 from walkapp.findings.models import Finding
 from walkapp.findings.photo_urls import photo_url
-from walkapp.findings.storage import photo_path
+from walkapp.findings.storage import photo_path, photos_root
 from walkapp.geo import to_leaflet_path
 from walkapp.measures.queries import filter_measures
 from walkapp.triage import queries as triage
@@ -164,21 +164,15 @@ def measures_table(fmt: str):
 @staff_required
 def walk_photos_zip(walk_id: int):
     """The walk's visible photos as a ZIP archive, streamed."""
-
-
-
     walk = db.get_or_404(Walk, walk_id)
-    root = Path(current_app.instance_path) / "photos"
+    root = photos_root(current_app.instance_path)
     entries = archive_entries(walk_findings(walk), lambda photo: photo_path(root, photo.storage_key))
     response = attachment(stream_with_context(stream_zip(entries)), "application/zip", f"walk-{walk.id}-photos.zip")
     return response
 
 
 def _map_response(items: list[ExportFinding], route: Any, title: str, filename: str) -> Response:
-
-
-
-    photos_root = Path(current_app.instance_path) / "photos"
+    root = photos_root(current_app.instance_path)
     lat, lon, _zoom = current_app.config["MAP_DEFAULT_CENTER"]
     leaflet_route = to_leaflet_path(route["coordinates"]) if route and route.get("coordinates") else None
     folium_map = build_map(
@@ -187,7 +181,7 @@ def _map_response(items: list[ExportFinding], route: Any, title: str, filename: 
         route=leaflet_route,
         title=title,
         lang=export_locale(),
-        thumb_path=lambda photo: photo_path(photos_root, photo.storage_key, thumb=True),
+        thumb_path=lambda photo: photo_path(root, photo.storage_key, thumb=True),
         tile_url=current_app.config["MAP_TILE_URL"],
         tile_attribution=current_app.config["MAP_TILE_ATTRIBUTION"],
         default_center=(lat, lon),

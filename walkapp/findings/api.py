@@ -5,7 +5,6 @@ import math
 import uuid
 from collections.abc import Callable
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
 import geojson
@@ -17,11 +16,12 @@ from walkapp.dates import phone_time
 from walkapp.db import reads_only
 from walkapp.errors import ApiError
 from walkapp.extensions import db
-from walkapp.findings import access, services
+from walkapp.findings import access, queries, services
 from walkapp.findings.access import Viewer
 from walkapp.findings.images import ImageRejected, process_upload
 from walkapp.findings.models import DESCRIPTION_MAX, LOCATION_SOURCES
 from walkapp.findings.serializers import feature_collection, finding_json, photo_json
+from walkapp.findings.storage import photos_root
 from walkapp.geo import valid_lat_lon
 from walkapp.request_input import json_object
 from walkapp.walks.participants import current_participant
@@ -38,10 +38,6 @@ def current_viewer() -> Viewer:
     # A bearer-token call speaks for the token's user alone, whatever cookies come with it.
     participant = None if g.get("via_token") else current_participant()
     return Viewer(user=user, participant=participant)
-
-
-def photos_root() -> Path:
-    return Path(current_app.instance_path) / "photos"
 
 
 def _bad(code: str, message: str) -> ApiError:
@@ -171,7 +167,7 @@ def list_findings(walk_id: int):
     """The walk's findings as a GeoJSON FeatureCollection."""
     viewer = current_viewer()
     walk = access.walk_for_viewer(walk_id, viewer)
-    findings = services.walk_findings(walk)
+    findings = queries.walk_findings_with_photos(walk)
     nearby = services.nearby_ids(findings, findings)
     collection = feature_collection(findings, viewer, nearby)
     db.session.commit()
@@ -205,7 +201,7 @@ def delete_finding(finding_id: str):
     access.ensure_can_edit(finding, viewer)
     keys = services.delete_finding(finding)
     db.session.commit()
-    services.remove_photo_files(photos_root(), keys)
+    services.remove_photo_files(photos_root(current_app.instance_path), keys)
     return "", 204
 
 
@@ -245,7 +241,7 @@ def add_photo(finding_id: str):
     except ImageRejected as exc:
         raise ApiError(exc.status, exc.code, _image_message(exc.code)) from None
     del data
-    root = photos_root()
+    root = photos_root(current_app.instance_path)
     storage_key = services.store_photo_files(root, image)
     kept = False
     try:

@@ -10,10 +10,11 @@ import io
 import warnings
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
-from zoneinfo import ZoneInfo
 
 import pillow_heif
 from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
+
+from walkapp.dates import LOCAL_TZ
 
 pillow_heif.register_heif_opener()
 
@@ -26,7 +27,6 @@ JPEG_QUALITY = 82
 THUMB_QUALITY = 78
 DEFAULT_MAX_PIXELS = 40_000_000
 # Phones without an offset tag write local time; our walks happen in Denmark.
-LOCAL_ZONE = ZoneInfo("Europe/Copenhagen")
 
 EXIF_IFD = 0x8769
 TAG_DATETIME_ORIGINAL = 0x9003
@@ -197,7 +197,7 @@ def _taken_at(img: Image.Image) -> datetime | None:
         return None
     offset = _parse_offset(exif_ifd.get(TAG_OFFSET_TIME_ORIGINAL))
     try:
-        zone = timezone(offset) if offset is not None else LOCAL_ZONE
+        zone = timezone(offset) if offset is not None else LOCAL_TZ
         return local.replace(tzinfo=zone).astimezone(UTC)
     except (OverflowError, ValueError):
         # A camera clock at 0001-01-01 east of UTC, or an offset of a day or more, has no UTC

@@ -2,14 +2,13 @@
 from __future__ import annotations
 
 import uuid
-from pathlib import Path
 
 from flask import Blueprint, abort, current_app, send_file
 from flask_login import current_user
 
 from walkapp.extensions import db
 from walkapp.findings.models import Finding, Photo
-from walkapp.findings.storage import photo_path
+from walkapp.findings.storage import photo_path, photos_root
 from walkapp.walks.participants import current_participant
 
 bp = Blueprint("photos", __name__)
@@ -38,7 +37,7 @@ def _visible_photo(photo_id: str) -> Photo:
 
 
 def _send(photo: Photo, thumb: bool):
-    path = photo_path(Path(current_app.instance_path) / "photos", photo.storage_key, thumb=thumb)
+    path = photo_path(photos_root(current_app.instance_path), photo.storage_key, thumb=thumb)
     db.session.commit()
     if not path.is_file():
         abort(404)

@@ -283,15 +283,3 @@ def nearby_ids(findings: list[Finding], candidates: list[Finding] | None = None)
             and distance_m(finding.lat, finding.lon, other.lat, other.lon) <= NEARBY_M
         ]
     return result
-
-
-def walk_findings(walk: Walk) -> list[Finding]:
-    """Every finding of a walk, oldest first, with photos, categories and reporters loaded."""
-    return list(db.session.execute(
-        db.select(Finding).where(Finding.walk_id == walk.id)
-        .options(
-            selectinload(Finding.photos), selectinload(Finding.category),
-            selectinload(Finding.participant),
-        )
-        .order_by(Finding.created_at, Finding.id)
-    ).scalars())

@@ -23,6 +23,11 @@ TEMP_SUFFIX = ".part"
 LEFTOVER_AGE_S = 3600
 
 
+def photos_root(instance_path: str | os.PathLike[str]) -> Path:
+    """The folder all photo files live under: `<instance>/photos`."""
+    return Path(instance_path) / "photos"
+
+
 def new_storage_key() -> str:
     """A fresh key "ab/<uuid hex>"; the two-character folder keeps directories small."""
     name = uuid.uuid4().hex

@@ -18,19 +18,19 @@ from wtforms.validators import InputRequired
 from walkapp.auth.security import planner_required, staff_required
 from walkapp.db import now_utc
 from walkapp.extensions import db
+from walkapp.findings import queries as finding_queries
 from walkapp.findings.models import Category, Finding
 from walkapp.findings.photo_urls import photo_url
 from walkapp.i18n import current_language, date_in_range_validator
 from walkapp.labels import PARTICIPANT_ROLE_LABELS
-from walkapp.measures.models import Measure, PlanItem, measure_findings
+from walkapp.measures import queries as measure_queries
+from walkapp.measures import workflow
+from walkapp.measures.models import Measure, PlanItem
 from walkapp.measures.services import status_label
 from walkapp.walks import services as walk_services
 from walkapp.walks.models import Walk
 
 bp = Blueprint("report", __name__)
-
-AGREED = ("agreed", "in_plan", "in_progress", "done")
-CLOSED_OTHERWISE = ("rejected", "referred")
 
 
 class SentOnForm(FlaskForm):
@@ -90,36 +90,7 @@ def project_map(
     return SvgMap(f"0 0 {width} {height}", path, projected, width, height)
 
 
-# ---------------------------------------------------------------- queries
-
-
-def walk_measures(walk: Walk) -> list[Measure]:
-    """The measures linked to any finding of the walk, oldest first, with org and plan items."""
-    linked = (
-        db.select(measure_findings.c.measure_id)
-        .join(Finding, Finding.id == measure_findings.c.finding_id)
-        .where(Finding.walk_id == walk.id)
-    )
-    return list(db.session.execute(
-        db.select(Measure)
-        .where(Measure.id.in_(linked))
-        .options(
-            joinedload(Measure.responsible_org),
-            selectinload(Measure.plan_items).joinedload(PlanItem.estate),
-            selectinload(Measure.findings),
-        )
-        .order_by(Measure.due_on.is_(None), Measure.due_on, Measure.id)
-    ).scalars())
-
-
-def report_findings(walk: Walk) -> list[Finding]:
-    """The walk's findings with category and photos, in route order (observed time)."""
-    return list(db.session.execute(
-        db.select(Finding)
-        .where(Finding.walk_id == walk.id)
-        .options(joinedload(Finding.category), selectinload(Finding.photos))
-        .order_by(Finding.observed_at, Finding.id)
-    ).unique().scalars())
+# ---------------------------------------------------------------- grouping
 
 
 def group_by_category(findings: list[Finding]) -> OrderedDict[Category, list[Finding]]:
@@ -137,9 +108,13 @@ def group_by_category(findings: list[Finding]) -> OrderedDict[Category, list[Fin
 
 def _render(walk: Walk, form: SentOnForm, status: int = 200):
     locale = current_language()
-    findings = report_findings(walk)
+    findings = finding_queries.walk_findings(
+        walk, joinedload(Finding.category), selectinload(Finding.photos),
+        order_by=finding_queries.ALONG_THE_ROUTE)
     numbers = {f.id: i for i, f in enumerate(findings, start=1)}
-    measures = walk_measures(walk)
+    measures = measure_queries.walk_measures(
+        walk.id, joinedload(Measure.responsible_org),
+        selectinload(Measure.plan_items).joinedload(PlanItem.estate), selectinload(Measure.findings))
     by_role = walk_services.participants_by_role(walk)
     route = (walk.route or {}).get("coordinates") or []
     svg = project_map(route, [(f.lat, f.lon, numbers[f.id]) for f in findings])
@@ -152,9 +127,9 @@ def _render(walk: Walk, form: SentOnForm, status: int = 200):
         findings=findings, numbers=numbers, groups=group_by_category(findings),
         participants=[(PARTICIPANT_ROLE_LABELS.get(r, r), n) for r, n in sorted(by_role.items())],
         participant_total=sum(by_role.values()),
-        proposed=[m for m in measures if m.status == "proposed"],
-        agreed=[m for m in measures if m.status in AGREED],
-        closed=[m for m in measures if m.status in CLOSED_OTHERWISE],
+        proposed=[m for m in measures if m.status == workflow.INITIAL_STATUS],
+        agreed=[m for m in measures if m.status in workflow.AGREED_STATUSES],
+        closed=[m for m in measures if m.status in workflow.DROPPED_STATUSES],
         plan_items=plan_items, plan_total=sum(item.amount_dkk for item in plan_items),
         status_label=status_label, kind_label=walk_services.kind_label, photo_url=photo_url,
         first_photo=lambda f: next((p for p in f.photos if not p.hidden), None),

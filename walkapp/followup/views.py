@@ -9,31 +9,17 @@ from sqlalchemy.orm import selectinload
 
 from walkapp.auth.queries import user_names
 from walkapp.auth.security import staff_required
-from walkapp.dates import to_local
+from walkapp.dates import LOCAL_TZ, to_local
 from walkapp.errors import ApiError
 from walkapp.extensions import db
-from walkapp.findings.models import Finding
 from walkapp.i18n import show_date
 from walkapp.measures import ics, queries, services
 from walkapp.measures.downloads import ics_response
-from walkapp.measures.models import Measure, StatusChange, measure_findings
+from walkapp.measures.models import Measure, StatusChange
 from walkapp.urls import external_url, public_host
 from walkapp.walks.models import Walk
 
 bp = Blueprint("followup", __name__)
-
-
-def _walk_measures(walk_id: int) -> list[Measure]:
-    measure_ids = (
-        db.select(measure_findings.c.measure_id)
-        .join(Finding, Finding.id == measure_findings.c.finding_id)
-        .where(Finding.walk_id == walk_id)
-    )
-    return list(db.session.execute(
-        db.select(Measure).where(Measure.id.in_(measure_ids))
-        .options(selectinload(Measure.responsible_org), selectinload(Measure.findings))
-        .order_by(Measure.due_on.is_(None), Measure.due_on, Measure.id)
-    ).scalars())
 
 
 @bp.route("/walks/<int:walk_id>/follow-up")
@@ -41,7 +27,8 @@ def _walk_measures(walk_id: int) -> list[Measure]:
 def follow_up(walk_id: int):
     """A walk's follow-up: date, its measures and every status change since the walk."""
     walk = db.get_or_404(Walk, walk_id)
-    measures = _walk_measures(walk.id)
+    measures = queries.walk_measures(
+        walk.id, selectinload(Measure.responsible_org), selectinload(Measure.findings))
     changes = []
     if measures:
         changes = list(db.session.execute(
@@ -65,7 +52,7 @@ def follow_up_ics(walk_id: int):
     walk = db.get_or_404(Walk, walk_id)
     if walk.follow_up_on is None:
         raise ApiError(404, "no_follow_up_date", _("The walk has no follow-up date yet."))
-    start = datetime.combine(walk.follow_up_on, time(17, 0), tzinfo=queries.LOCAL_ZONE)
+    start = datetime.combine(walk.follow_up_on, time(17, 0), tzinfo=LOCAL_TZ)
     body = ics.timed_event(
         uid=f"walk-{walk.id}-follow-up@{public_host()}",
         start=start,

@@ -6,6 +6,7 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, HiddenField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
+from walkapp.errors import ApiError
 from walkapp.i18n import date_in_range_validator
 from walkapp.measures.services import AMOUNT_MAX_DKK, TEXT_MAX, TITLE_MAX
 
@@ -48,3 +49,23 @@ class TransitionForm(FlaskForm):
     estate = SelectField(_l("Estate"), coerce=_optional_int, validate_choice=True)
     plan_year = IntegerField(_l("Plan year"), validators=[Optional()])
     amount_dkk = IntegerField(_l("Amount (DKK)"), validators=[Optional()])
+
+
+# The measure services' error codes and the form field each one is about (edit and status forms).
+ERROR_FIELDS: dict[str, str] = {
+    "invalid_title": "title",
+    "invalid_description": "description",
+    "invalid_cost": "cost_estimate_dkk",
+    "invalid_date": "due_on",
+    "estate_required": "estate",
+    "invalid_plan_year": "plan_year",
+    "invalid_amount": "amount_dkk",
+    "invalid_note": "note",
+}
+
+
+def show_error_at_field(form: FlaskForm, exc: ApiError) -> None:
+    """Show a service's refusal under the field it is about, when the form has that field."""
+    name = ERROR_FIELDS.get(exc.code)
+    if name is not None and name in form:
+        form[name].errors = [*form[name].errors, exc.message]

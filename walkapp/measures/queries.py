@@ -3,26 +3,19 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable
-from datetime import date, datetime
+from datetime import date
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import Select
 
-from walkapp.dates import EARLIEST_YEAR, LATEST_YEAR
+from walkapp.dates import EARLIEST_YEAR, LATEST_YEAR, local_today
 from walkapp.extensions import db
 from walkapp.findings.models import Finding
 from walkapp.measures import workflow
-from walkapp.measures.models import Measure
+from walkapp.measures.models import Measure, measure_findings
 
-LOCAL_ZONE = ZoneInfo("Europe/Copenhagen")
 # The 10-year plan: this year up to and including this year + 10.
 PLAN_YEARS_AHEAD = 10
-
-
-def local_today() -> date:
-    """Today's date in Copenhagen (due dates and plan years are local calendar dates)."""
-    return datetime.now(LOCAL_ZONE).date()
 
 
 def plan_year_range(today: date | None = None) -> tuple[int, int]:
@@ -73,3 +66,17 @@ def findings_by_ids(ids: Iterable[Any]) -> tuple[list[Finding], list[str]]:
     found_ids = {f.id for f in found}
     missing += [text for key, text in wanted.items() if key not in found_ids]
     return found, missing
+
+
+def walk_measures(walk_id: int, *options: Any) -> list[Measure]:
+    """The measures linked to any finding of the walk, by due date (none last), then oldest
+    first, with the given loader options."""
+    linked = (
+        db.select(measure_findings.c.measure_id)
+        .join(Finding, Finding.id == measure_findings.c.finding_id)
+        .where(Finding.walk_id == walk_id)
+    )
+    return list(db.session.execute(
+        db.select(Measure).where(Measure.id.in_(linked)).options(*options)
+        .order_by(Measure.due_on.is_(None), Measure.due_on, Measure.id)
+    ).scalars())

@@ -11,6 +11,7 @@ from sqlalchemy.orm import selectinload
 
 from walkapp.auth.queries import user_names
 from walkapp.auth.security import staff_required
+from walkapp.dates import local_today
 from walkapp.errors import ApiError
 from walkapp.exports.plan_export import plan_workbook
 from walkapp.exports.tabular import XLSX_MIMETYPE
@@ -18,7 +19,7 @@ from walkapp.extensions import db
 from walkapp.i18n import current_language
 from walkapp.measures import ics, plan, queries, services, workflow
 from walkapp.measures.downloads import ics_response
-from walkapp.measures.forms import MeasureEditForm, MeasureForm, TransitionForm
+from walkapp.measures.forms import MeasureEditForm, MeasureForm, TransitionForm, show_error_at_field
 from walkapp.measures.models import Measure
 from walkapp.orgs.models import Estate, Organisation
 from walkapp.urls import external_url, public_host
@@ -51,7 +52,7 @@ def list_measures():
     org_id = request.args.get("org", type=int)
     overdue = request.args.get("overdue") == "1"
     page = max(request.args.get("page", 1, type=int) or 1, 1)
-    today = queries.local_today()
+    today = local_today()
     query = queries.filter_measures(status, org_id, overdue, today).options(
         selectinload(Measure.responsible_org))
     if status not in workflow.STATUSES:
@@ -128,6 +129,7 @@ def _render_detail(measure: Measure, form: TransitionForm | None = None, status:
         "measures/show.html", measure=measure, form=form, may_change=may_change,
         may_edit=services.can_edit_measure(current_user, measure),
         next_statuses=workflow.next_statuses(measure.status), status_label=services.status_label,
+        dropped_statuses=workflow.DROPPED_STATUSES,
         overdue=queries.is_overdue(measure), user_names=names, problem=problem,
         first_year=first, last_year=last,
     ), status
@@ -165,10 +167,7 @@ def change_status(measure_id: int):
         if exc.status == 409:
             # Show the fresh state; the user decides again against the current version.
             return _render_detail(measure, None, 409, exc.message)
-        field = {"estate_required": form.estate, "invalid_plan_year": form.plan_year,
-                 "invalid_amount": form.amount_dkk, "invalid_note": form.note}.get(exc.code)
-        if field is not None:
-            field.errors = [*field.errors, exc.message]
+        show_error_at_field(form, exc)
         return _render_detail(measure, form, exc.status, exc.message)
     db.session.commit()
     flash(_("Status changed to “%(status)s”.", status=services.status_label(measure.status)),
@@ -265,10 +264,7 @@ def edit_measure(measure_id: int):
         if exc.status == 409:
             # Someone saved first: show the measure as it is now; the user edits again from it.
             return _render_detail(measure, None, 409, exc.message)
-        field = {"invalid_title": form.title, "invalid_description": form.description,
-                 "invalid_cost": form.cost_estimate_dkk, "invalid_date": form.due_on}.get(exc.code)
-        if field is not None:
-            field.errors = [*field.errors, exc.message]
+        show_error_at_field(form, exc)
         return render_template("measures/edit.html", form=form, measure=measure,
                                problem=exc.message), exc.status
     db.session.commit()

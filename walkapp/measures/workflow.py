@@ -25,9 +25,17 @@ TRANSITIONS: dict[str, frozenset[str]] = {
 # A measure is open while it still has somewhere to go.
 OPEN_STATUSES: frozenset[str] = frozenset(s for s, nxt in TRANSITIONS.items() if nxt)
 CLOSED_STATUSES: frozenset[str] = frozenset(STATUSES) - OPEN_STATUSES
-# The programme's success criterion: at least one measure carried out or in the 10-year plan.
-DONE_OR_IN_PLAN: frozenset[str] = frozenset({"done", "in_plan"})
 INITIAL_STATUS = "proposed"
+# The one closed status that means the measure was carried out.
+DONE_STATUS = "done"
+# Closed without being carried out (rejected, referred).
+DROPPED_STATUSES: frozenset[str] = CLOSED_STATUSES - {DONE_STATUS}
+# Agreed on at some point and not dropped: agreed, in the plan, in progress, done.
+AGREED_STATUSES: frozenset[str] = frozenset(STATUSES) - {INITIAL_STATUS} - DROPPED_STATUSES
+# Open statuses from least to most advanced (the order of STATUSES).
+OPEN_IN_ORDER: tuple[str, ...] = tuple(s for s in STATUSES if s in OPEN_STATUSES)
+# The programme's success criterion: at least one measure carried out or in the 10-year plan.
+DONE_OR_IN_PLAN: frozenset[str] = frozenset({DONE_STATUS, "in_plan"})
 
 
 def is_allowed(from_status: str | None, to_status: str) -> bool:

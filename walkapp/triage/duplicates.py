@@ -9,14 +9,10 @@ from flask_babel import gettext as _
 from walkapp.errors import ApiError
 from walkapp.extensions import db
 from walkapp.findings.models import Category, Finding
+from walkapp.labels import short_id
 
 # How many findings of one walk the "Duplicate of" list offers; a walk has a few dozen.
 ORIGINAL_CHOICES_LIMIT = 500
-
-
-def short_id(finding_id: uuid.UUID | str) -> str:
-    """The first 8 hex digits of a finding's id: what people say in a meeting and see in a row."""
-    return str(finding_id)[:8]
 
 
 def original_choices(walk_id: int, locale: str) -> list[tuple[str, str]]:

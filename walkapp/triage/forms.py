@@ -16,6 +16,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
+from walkapp.dates import danish_date
 from walkapp.extensions import db
 from walkapp.findings.models import DESCRIPTION_MAX, FINDING_STATES, Category
 from walkapp.i18n import current_language, date_in_range_validator
@@ -62,7 +63,7 @@ class FilterForm(FlaskForm):
 
     def set_choices(self, walks, estates, categories, organisations, locale: str) -> None:
         """Fill the choice lists from the database."""
-        self.walk.choices = opts([ANY, *((w.id, f"{w.title} ({w.starts_at:%d.%m.%Y})") for w in walks)])
+        self.walk.choices = opts([ANY, *((w.id, f"{w.title} ({danish_date(w.starts_at)})") for w in walks)])
         self.estate.choices = opts([ANY, *((e.id, e.name) for e in estates)])
         self.category.choices = opts([ANY, *((c.code, c.name(locale)) for c in categories)])
         self.org.choices = opts([ANY, *((o.id, o.name) for o in organisations)])

@@ -19,11 +19,11 @@ from walkapp.findings.models import Category, Finding, FindingChange, Photo
 from walkapp.findings.photo_urls import photo_url
 from walkapp.findings.services import category_by_code, update_finding
 from walkapp.i18n import current_language
-from walkapp.labels import FINDING_STATE_LABELS, RATING_WORDS, label, rating_label
+from walkapp.labels import FINDING_STATE_LABELS, RATING_WORDS, label, rating_label, short_id
 from walkapp.measures.services import create_measure, status_label
 from walkapp.orgs.models import Organisation
 from walkapp.triage import queries, services
-from walkapp.triage.duplicates import original_choices, resolve_duplicates, short_id
+from walkapp.triage.duplicates import original_choices, resolve_duplicates
 from walkapp.triage.forms import (
     BulkForm,
     FindingEditForm,

@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from walkapp.auth.security import planner_required, staff_required
-from walkapp.dates import date_in_range
+from walkapp.dates import date_in_range, local_to_utc
 from walkapp.errors import ApiError
 from walkapp.extensions import db
 from walkapp.findings import queries as finding_queries
@@ -81,7 +81,7 @@ def _starts_at(value: Any) -> datetime:
         ) from None
     if not date_in_range(starts_at):
         raise _bad("invalid_starts_at", date_range_error("starts_at"))
-    return services.local_to_utc(starts_at)
+    return local_to_utc(starts_at)
 
 
 def _route(value: Any) -> dict | None:

@@ -3,13 +3,12 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
-from zoneinfo import ZoneInfo
+from datetime import date, datetime
 
 from flask_babel import gettext as _
 from sqlalchemy import func
 
-from walkapp.dates import local_naive
+from walkapp.dates import local_naive, local_to_utc
 from walkapp.errors import ApiError
 from walkapp.extensions import db
 from walkapp.labels import WALK_KIND_LABELS, WALK_STATUS_LABELS, label
@@ -23,7 +22,6 @@ JOIN_CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTWXYZ"
 JOIN_CODE_LENGTH = 13
 
 # Walks are planned and held in Copenhagen; forms and naive API times mean local time.
-LOCAL_TZ = ZoneInfo("Europe/Copenhagen")
 
 # (from, to) → the only status changes a coordinator can make; closed → active is "reopen".
 STATUS_TRANSITIONS: frozenset[tuple[str, str]] = frozenset(
@@ -50,13 +48,6 @@ def unique_join_code() -> str:
         ).first()
         if taken is None:
             return code
-
-
-def local_to_utc(value: datetime) -> datetime:
-    """A naive Copenhagen wall-clock time (or an aware time) as an aware UTC datetime."""
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=LOCAL_TZ)
-    return value.astimezone(UTC)
 
 
 def utc_to_local(value: datetime) -> datetime:

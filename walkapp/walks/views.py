@@ -13,6 +13,7 @@ from flask_login import current_user
 from wtforms import SelectChoice
 
 from walkapp.auth.security import planner_required, staff_required
+from walkapp.dates import local_to_utc
 from walkapp.db import now_utc
 from walkapp.errors import ApiError
 from walkapp.extensions import db
@@ -93,7 +94,7 @@ def list_walks():
     local_today = datetime.combine(
         services.utc_to_local(now_utc()).date(), time(0, 0)
     )
-    today_start = services.local_to_utc(local_today)
+    today_start = local_to_utc(local_today)
     upcoming = db.session.execute(
         db.select(Walk).where(Walk.starts_at >= today_start).order_by(Walk.starts_at, Walk.id)
     ).scalars().all()
