@@ -16,7 +16,7 @@ var API_CACHE = "api";
 var TILE_CACHE = "tiles";
 var TILE_LIMIT = 300;
 
-// Where the capture page last kept for offline use is recorded (written here and by capture.js).
+// Where the capture page last kept for offline use is recorded.
 var LAST_CAPTURE_KEY = "/__last-capture";
 
 importScripts.apply(self, SETTINGS.outboxUrls);
@@ -171,23 +171,30 @@ self.addEventListener("fetch", function (event) {
 
 self.addEventListener("sync", function (event) {
   if (event.tag === "outbox") {
-    event.waitUntil(Outbox.flush({ force: true }).then(function (report) {
+    event.waitUntil(Outbox.flush({ force: true, csrfUrl: SETTINGS.csrfUrl }).then(function (report) {
       // Ask the browser to call again while something is still waiting.
       if (report && report.retryAt) throw new Error("outbox not empty");
     }));
   }
 });
 
+/* The capture page asks for itself and its findings list to be kept when its first visit was not
+ * served by this worker (then no fetch passed through here): this worker is the one place that
+ * caches pages. */
 self.addEventListener("message", function (event) {
   var data = event.data || {};
-  if (data.type === "flush") event.waitUntil(Outbox.flush({ force: !!data.force }));
-  if (data.type === "cache-page" && data.url) {
-    var url = new URL(data.url);
-    if (url.origin === self.location.origin && isCapturePage(url)) {
-      event.waitUntil(fetch(url.pathname, { credentials: "same-origin" }).then(function (response) {
-        if (response.ok && !response.redirected) return keepCapturePage(url.pathname, response);
-        return null;
-      }).catch(function () { return null; }));
+  if (data.type !== "cache-page" || !data.url) return;
+  var url = new URL(data.url);
+  if (url.origin !== self.location.origin || !isCapturePage(url)) return;
+  var jobs = [fetch(url.pathname, { credentials: "same-origin" }).then(function (response) {
+    if (response.ok && !response.redirected) return keepCapturePage(url.pathname, response);
+    return null;
+  })];
+  if (data.findings) {
+    var list = new URL(data.findings, self.location.origin);
+    if (list.origin === self.location.origin) {
+      jobs.push(caches.open(API_CACHE).then(function (cache) { return cache.add(list.pathname); }));
     }
   }
+  event.waitUntil(Promise.all(jobs).catch(function () { return null; }));
 });

@@ -22,7 +22,11 @@ SHELL_FILES = (
     "vendor/leaflet/images/marker-shadow.png",
     "css/app.css",
     "css/capture.css",
+    # Every module the capture page imports: a module missing offline fails the whole page.
+    "js/map.js",
+    "js/fetch-json.js",
     "js/capture-state.js",
+    "js/capture-send.js",
     "js/capture-map.js",
     "js/capture-list.js",
     "js/capture-sheet.js",
@@ -82,6 +86,7 @@ def service_worker():
         "precache": precache,
         "tileHost": tile_origin(),
         "offlineUrl": url_for("pwa.offline"),
+        "csrfUrl": url_for("auth_api.csrf_token"),
         # The worker flushes the outbox on Background Sync: storage first, then sending.
         "outboxUrls": [url_for("static", filename="js/outbox.js"),
                        url_for("static", filename="js/outbox-send.js")],
