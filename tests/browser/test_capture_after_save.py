@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from tests.browser.capture_helpers import (
+    OUTBOX_ITEMS_JS,
     HERE,
     add_finding,
     findings_on_server,
@@ -66,6 +67,8 @@ def test_photo_and_new_place_after_saving_offline_arrive_once(page, pixel7_conte
     assert page.locator("#move-text").inner_text() == strings["placeMoved"]
     page.click("#move-save")
     page.locator("#move-dialog").wait_for(state="hidden")
+    # The dialog closes as the write to IndexedDB starts: wait for the write, then look.
+    page.wait_for_function(f"async () => (await ({OUTBOX_ITEMS_JS})()).length === 2")
     assert outbox_kinds(page) == ["photo", "patch"]
     new_place = outbox_items(page, "i => i.kind === 'patch' ? [i.body.lat, i.body.lon] : null")[1]
     assert new_place[1] < HERE["longitude"] - 0.0001

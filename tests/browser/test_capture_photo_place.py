@@ -174,7 +174,7 @@ PARSER_CASES = [
 
 
 def test_the_exif_reader_on_real_files(page, live_server):
-    """PhotoTools.placeOf (served photo.js, in Chromium) reads degrees with their N/S/E/W sign, else null."""
+    """placeOf (the served photo.js module, in Chromium) reads degrees with their N/S/E/W sign, else null."""
     page.goto("/offline")
     read = page.evaluate("""async (files) => {
         const out = {};
