@@ -5,13 +5,13 @@ from __future__ import annotations
 import json
 
 from tests.browser.capture_helpers import (
-    OUTBOX_ITEMS_JS,
     HERE,
+    OUTBOX_ITEMS_JS,
     add_finding,
     findings_on_server,
     join,
-    outbox_items,
     jpeg_bytes,
+    outbox_items,
     wait_for_worker,
     wait_ready,
     with_gps,

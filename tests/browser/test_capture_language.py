@@ -5,7 +5,15 @@ from __future__ import annotations
 
 import re
 
-from tests.browser.capture_helpers import OUTBOX_ITEMS_JS, add_finding, join, jpeg_bytes, outbox_items, wait_ready, with_gps
+from tests.browser.capture_helpers import (
+    OUTBOX_ITEMS_JS,
+    add_finding,
+    join,
+    jpeg_bytes,
+    outbox_items,
+    wait_ready,
+    with_gps,
+)
 from walkapp.extensions import db
 
 

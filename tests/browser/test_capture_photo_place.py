@@ -13,9 +13,9 @@ from PIL import Image
 from tests.browser.capture_helpers import (
     findings_on_server,
     join,
-    outbox_items,
     jpeg_bytes,
     jpeg_with_gps,
+    outbox_items,
 )
 from tests.browser.test_capture import finding_row
 from walkapp.extensions import db
