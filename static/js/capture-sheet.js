@@ -3,294 +3,279 @@
  * and sent from there (capture.js). A finding is never saved at a place nobody chose: the pin
  * is placed by a GPS fix, by the place stored in the photo (when the phone has no fix) or by
  * the user's tap/drag, and until then there is no pin and Save points at the map. */
-/* global L, Outbox, PhotoTools */
-(function () {
-  "use strict";
+import { L } from "./map.js";
+import { downscale, placeOf } from "./photo.js";
+import { $, Outbox, T, additionsUrl, allFindings, api, categoryName, el, findingUrl, photosUrl, ratingGroup,
+  refreshOutbox, state, uuid, walk } from "./capture-state.js";
+import { flush, requestSync } from "./capture-send.js";
+import { map, pinMap } from "./capture-map.js";
 
-  var C = window.Capture;
-  var S = C.state;
-  var T = C.T;
-  var $ = C.$;
-  var el = C.el;
-  var findingUrl = C.findingUrl;
+var S = state;
 
-  var DUPLICATE_METRES = 25;
+var DUPLICATE_METRES = 25;
 
-  // What capture-map.js calls when a GPS fix arrives (it moves the pin until a place was chosen).
-  C.placePin = placePin;
-  C.updatePlaceText = updatePlaceText;
 
-  C.uuid = function () {
-    if (self.crypto && crypto.randomUUID) return crypto.randomUUID();
-    var b = crypto.getRandomValues(new Uint8Array(16));
-    b[6] = (b[6] & 0x0f) | 0x40; b[8] = (b[8] & 0x3f) | 0x80;
-    var h = Array.prototype.map.call(b, function (x) { return (x + 0x100).toString(16).slice(1); }).join("");
-    return h.slice(0, 8) + "-" + h.slice(8, 12) + "-" + h.slice(12, 16) + "-" + h.slice(16, 20) + "-" + h.slice(20);
-  };
-  var uuid = C.uuid;
+/* Local time with its UTC offset, e.g. 2026-11-29T19:30:05+01:00. */
+function isoNow() {
+  var d = new Date();
+  var pad = function (n) { return String(Math.abs(n)).padStart(2, "0"); };
+  var off = -d.getTimezoneOffset();
+  return d.getFullYear() + "-" + pad(d.getMonth() + 1) + "-" + pad(d.getDate()) + "T" + pad(d.getHours()) +
+    ":" + pad(d.getMinutes()) + ":" + pad(d.getSeconds()) + (off >= 0 ? "+" : "-") + pad(Math.floor(Math.abs(off) / 60)) +
+    ":" + pad(Math.abs(off) % 60);
+}
 
-  /* Local time with its UTC offset, e.g. 2026-11-29T19:30:05+01:00. */
-  function isoNow() {
-    var d = new Date();
-    var pad = function (n) { return String(Math.abs(n)).padStart(2, "0"); };
-    var off = -d.getTimezoneOffset();
-    return d.getFullYear() + "-" + pad(d.getMonth() + 1) + "-" + pad(d.getDate()) + "T" + pad(d.getHours()) +
-      ":" + pad(d.getMinutes()) + ":" + pad(d.getSeconds()) + (off >= 0 ? "+" : "-") + pad(Math.floor(Math.abs(off) / 60)) +
-      ":" + pad(Math.abs(off) % 60);
-  }
+function haversine(lat1, lon1, lat2, lon2) {
+  var R = 6371008.8;
+  var rad = Math.PI / 180;
+  var dLat = (lat2 - lat1) * rad;
+  var dLon = (lon2 - lon1) * rad;
+  var a = Math.sin(dLat / 2) * Math.sin(dLat / 2) +
+    Math.cos(lat1 * rad) * Math.cos(lat2 * rad) * Math.sin(dLon / 2) * Math.sin(dLon / 2);
+  return 2 * R * Math.asin(Math.min(1, Math.sqrt(a)));
+}
 
-  function haversine(lat1, lon1, lat2, lon2) {
-    var R = 6371008.8;
-    var rad = Math.PI / 180;
-    var dLat = (lat2 - lat1) * rad;
-    var dLon = (lon2 - lon1) * rad;
-    var a = Math.sin(dLat / 2) * Math.sin(dLat / 2) +
-      Math.cos(lat1 * rad) * Math.cos(lat2 * rad) * Math.sin(dLon / 2) * Math.sin(dLon / 2);
-    return 2 * R * Math.asin(Math.min(1, Math.sqrt(a)));
-  }
+function saveError(text) {
+  var box = $("save-error");
+  box.textContent = text || "";
+  box.hidden = !text;
+}
 
-  function saveError(text) {
-    var box = $("save-error");
-    box.textContent = text || "";
-    box.hidden = !text;
-  }
+/* ------------------------------------------------------------------ open / close */
 
-  /* ------------------------------------------------------------------ open / close */
+var placeMap = null;
+var placeMarker = null;
 
-  var placeMap = null;
-  var placeMarker = null;
+function openSheet() {
+  // source: "none" until a GPS fix, a photo's own place or the user's tap/drag places the pin.
+  S.draft = { id: uuid(), category: null, rating: null, photos: [], pending: [], source: "none", lat: null, lon: null, accuracy: null };
+  if (S.gps) placePin(S.gps.lat, S.gps.lon, "gps");
+  $("description").value = "";
+  $("place-text").classList.remove("place-needed");
+  $("photo-thumbs").textContent = "";
+  saveError("");
+  document.querySelectorAll("#step-details .rating-button").forEach(function (b) { b.setAttribute("aria-pressed", "false"); });
+  $("step-category").hidden = false;
+  $("step-details").hidden = true;
+  $("sheet").hidden = false;
+  document.body.classList.add("sheet-open");
+  var first = document.querySelector(".category-button");
+  if (first) first.focus();
+}
 
-  function openSheet() {
-    // source: "none" until a GPS fix, a photo's own place or the user's tap/drag places the pin.
-    S.draft = { id: uuid(), category: null, rating: null, photos: [], pending: [], source: "none", lat: null, lon: null, accuracy: null };
-    if (S.gps) placePin(S.gps.lat, S.gps.lon, "gps");
-    $("description").value = "";
-    $("place-text").classList.remove("place-needed");
-    $("photo-thumbs").textContent = "";
-    saveError("");
-    document.querySelectorAll("#step-details .rating-button").forEach(function (b) { b.setAttribute("aria-pressed", "false"); });
-    $("step-category").hidden = false;
-    $("step-details").hidden = true;
-    $("sheet").hidden = false;
-    document.body.classList.add("sheet-open");
-    var first = document.querySelector(".category-button");
-    if (first) first.focus();
-  }
+function closeSheet() {
+  $("sheet").hidden = true;
+  document.body.classList.remove("sheet-open");
+  if (S.draft) S.draft.photos.forEach(function (p) { URL.revokeObjectURL(p.url); });
+  S.draft = null;
+  var fab = $("new-finding");
+  if (fab) fab.focus();
+}
 
-  function closeSheet() {
-    $("sheet").hidden = true;
-    document.body.classList.remove("sheet-open");
-    if (S.draft) S.draft.photos.forEach(function (p) { URL.revokeObjectURL(p.url); });
-    S.draft = null;
-    var fab = $("new-finding");
-    if (fab) fab.focus();
-  }
+function chooseCategory(code) {
+  S.draft.category = code;
+  $("chosen-category").textContent = categoryName(code);
+  $("step-category").hidden = true;
+  $("step-details").hidden = false;
+  setupPlaceMap();
+  $("sheet").scrollTop = 0;
+  $("details-title").focus();
+}
 
-  function chooseCategory(code) {
-    S.draft.category = code;
-    $("chosen-category").textContent = C.categoryName(code);
-    $("step-category").hidden = true;
-    $("step-details").hidden = false;
-    setupPlaceMap();
-    $("sheet").scrollTop = 0;
-    $("details-title").focus();
-  }
+/* ------------------------------------------------------------------ place */
 
-  /* ------------------------------------------------------------------ place */
-
-  function setupPlaceMap() {
-    var d = S.draft;
-    var start = d.lat != null ? L.latLng(d.lat, d.lon) : C.map.getCenter();
-    if (!placeMap) {
-      placeMap = C.pinMap("place-map");
-      placeMarker = L.marker(start, { draggable: true, keyboard: true, alt: T.findingPlace });
-      placeMarker.on("dragend", function () {
-        var ll = placeMarker.getLatLng();
-        placePin(ll.lat, ll.lng, "map");
-      });
-      placeMap.on("click", function (e) { placePin(e.latlng.lat, e.latlng.lng, "map"); });
-    }
-    // No pin until there is a place: a pin at the map's centre looks placed, and is not.
-    placeMarker.setLatLng(start);
-    if (d.source === "none") placeMarker.remove();
-    else placeMarker.addTo(placeMap);
-    placeMap.setView(start, 18);
-    setTimeout(function () { placeMap.invalidateSize(); placeMap.setView(placeMarker.getLatLng(), 18); }, 50);
-    updatePlaceText();
-  }
-
-  /* source: "gps" (a fix), "photo" (the photo's EXIF place) or "map" (the user's tap or drag).
-   * The user's own placing always wins; a photo's place is only taken while there is none, and a
-   * later fix does not move it (the photo shows where the finding is, the fix where I stand). */
-  function placePin(lat, lon, source, accuracy) {
-    var d = S.draft;
-    if (!d) return;
-    if (source === "gps" && (d.source === "map" || d.source === "photo")) return;
-    if (source === "photo" && d.source !== "none") return;
-    d.lat = lat;
-    d.lon = lon;
-    d.source = source;
-    if (source === "gps") d.accuracy = S.gps ? S.gps.accuracy : null;
-    else d.accuracy = source === "photo" && accuracy != null ? Math.round(accuracy) : null;
-    if (placeMarker && !$("step-details").hidden) {
-      placeMarker.setLatLng([lat, lon]).addTo(placeMap);
-      // A place that arrives late (a fix, a photo) must bring the pin into view.
-      if (source !== "map" && !placeMap.getBounds().contains([lat, lon])) placeMap.panTo([lat, lon]);
-    }
-    $("place-text").classList.remove("place-needed");
-    updatePlaceText();
-  }
-
-  function updatePlaceText() {
-    var d = S.draft;
-    if (!d) return;
-    var text;
-    if (d.source === "map") text = T.placeMoved;
-    else if (d.source === "photo") text = T.placeFromPhoto;
-    else if (d.source === "gps" && S.gps) text = T.gpsAccuracy.replace("{m}", S.gps.accuracy);
-    else text = S.gpsState === "off" ? T.placeOff : T.gpsWaiting;
-    $("place-text").textContent = text;
-  }
-
-  /* ------------------------------------------------------------------ photos, duplicates */
-
-  function addPhotos(files) {
-    var draft = S.draft;
-    Array.prototype.forEach.call(files, function (file) {
-      // Read the place from the original file: the downscaled copy has no EXIF left.
-      var place = PhotoTools.placeOf(file).then(function (where) {
-        if (where && S.draft === draft) placePin(where.lat, where.lon, "photo", where.accuracy);
-      });
-      var job = PhotoTools.downscale(file).then(function (result) {
-        if (!S.draft) return;
-        var photo = { id: uuid(), blob: result.blob, url: URL.createObjectURL(result.blob) };
-        S.draft.photos.push(photo);
-        var li = el("li", { "class": "thumb" });
-        li.appendChild(el("img", { src: photo.url, alt: T.findingPhoto, width: "80", height: "80" }));
-        var remove = el("button", { type: "button", "class": "remove-photo", "aria-label": T.removePhoto }, "×");
-        remove.addEventListener("click", function () {
-          S.draft.photos = S.draft.photos.filter(function (p) { return p !== photo; });
-          URL.revokeObjectURL(photo.url);
-          li.remove();
-        });
-        li.appendChild(remove);
-        $("photo-thumbs").appendChild(li);
-      });
-      S.draft.pending.push(job, place);
+function setupPlaceMap() {
+  var d = S.draft;
+  var start = d.lat != null ? L.latLng(d.lat, d.lon) : map.getCenter();
+  if (!placeMap) {
+    placeMap = pinMap("place-map");
+    placeMarker = L.marker(start, { draggable: true, keyboard: true, alt: T.findingPlace });
+    placeMarker.on("dragend", function () {
+      var ll = placeMarker.getLatLng();
+      placePin(ll.lat, ll.lng, "map");
     });
+    placeMap.on("click", function (e) { placePin(e.latlng.lat, e.latlng.lng, "map"); });
   }
+  // No pin until there is a place: a pin at the map's centre looks placed, and is not.
+  placeMarker.setLatLng(start);
+  if (d.source === "none") placeMarker.remove();
+  else placeMarker.addTo(placeMap);
+  placeMap.setView(start, 18);
+  setTimeout(function () { placeMap.invalidateSize(); placeMap.setView(placeMarker.getLatLng(), 18); }, 50);
+  updatePlaceText();
+}
 
-  function nearDuplicate(d) {
-    var best = null;
-    C.allFindings().forEach(function (f) {
-      if (f.id === d.id || f.category !== d.category || typeof f.lat !== "number") return;
-      var metres = haversine(d.lat, d.lon, f.lat, f.lon);
-      if (metres <= DUPLICATE_METRES && (!best || metres < best.metres)) best = { finding: f, metres: metres };
+/* source: "gps" (a fix), "photo" (the photo's EXIF place) or "map" (the user's tap or drag).
+ * The user's own placing always wins; a photo's place is only taken while there is none, and a
+ * later fix does not move it (the photo shows where the finding is, the fix where I stand). */
+export function placePin(lat, lon, source, accuracy) {
+  var d = S.draft;
+  if (!d) return;
+  if (source === "gps" && (d.source === "map" || d.source === "photo")) return;
+  if (source === "photo" && d.source !== "none") return;
+  d.lat = lat;
+  d.lon = lon;
+  d.source = source;
+  if (source === "gps") d.accuracy = S.gps ? S.gps.accuracy : null;
+  else d.accuracy = source === "photo" && accuracy != null ? Math.round(accuracy) : null;
+  if (placeMarker && !$("step-details").hidden) {
+    placeMarker.setLatLng([lat, lon]).addTo(placeMap);
+    // A place that arrives late (a fix, a photo) must bring the pin into view.
+    if (source !== "map" && !placeMap.getBounds().contains([lat, lon])) placeMap.panTo([lat, lon]);
+  }
+  $("place-text").classList.remove("place-needed");
+  updatePlaceText();
+}
+
+export function updatePlaceText() {
+  var d = S.draft;
+  if (!d) return;
+  var text;
+  if (d.source === "map") text = T.placeMoved;
+  else if (d.source === "photo") text = T.placeFromPhoto;
+  else if (d.source === "gps" && S.gps) text = T.gpsAccuracy.replace("{m}", S.gps.accuracy);
+  else text = S.gpsState === "off" ? T.placeOff : T.gpsWaiting;
+  $("place-text").textContent = text;
+}
+
+/* ------------------------------------------------------------------ photos, duplicates */
+
+function addPhotos(files) {
+  var draft = S.draft;
+  Array.prototype.forEach.call(files, function (file) {
+    // Read the place from the original file: the downscaled copy has no EXIF left.
+    var place = placeOf(file).then(function (where) {
+      if (where && S.draft === draft) placePin(where.lat, where.lon, "photo", where.accuracy);
     });
-    return best;
-  }
-
-  function askDuplicate(match) {
-    return new Promise(function (resolve) {
-      var dialog = $("dup-dialog");
-      var text = match.finding.description || C.categoryName(match.finding.category, match.finding.category_name);
-      $("dup-text").textContent = T.dupText.replace("{m}", Math.round(match.metres)).replace("{t}", text);
-      dialog.hidden = false;
-      $("dup-same").focus();
-      function done(choice) {
-        dialog.hidden = true;
-        $("dup-same").onclick = null;
-        $("dup-new").onclick = null;
-        resolve(choice);
-      }
-      $("dup-same").onclick = function () { done("same"); };
-      $("dup-new").onclick = function () { done("new"); };
-    });
-  }
-
-  /* ------------------------------------------------------------------ save */
-
-  function queue(d, decision) {
-    var chain;
-    if (decision.choice === "same") {
-      var targetId = decision.match.finding.id;
-      chain = Promise.resolve();
-      // The rating goes along: the server keeps the more unsafe of the two.
-      if (d.description || d.rating !== null) {
-        chain = chain.then(function () {
-          return Outbox.addAddition(targetId, findingUrl(targetId) + "/additions",
-            { id: uuid(), description: d.description, rating: d.rating });
-        });
-      }
-      d.photos.forEach(function (p) {
-        chain = chain.then(function () { return Outbox.addPhoto(targetId, findingUrl(targetId) + "/photos", p.blob, p.id); });
+    var job = downscale(file).then(function (result) {
+      if (!S.draft) return;
+      var photo = { id: uuid(), blob: result.blob, url: URL.createObjectURL(result.blob) };
+      S.draft.photos.push(photo);
+      var li = el("li", { "class": "thumb" });
+      li.appendChild(el("img", { src: photo.url, alt: T.findingPhoto, width: "80", height: "80" }));
+      var remove = el("button", { type: "button", "class": "remove-photo", "aria-label": T.removePhoto }, "×");
+      remove.addEventListener("click", function () {
+        S.draft.photos = S.draft.photos.filter(function (p) { return p !== photo; });
+        URL.revokeObjectURL(photo.url);
+        li.remove();
       });
-      return chain;
+      li.appendChild(remove);
+      $("photo-thumbs").appendChild(li);
+    });
+    S.draft.pending.push(job, place);
+  });
+}
+
+function nearDuplicate(d) {
+  var best = null;
+  allFindings().forEach(function (f) {
+    if (f.id === d.id || f.category !== d.category || typeof f.lat !== "number") return;
+    var metres = haversine(d.lat, d.lon, f.lat, f.lon);
+    if (metres <= DUPLICATE_METRES && (!best || metres < best.metres)) best = { finding: f, metres: metres };
+  });
+  return best;
+}
+
+function askDuplicate(match) {
+  return new Promise(function (resolve) {
+    var dialog = $("dup-dialog");
+    var text = match.finding.description || categoryName(match.finding.category, match.finding.category_name);
+    $("dup-text").textContent = T.dupText.replace("{m}", Math.round(match.metres)).replace("{t}", text);
+    dialog.hidden = false;
+    $("dup-same").focus();
+    function done(choice) {
+      dialog.hidden = true;
+      $("dup-same").onclick = null;
+      $("dup-new").onclick = null;
+      resolve(choice);
     }
-    var body = {
-      id: d.id, lat: d.lat, lon: d.lon, accuracy_m: d.accuracy, location_source: d.source,
-      category: d.category, rating: d.rating, description: d.description, observed_at: isoNow(),
-    };
-    chain = Outbox.addFinding(C.walk.id, C.api.findings, body);
+    $("dup-same").onclick = function () { done("same"); };
+    $("dup-new").onclick = function () { done("new"); };
+  });
+}
+
+/* ------------------------------------------------------------------ save */
+
+function queue(d, decision) {
+  var chain;
+  if (decision.choice === "same") {
+    var targetId = decision.match.finding.id;
+    chain = Promise.resolve();
+    // The rating goes along: the server keeps the more unsafe of the two.
+    if (d.description || d.rating !== null) {
+      chain = chain.then(function () {
+        return Outbox.addAddition(targetId, additionsUrl(targetId),
+          { id: uuid(), description: d.description, rating: d.rating });
+      });
+    }
     d.photos.forEach(function (p) {
-      chain = chain.then(function () { return Outbox.addPhoto(d.id, findingUrl(d.id) + "/photos", p.blob, p.id); });
+      chain = chain.then(function () { return Outbox.addPhoto(targetId, photosUrl(targetId), p.blob, p.id); });
     });
     return chain;
   }
-
-  /* Never store a pin nobody placed: it would sit at the map's centre, far from the finding.
-   * The place text already says what to do; point at it rather than add a second message. */
-  function askForPlace() {
-    var placeText = $("place-text");
-    placeText.classList.add("place-needed");
-    placeText.textContent = "";
-    updatePlaceText(); // set again, so a screen reader reads it once more
-    $("place-map").scrollIntoView({ block: "center" });
-  }
-
-  function save(event) {
-    event.preventDefault();
-    if (!S.draft || !S.draft.category) return;
-    var d = S.draft;
-    var button = $("save-finding");
-    button.disabled = true;
-    saveError("");
-    // A photo's own place may still be being read: wait for it before deciding there is none.
-    Promise.all(d.pending).then(function () {
-      if (d.source === "none" || d.lat == null) { askForPlace(); return null; }
-      d.description = $("description").value.trim();
-      var match = nearDuplicate(d);
-      var decided = match ? askDuplicate(match).then(function (choice) { return { choice: choice, match: match }; })
-        : Promise.resolve({ choice: "new" });
-      return decided.then(function (decision) {
-        return queue(d, decision);
-      }).then(function () {
-        return C.refreshOutbox();
-      }).then(function () {
-        closeSheet();
-        C.requestSync();
-        C.flush(false);
-      });
-    }).catch(function () {
-      // IndexedDB full or unavailable, or a photo the phone could not read: say so in words.
-      saveError(T.saveFailed);
-    }).then(function () { button.disabled = false; });
-  }
-
-  var fab = $("new-finding");
-  if (fab) fab.addEventListener("click", openSheet);
-  document.querySelectorAll(".category-button").forEach(function (b) {
-    b.addEventListener("click", function () { chooseCategory(b.getAttribute("data-code")); });
+  var body = {
+    id: d.id, lat: d.lat, lon: d.lon, accuracy_m: d.accuracy, location_source: d.source,
+    category: d.category, rating: d.rating, description: d.description, observed_at: isoNow(),
+  };
+  chain = Outbox.addFinding(walk.id, api.findings, body, findingUrl(d.id));
+  d.photos.forEach(function (p) {
+    chain = chain.then(function () { return Outbox.addPhoto(d.id, photosUrl(d.id), p.blob, p.id); });
   });
-  $("change-category").addEventListener("click", function () {
-    $("step-details").hidden = true;
-    $("step-category").hidden = false;
-  });
-  document.querySelectorAll("#sheet [data-close]").forEach(function (b) { b.addEventListener("click", closeSheet); });
-  $("photo-input").addEventListener("change", function (e) {
-    addPhotos(e.target.files);
-    e.target.value = "";
-  });
-  C.ratingGroup($("step-details"), function (value) { if (S.draft) S.draft.rating = value; });
-  $("step-details").addEventListener("submit", save);
-})();
+  return chain;
+}
+
+/* Never store a pin nobody placed: it would sit at the map's centre, far from the finding.
+ * The place text already says what to do; point at it rather than add a second message. */
+function askForPlace() {
+  var placeText = $("place-text");
+  placeText.classList.add("place-needed");
+  placeText.textContent = "";
+  updatePlaceText(); // set again, so a screen reader reads it once more
+  $("place-map").scrollIntoView({ block: "center" });
+}
+
+function save(event) {
+  event.preventDefault();
+  if (!S.draft || !S.draft.category) return;
+  var d = S.draft;
+  var button = $("save-finding");
+  button.disabled = true;
+  saveError("");
+  // A photo's own place may still be being read: wait for it before deciding there is none.
+  Promise.all(d.pending).then(function () {
+    if (d.source === "none" || d.lat == null) { askForPlace(); return null; }
+    d.description = $("description").value.trim();
+    var match = nearDuplicate(d);
+    var decided = match ? askDuplicate(match).then(function (choice) { return { choice: choice, match: match }; })
+      : Promise.resolve({ choice: "new" });
+    return decided.then(function (decision) {
+      return queue(d, decision);
+    }).then(function () {
+      return refreshOutbox();
+    }).then(function () {
+      closeSheet();
+      requestSync();
+      flush(false);
+    });
+  }).catch(function () {
+    // IndexedDB full or unavailable, or a photo the phone could not read: say so in words.
+    saveError(T.saveFailed);
+  }).then(function () { button.disabled = false; });
+}
+
+var fab = $("new-finding");
+if (fab) fab.addEventListener("click", openSheet);
+document.querySelectorAll(".category-button").forEach(function (b) {
+  b.addEventListener("click", function () { chooseCategory(b.getAttribute("data-code")); });
+});
+$("change-category").addEventListener("click", function () {
+  $("step-details").hidden = true;
+  $("step-category").hidden = false;
+});
+document.querySelectorAll("#sheet [data-close]").forEach(function (b) { b.addEventListener("click", closeSheet); });
+$("photo-input").addEventListener("change", function (e) {
+  addPhotos(e.target.files);
+  e.target.value = "";
+});
+ratingGroup($("step-details"), function (value) { if (S.draft) S.draft.rating = value; });
+$("step-details").addEventListener("submit", save);

@@ -18,8 +18,8 @@
     return delay * (0.8 + Math.random() * 0.4);
   }
 
-  function fetchCsrf() {
-    return fetch("/api/v1/csrf", { credentials: "same-origin", cache: "no-store",
+  function fetchCsrf(url) {
+    return fetch(url, { credentials: "same-origin", cache: "no-store",
       headers: { Accept: "application/json" } })
       .then(function (r) {
         if (!r.ok) throw new Error("csrf " + r.status);
@@ -73,7 +73,7 @@
     return request(item, token).then(function (response) {
       return readJson(response).then(function (data) {
         if (accepted(item, response.status, data)) return { outcome: "sent", data: data };
-        if (response.status === 409 && data && data.error === "conflict" && item.kind === "finding") {
+        if (response.status === 409 && data && data.error === "conflict" && item.kind === "finding" && item.patchUrl) {
           // Same id, other content: the id was made on this phone, so the server's copy is ours
           // from an earlier attempt whose answer was lost before the user edited the finding.
           // Turn it into an edit of that copy rather than bothering the user.
@@ -82,7 +82,7 @@
             if (k in item.body) changes[k] = item.body[k];
           });
           var patch = { kind: "patch", findingId: item.findingId, id: item.findingId,
-            url: "/api/v1/findings/" + item.findingId, body: changes };
+            url: item.patchUrl, body: changes };
           return sendOne(patch, token).then(function (result) {
             if (result.outcome === "sent") return result;
             return { outcome: "attention", error: { code: "conflict", message: (data && data.message) || "" } };
@@ -123,9 +123,11 @@
   }
 
   /* Send what is due, oldest first; never two flushes at once (page and service worker share a
-   * Web Lock). options.force ignores back-off (used when the browser says we are online). */
+   * Web Lock). options.force ignores back-off (used when the browser says we are online);
+   * options.csrfUrl is where the token comes from (the server tells the page and the worker). */
   function flush(options) {
     var force = !!(options && options.force);
+    var csrfUrl = options.csrfUrl;
     var report = { sent: [], retryAt: null };
     return withLock(function () {
       // Holding the lock, nothing else is sending: "sending" left by a closed tab is stale.
@@ -138,7 +140,7 @@
           pending.forEach(function (i) { earliest(report, i.nextAttemptAt); });
           return null;
         }
-        return fetchCsrf().then(function (token) { return drain(items, token, report, force); },
+        return fetchCsrf(csrfUrl).then(function (token) { return drain(items, token, report, force, csrfUrl); },
           function () {
             // No CSRF token means no network (or the server is down): try again later.
             report.retryAt = Date.now() + backoff((due[0].attempts || 0) + 1);
@@ -153,7 +155,7 @@
     });
   }
 
-  function drain(items, token, report, force) {
+  function drain(items, token, report, force, csrfUrl) {
     var blocked = {}; // findingId → true: later items of that finding must wait
     var index = 0;
     var csrfRetried = false;
@@ -180,7 +182,7 @@
       }).then(function (result) {
         if (result.outcome === "stale-csrf" && !csrfRetried) {
           csrfRetried = true;
-          return fetchCsrf().then(function (fresh) { token = fresh; return next(); });
+          return fetchCsrf(csrfUrl).then(function (fresh) { token = fresh; return next(); });
         }
         if (result.outcome === "sent") {
           report.sent.push({ kind: item.kind, id: item.id, findingId: item.findingId, data: result.data });

@@ -1,6 +1,7 @@
 /* Offline outbox, storage part: findings, photos and edits are written to IndexedDB BEFORE
  * anything is sent, so nothing is lost when the phone loses coverage, reloads or restarts. Plain
- * JS that runs in the page and in the service worker (self.Outbox). Sending is in
+ * JS that runs in the page and in the service worker (self.Outbox): a classic script, since the
+ * worker loads it with importScripts. Sending is in
  * outbox-send.js, which adds Outbox.flush; load it after this file. */
 (function (global) {
   "use strict";
@@ -75,9 +76,11 @@
     return item;
   }
 
-  /* Queue a new finding (body as the API takes it; body.id is the phone-made uuid). */
-  function addFinding(walkId, url, body) {
-    return put(base("finding", { id: body.id, findingId: body.id, walkId: walkId, url: url, body: body }))
+  /* Queue a new finding (body as the API takes it; body.id is the phone-made uuid). patchUrl is
+   * the finding's own URL, for turning a conflicting resend into an edit (outbox-send.js). */
+  function addFinding(walkId, url, body, patchUrl) {
+    return put(base("finding", { id: body.id, findingId: body.id, walkId: walkId, url: url, body: body,
+      patchUrl: patchUrl }))
       .then(function () { notify(); });
   }
 

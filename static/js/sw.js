@@ -1,5 +1,5 @@
-/* Service worker (served at /sw.js, which prepends self.SW_SETTINGS: version, precache list,
- * tile host, offline page and text). Pages: network first, cache fallback; offline, the start
+/* Service worker (served by walkapp/pwa/views.py, which prepends self.SW_SETTINGS: version,
+ * precache list, tile host, offline page and text, and every URL this worker needs). Pages: network first, cache fallback; offline, the start
  * page "/" opens the capture page kept last, any other page gets the offline page. Static
  * files: cache first. Map tiles: a bounded runtime cache. API GETs: network first with a cache
  * fallback so the findings list shows offline. Writes are never cached; they go through the
@@ -16,7 +16,7 @@ var API_CACHE = "api";
 var TILE_CACHE = "tiles";
 var TILE_LIMIT = 300;
 
-// Where the capture page last kept for offline use is recorded (written here and by capture.js).
+// Where the capture page last kept for offline use is recorded.
 var LAST_CAPTURE_KEY = "/__last-capture";
 
 importScripts.apply(self, SETTINGS.outboxUrls);
@@ -74,8 +74,13 @@ function tile(request) {
   });
 }
 
+// SETTINGS.capturePage is the capture pages' path with "__id__" where the walk id goes.
+var CAPTURE_PAGE = new RegExp("^" + SETTINGS.capturePage.split("__id__").map(function (part) {
+  return part.replace(/[.*+?^${}()|[\]\\\/]/g, "\\$&");
+}).join("\\d+") + "/?$");
+
 function isCapturePage(url) {
-  return /^\/walks\/\d+\/capture\/?$/.test(url.pathname);
+  return CAPTURE_PAGE.test(url.pathname);
 }
 
 function keepCapturePage(pathname, response) {
@@ -118,7 +123,7 @@ function page(request) {
         if (hit) return hit;
         // The installed app starts at "/", which is never kept: open the walk the phone was on
         // (its outbox and map work offline). Other pages get the offline page, which links there.
-        if (url.pathname !== "/") return offlineAnswer();
+        if (url.pathname !== SETTINGS.startUrl) return offlineAnswer();
         return lastCapturePage().then(function (capture) {
           return capture ? Response.redirect(capture, 302) : offlineAnswer();
         });
@@ -160,34 +165,41 @@ self.addEventListener("fetch", function (event) {
   var url = new URL(request.url);
   if (isTile(url)) { event.respondWith(tile(request)); return; }
   if (url.origin !== self.location.origin) return;
-  if (url.pathname === "/sw.js") return;
+  if (url.pathname === SETTINGS.workerUrl) return;
   if (request.mode === "navigate") { event.respondWith(page(request)); return; }
-  if (url.pathname.indexOf("/static/") === 0) { event.respondWith(staticFile(request)); return; }
+  if (url.pathname.indexOf(SETTINGS.staticPrefix) === 0) { event.respondWith(staticFile(request)); return; }
   // A fresh CSRF token must never come from a cache.
-  if (url.pathname.indexOf("/api/") === 0 && url.pathname !== "/api/v1/csrf") {
+  if (url.pathname.indexOf(SETTINGS.apiPrefix) === 0 && url.pathname !== SETTINGS.csrfUrl) {
     event.respondWith(apiGet(request));
   }
 });
 
 self.addEventListener("sync", function (event) {
   if (event.tag === "outbox") {
-    event.waitUntil(Outbox.flush({ force: true }).then(function (report) {
+    event.waitUntil(Outbox.flush({ force: true, csrfUrl: SETTINGS.csrfUrl }).then(function (report) {
       // Ask the browser to call again while something is still waiting.
       if (report && report.retryAt) throw new Error("outbox not empty");
     }));
   }
 });
 
+/* The capture page asks for itself and its findings list to be kept when its first visit was not
+ * served by this worker (then no fetch passed through here): this worker is the one place that
+ * caches pages. */
 self.addEventListener("message", function (event) {
   var data = event.data || {};
-  if (data.type === "flush") event.waitUntil(Outbox.flush({ force: !!data.force }));
-  if (data.type === "cache-page" && data.url) {
-    var url = new URL(data.url);
-    if (url.origin === self.location.origin && isCapturePage(url)) {
-      event.waitUntil(fetch(url.pathname, { credentials: "same-origin" }).then(function (response) {
-        if (response.ok && !response.redirected) return keepCapturePage(url.pathname, response);
-        return null;
-      }).catch(function () { return null; }));
+  if (data.type !== "cache-page" || !data.url) return;
+  var url = new URL(data.url);
+  if (url.origin !== self.location.origin || !isCapturePage(url)) return;
+  var jobs = [fetch(url.pathname, { credentials: "same-origin" }).then(function (response) {
+    if (response.ok && !response.redirected) return keepCapturePage(url.pathname, response);
+    return null;
+  })];
+  if (data.findings) {
+    var list = new URL(data.findings, self.location.origin);
+    if (list.origin === self.location.origin) {
+      jobs.push(caches.open(API_CACHE).then(function (cache) { return cache.add(list.pathname); }));
     }
   }
+  event.waitUntil(Promise.all(jobs).catch(function () { return null; }));
 });

@@ -75,7 +75,29 @@ def join(page, join_code: str) -> None:
 
 
 def wait_ready(page) -> None:
-    page.wait_for_function("() => window.captureApp !== undefined")
+    """The capture page has loaded and its modules have drawn the map."""
+    page.wait_for_function("() => document.readyState === 'complete'"
+                           " && document.querySelector('#capture-map.leaflet-container') !== null")
+
+
+# The outbox as the phone stores it: every item of IndexedDB "walkapp-outbox", oldest first (read
+# directly, not through the page's code, so a test sees what a reload would find).
+OUTBOX_ITEMS_JS = """() => new Promise((resolve, reject) => {
+  const open = indexedDB.open('walkapp-outbox', 1);
+  open.onupgradeneeded = () => open.result.createObjectStore('items', { keyPath: 'seq', autoIncrement: true })
+    .createIndex('id', 'id', { unique: false });
+  open.onerror = () => reject(open.error);
+  open.onsuccess = () => {
+    const read = open.result.transaction('items', 'readonly').objectStore('items').getAll();
+    read.onerror = () => reject(read.error);
+    read.onsuccess = () => { open.result.close(); resolve(read.result.sort((a, b) => a.seq - b.seq)); };
+  };
+})"""
+
+
+def outbox_items(page, pick: str = "i => i") -> list:
+    """The phone's outbox items, each mapped through the JS function `pick`."""
+    return page.evaluate(f"async () => (await ({OUTBOX_ITEMS_JS})()).map({pick})")
 
 
 def wait_for_worker(page) -> None:

@@ -6,10 +6,12 @@ import json
 
 from tests.browser.capture_helpers import (
     HERE,
+    OUTBOX_ITEMS_JS,
     add_finding,
     findings_on_server,
     join,
     jpeg_bytes,
+    outbox_items,
     wait_for_worker,
     wait_ready,
     with_gps,
@@ -20,7 +22,7 @@ from tests.browser.test_capture import finding_row
 
 def outbox_kinds(page) -> list[str]:
     """What is waiting in the phone's outbox, oldest first."""
-    return page.evaluate("async () => (await Outbox.all()).map(i => i.kind)")
+    return outbox_items(page, "i => i.kind")
 
 
 def test_photo_and_new_place_after_saving_offline_arrive_once(page, pixel7_context, live_server, make_walk,
@@ -54,6 +56,8 @@ def test_photo_and_new_place_after_saving_offline_arrive_once(page, pixel7_conte
     page.wait_for_function("(id) => document.querySelector(`.finding-item[data-id='${id}']`)"
                            "?.dataset.state === 'waiting'", arg=key)
 
+    before_x = page.evaluate(
+        "(id) => new DOMMatrix(document.querySelector(`.marker-finding[data-id='${id}']`).style.transform).e", key)
     mine.locator(".move-pin").click()
     page.locator("#move-dialog").wait_for(state="visible")
     page.wait_for_selector("#move-map .leaflet-marker-icon")
@@ -63,10 +67,13 @@ def test_photo_and_new_place_after_saving_offline_arrive_once(page, pixel7_conte
     assert page.locator("#move-text").inner_text() == strings["placeMoved"]
     page.click("#move-save")
     page.locator("#move-dialog").wait_for(state="hidden")
+    # The dialog closes as the write to IndexedDB starts: wait for the write, then look.
+    page.wait_for_function(f"async () => (await ({OUTBOX_ITEMS_JS})()).length === 2")
     assert outbox_kinds(page) == ["photo", "patch"]
-    new_place = page.evaluate("(id) => { const f = Capture.allFindings().find(f => f.id === id);"
-                              " return [f.lat, f.lon]; }", key)
-    assert new_place[1] < HERE["longitude"] - 0.0001  # the marker shows the new place at once
+    new_place = outbox_items(page, "i => i.kind === 'patch' ? [i.body.lat, i.body.lon] : null")[1]
+    assert new_place[1] < HERE["longitude"] - 0.0001
+    marker_x = "(id) => new DOMMatrix(document.querySelector(`.marker-finding[data-id='${id}']`).style.transform).e"
+    page.wait_for_function(f"([id, x]) => ({marker_x})(id) < x", arg=[key, before_x])  # the marker moves at once
 
     page.reload()
     wait_ready(page)
@@ -77,7 +84,8 @@ def test_photo_and_new_place_after_saving_offline_arrive_once(page, pixel7_conte
     pixel7_context.set_offline(False)
     page.wait_for_selector("#sync-status[data-state=sent]", timeout=30000)
     assert outbox_kinds(page) == []
-    page.evaluate("() => captureApp.flush(true)")  # one more pass sends nothing twice
+    page.evaluate("() => window.dispatchEvent(new Event('online'))")  # one more pass sends nothing twice
+    page.wait_for_timeout(1000)
     after = finding_row(live_server.app, finding_id)
     assert len(after["photos"]) == 1
     assert abs(after["lat"] - new_place[0]) < 1e-6 and abs(after["lon"] - new_place[1]) < 1e-6

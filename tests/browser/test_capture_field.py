@@ -11,6 +11,7 @@ from tests.browser.capture_helpers import (
     add_finding,
     findings_on_server,
     join,
+    outbox_items,
     wait_ready,
     with_gps,
 )
@@ -25,18 +26,29 @@ def strings(page) -> dict:
     return json.loads(page.locator("#capture-strings").text_content())
 
 
-def map_centre(page) -> tuple[float, float]:
-    """Centre of the capture map as (lat, lon)."""
-    centre = page.evaluate("() => { const c = Capture.map.getCenter(); return [c.lat, c.lng]; }")
-    return centre[0], centre[1]
+def map_view(page) -> str:
+    """Where the capture map is looking: its pane's offset (it changes whenever the map pans)."""
+    return page.evaluate("() => document.querySelector('#capture-map .leaflet-map-pane').style.transform")
 
 
-def wait_centre_near(page, lat: float, lon: float, tolerance: float = 0.0002) -> None:
-    """Wait until the map's centre is within `tolerance` degrees of (lat, lon)."""
+def wait_centred_on_me(page, moved_from: str | None = None, tolerance_px: float = 2) -> None:
+    """Wait until my position's dot is in the middle of the capture map (within `tolerance_px`),
+    and, given `moved_from` (a map_view), the map has panned away from that view to get there."""
     page.wait_for_function(
-        "([lat, lon, t]) => { const c = Capture.map.getCenter();"
-        " return Math.abs(c.lat - lat) < t && Math.abs(c.lng - lon) < t; }",
-        arg=[lat, lon, tolerance], timeout=10000)
+        """([from, t]) => {
+             const map = document.querySelector('#capture-map');
+             const dot = map.querySelector('.me-dot');
+             if (!dot || (from !== null && map.querySelector('.leaflet-map-pane').style.transform === from)) return false;
+             const m = map.getBoundingClientRect(), d = dot.getBoundingClientRect();
+             return Math.abs(d.x + d.width / 2 - (m.x + m.width / 2)) <= t
+                 && Math.abs(d.y + d.height / 2 - (m.y + m.height / 2)) <= t;
+           }""",
+        arg=[moved_from, tolerance_px], timeout=10000)
+
+
+def me_dot(page) -> dict:
+    """Where my position's dot is drawn on the screen."""
+    return page.locator("#capture-map .me-dot").bounding_box()
 
 
 def test_a_late_gps_fix_moves_the_pin_and_save_waits_for_a_place(page, pixel7_context, live_server, make_walk):
@@ -53,14 +65,14 @@ def test_a_late_gps_fix_moves_the_pin_and_save_waits_for_a_place(page, pixel7_co
     assert place.inner_text() == strings(page)["gpsWaiting"]
     assert page.locator("#save-error").is_hidden()  # one message, where the pin goes
     assert page.locator("#sheet").is_visible()
-    assert page.evaluate("async () => (await Outbox.all()).length") == 0
+    assert outbox_items(page) == []
 
     pixel7_context.set_geolocation(HERE)
     page.wait_for_function("() => /8/.test(document.querySelector('#place-text').textContent)")
     assert page.locator("#place-text.place-needed").count() == 0
     assert page.locator("#place-map .leaflet-marker-icon").count() == 1
-    pin = page.evaluate("() => { const d = Capture.state.draft; return [d.source, d.lat, d.lon]; }")
-    assert pin == ["gps", HERE["latitude"], HERE["longitude"]]
+    # The pin is the GPS fix (the stored place below is exactly that fix).
+    assert page.locator("#place-text").inner_text() == strings(page)["gpsAccuracy"].replace("{m}", "8")
     page.click("#save-finding")
     page.wait_for_selector("#sheet", state="hidden")
     page.wait_for_selector("#sync-status[data-state=sent]", timeout=20000)
@@ -159,7 +171,7 @@ def test_the_map_follows_me_until_i_move_it_and_find_me_resumes(page, pixel7_con
     walk = make_walk()
     with_gps(pixel7_context)
     join(page, walk["join_code"])
-    wait_centre_near(page, HERE["latitude"], HERE["longitude"])
+    wait_centred_on_me(page)
     assert page.locator("#find-me").get_attribute("aria-pressed") == "true"
 
     box = page.locator("#capture-map").bounding_box()
@@ -169,20 +181,25 @@ def test_the_map_follows_me_until_i_move_it_and_find_me_resumes(page, pixel7_con
     page.mouse.up()
     assert page.locator("#find-me").get_attribute("aria-pressed") == "false"
     page.wait_for_timeout(800)  # let the drag's inertia settle
-    dragged = map_centre(page)
+    dragged = map_view(page)
+    dot_before = me_dot(page)
 
     second = {"latitude": 55.6672, "longitude": 12.6075, "accuracy": 10}
     pixel7_context.set_geolocation(second)
-    page.wait_for_function("([lat]) => Capture.state.gps && Capture.state.gps.lat === lat", arg=[second["latitude"]])
+    # The fix arrived: my dot moves north-east on the screen ...
+    page.wait_for_function(
+        "([x, y]) => { const d = document.querySelector('#capture-map .me-dot').getBoundingClientRect();"
+        " return d.x > x + 5 && d.y < y - 5; }", arg=[dot_before["x"], dot_before["y"]])
     page.wait_for_timeout(400)
-    assert map_centre(page) == dragged  # not pulled away from where I looked
+    assert map_view(page) == dragged  # ... but the map is not pulled away from where I looked
 
     page.click("#find-me")
-    wait_centre_near(page, second["latitude"], second["longitude"])
+    wait_centred_on_me(page, moved_from=dragged)
     assert page.locator("#find-me").get_attribute("aria-pressed") == "true"
+    on_second = map_view(page)
     third = {"latitude": 55.6660, "longitude": 12.6040, "accuracy": 10}
     pixel7_context.set_geolocation(third)
-    wait_centre_near(page, third["latitude"], third["longitude"])
+    wait_centred_on_me(page, moved_from=on_second)
 
 
 def test_a_failed_save_is_told_in_the_page_not_an_alert(page, pixel7_context, live_server, make_walk):
@@ -192,10 +209,13 @@ def test_a_failed_save_is_told_in_the_page_not_an_alert(page, pixel7_context, li
     join(page, walk["join_code"])
     dialogs = []
     page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
-    page.evaluate("() => { Outbox.addFinding = () => Promise.reject(new Error('QuotaExceededError')); }")
+    # The phone's storage is full: IndexedDB refuses every write as a full disk makes it.
+    page.evaluate("""() => { IDBObjectStore.prototype.put = IDBObjectStore.prototype.add = function () {
+        throw new DOMException('The quota has been exceeded.', 'QuotaExceededError'); }; }""")
     page.click("#new-finding")
     page.click(".category-button[data-code=lighting]")
-    page.wait_for_function("() => Capture.state.draft && Capture.state.draft.source === 'gps'")
+    page.wait_for_function("(text) => document.querySelector('#place-text').textContent === text",
+                           arg=strings(page)["gpsAccuracy"].replace("{m}", str(HERE["accuracy"])))
     page.click("#save-finding")
     error = page.locator("#save-error")
     error.wait_for(state="visible")

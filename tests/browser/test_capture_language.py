@@ -5,12 +5,20 @@ from __future__ import annotations
 
 import re
 
-from tests.browser.capture_helpers import add_finding, join, jpeg_bytes, wait_ready, with_gps
+from tests.browser.capture_helpers import (
+    OUTBOX_ITEMS_JS,
+    add_finding,
+    join,
+    jpeg_bytes,
+    outbox_items,
+    wait_ready,
+    with_gps,
+)
 from walkapp.extensions import db
 
 
 def outbox_ids(page) -> list[tuple[str, str]]:
-    return page.evaluate("async () => (await Outbox.all()).map(i => [i.kind, i.id])")
+    return outbox_items(page, "i => [i.kind, i.id]")
 
 
 def stored_findings(app, walk_id: int) -> list[tuple[str, str, int]]:
@@ -47,7 +55,7 @@ def test_english_on_the_capture_page_keeps_me_joined_and_my_outbox(page, pixel7_
 
     live_server.app.wsgi_app = busy
     add_finding(page, "graffiti", jpeg_bytes(seed=5), text="Tags på muren")
-    page.wait_for_function("async () => (await Outbox.all()).some(i => i.attempts > 0)", timeout=20000)
+    page.wait_for_function(f"async () => (await ({OUTBOX_ITEMS_JS})()).some(i => i.attempts > 0)", timeout=20000)
     waiting = outbox_ids(page)
     assert [kind for kind, _id in waiting] == ["finding", "photo"]
 
@@ -63,7 +71,7 @@ def test_english_on_the_capture_page_keeps_me_joined_and_my_outbox(page, pixel7_
 
     hold["on"] = False
     live_server.app.wsgi_app = inner
-    page.evaluate("() => captureApp.flush(true)")
+    page.evaluate("() => window.dispatchEvent(new Event('online'))")  # the page's own trigger
     page.wait_for_selector("#sync-status[data-state=sent]", timeout=30000)
     assert stored_findings(live_server.app, walk["id"]) == [("Birte", "graffiti", 1)]
 

@@ -10,6 +10,7 @@ from tests.browser.capture_helpers import (
     findings_on_server,
     join,
     jpeg_bytes,
+    outbox_items,
     wait_for_worker,
     wait_ready,
     with_gps,
@@ -103,7 +104,7 @@ def test_finding_sent_after_the_walk_closed_needs_attention(page, pixel7_context
     page.reload()
     wait_ready(page)
     page.wait_for_selector("#sync-status[data-state=attention]")
-    items = page.evaluate("async () => (await Outbox.all()).map(i => [i.kind, i.state])")
+    items = outbox_items(page, "i => [i.kind, i.state]")
     assert ["finding", "attention"] in items and ["photo", "waiting"] in items
     # The user reads what to do (kept on the phone, ask the coordinator) and can try again.
     strings = json.loads(page.locator("#capture-strings").text_content())

@@ -1,11 +1,14 @@
 """Installability (Chromium's own check) and accessibility (axe-core) of the phone pages."""
 from __future__ import annotations
 
+import json
+import re
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 
-from tests.browser.capture_helpers import join, wait_for_worker, with_gps
+from tests.browser.capture_helpers import join, wait_for_worker, wait_ready, with_gps
 from tests.browser.conftest import CHROMIUM_ARGS
 from tests.conftest import chromium_path
 
@@ -74,3 +77,20 @@ def test_capture_page_has_no_axe_violations(page, pixel7_context, live_server, m
     page.click("#sheet [data-close]:visible")
     page.click("#show-list")
     assert axe_violations(page) == []
+
+
+def test_every_script_the_capture_page_runs_is_kept_for_offline(page, pixel7_context, live_server, make_walk):
+    """Each script the capture page loads, every module it imports included, is in the service
+    worker's precache: one module missing offline and the whole capture page stops working."""
+    walk = make_walk()
+    with_gps(pixel7_context)
+    join(page, walk["join_code"])
+    scripts = set()
+    page.on("request", lambda r: scripts.add(urlsplit(r.url).path) if r.resource_type == "script" else None)
+    page.reload()
+    wait_ready(page)
+    worker = page.request.get("/sw.js").text()
+    settings = json.loads(re.match(r"self\.SW_SETTINGS = (\{.*?\});\n", worker).group(1))
+    assert {"/static/js/capture.js", "/static/js/capture-sheet.js", "/static/js/fetch-json.js",
+            "/static/js/photo.js", "/static/js/map.js"} <= scripts  # the imports were seen
+    assert sorted(scripts - set(settings["precache"])) == []

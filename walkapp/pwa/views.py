@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from flask import Blueprint, Response, current_app, render_template, url_for
+from flask import Blueprint, Response, current_app, render_template, request, url_for
 from flask_babel import gettext as _
 
 bp = Blueprint("pwa", __name__)
@@ -22,7 +22,11 @@ SHELL_FILES = (
     "vendor/leaflet/images/marker-shadow.png",
     "css/app.css",
     "css/capture.css",
+    # Every module the capture page imports: a module missing offline fails the whole page.
+    "js/map.js",
+    "js/fetch-json.js",
     "js/capture-state.js",
+    "js/capture-send.js",
     "js/capture-map.js",
     "js/capture-list.js",
     "js/capture-sheet.js",
@@ -72,6 +76,15 @@ def tile_origin() -> str:
     return parts.netloc.replace("{s}.", "")
 
 
+# Stands in for a walk id while building the capture page's URL, so the worker gets its pattern.
+_ID_SLOT = 2_000_000_001
+
+
+def _capture_page_pattern() -> str:
+    """The capture pages' path with "__id__" for the walk id (the worker keeps those for offline)."""
+    return url_for("participation.capture", walk_id=_ID_SLOT).replace(str(_ID_SLOT), "__id__")
+
+
 @bp.get("/sw.js")
 def service_worker():
     """The service worker, with its precache list and version prepended to the static source."""
@@ -82,6 +95,14 @@ def service_worker():
         "precache": precache,
         "tileHost": tile_origin(),
         "offlineUrl": url_for("pwa.offline"),
+        "csrfUrl": url_for("auth_api.csrf_token"),
+        # What the worker routes by path: itself, static files (cache first), API answers
+        # (network first) and the capture pages it keeps.
+        "workerUrl": url_for("pwa.service_worker"),
+        "startUrl": url_for("auth.index"),
+        "staticPrefix": url_for("static", filename=""),
+        "apiPrefix": request.script_root + current_app.blueprints["findings_api"].url_prefix + "/",
+        "capturePage": _capture_page_pattern(),
         # The worker flushes the outbox on Background Sync: storage first, then sending.
         "outboxUrls": [url_for("static", filename="js/outbox.js"),
                        url_for("static", filename="js/outbox-send.js")],

@@ -154,5 +154,12 @@ def capture(walk_id: int):
         api={
             "findings": url_for("findings_api.walk_findings", walk_id=walk.id),
             "csrf": url_for("auth_api.csrf_token"),
+            # A finding's own URLs, with "__id__" for the id the phone gives it.
+            "finding": url_for("findings_api.update_finding", finding_id="__id__"),
+            "photos": url_for("findings_api.add_photo", finding_id="__id__"),
+            "additions": url_for("findings_api.add_to_finding", finding_id="__id__"),
+            "serviceWorker": url_for("pwa.service_worker"),
+            # The worker controls the whole app: the installed app starts at the root.
+            "scope": url_for("auth.index"),
         },
     )
