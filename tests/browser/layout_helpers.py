@@ -64,15 +64,22 @@ def phone(browser, base_url: str, width: int, height: int, *, wide_font: bool = 
         context.close()
 
 
+APP_CSS = Path(__file__).resolve().parents[2] / "static" / "css" / "app.css"
+
+
 def _append_wide_font(route) -> None:
-    response = route.fetch()
-    route.fulfill(response=response, body=response.text() + WIDE_FONT_CSS,
-                  headers={**response.headers, "cache-control": "no-store"})
+    # Answered from the file on disk, not by fetching it from the server inside the handler: a
+    # fetch still in flight when the page reloads (the language switch) is disposed, and the page
+    # then renders without app.css at all.
+    route.fulfill(body=APP_CSS.read_text(encoding="utf-8") + WIDE_FONT_CSS,
+                  content_type="text/css; charset=utf-8", headers={"cache-control": "no-store"})
 
 
 def check_dressed(device: Phone) -> None:
     """Fail unless the page really shows the forced font and text size the test asked for."""
     page = device.page
+    # The DOM can be queried before the stylesheets have arrived; measure the page as shown.
+    page.wait_for_load_state("load")
     # fonts.ready alone can resolve before layout has even asked for the font (a race right
     # after a reload); loading the family explicitly waits for the file itself.
     if device.wide_font:
