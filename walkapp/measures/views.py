@@ -162,17 +162,24 @@ def change_status(measure_id: int):
             plan_year=form.plan_year.data, amount_dkk=form.amount_dkk.data, estate=estate,
         )
     except ApiError as exc:
-        db.session.rollback()
-        measure = db.get_or_404(Measure, measure_id)
-        if exc.status == 409:
-            # Show the fresh state; the user decides again against the current version.
-            return _render_detail(measure, None, 409, exc.message)
-        show_error_at_field(form, exc)
-        return _render_detail(measure, form, exc.status, exc.message)
+        return _refused(exc, measure_id, form, lambda measure, exc: _render_detail(
+            measure, form, exc.status, exc.message))
     db.session.commit()
     flash(_("Status changed to “%(status)s”.", status=services.status_label(measure.status)),
           "success")
     return redirect(url_for("measures.show_measure", measure_id=measure.id))
+
+
+def _refused(exc: ApiError, measure_id: int, form, render_form):
+    """A refused status change or edit changes nothing: roll back, then either show the fresh
+    measure (409: someone saved first, the user decides again against the current version) or
+    the form again with the error at its field, rendered by `render_form(measure, exc)`."""
+    db.session.rollback()
+    measure = db.get_or_404(Measure, measure_id)
+    if exc.status == 409:
+        return _render_detail(measure, None, 409, exc.message)
+    show_error_at_field(form, exc)
+    return render_form(measure, exc)
 
 
 @bp.route("/measures/<int:measure_id>/due.ics")
@@ -259,14 +266,8 @@ def edit_measure(measure_id: int):
             due_on=form.due_on.data, cost_estimate_dkk=form.cost_estimate_dkk.data,
         )
     except ApiError as exc:
-        db.session.rollback()
-        measure = db.get_or_404(Measure, measure_id)
-        if exc.status == 409:
-            # Someone saved first: show the measure as it is now; the user edits again from it.
-            return _render_detail(measure, None, 409, exc.message)
-        show_error_at_field(form, exc)
-        return render_template("measures/edit.html", form=form, measure=measure,
-                               problem=exc.message), exc.status
+        return _refused(exc, measure_id, form, lambda measure, exc: (render_template(
+            "measures/edit.html", form=form, measure=measure, problem=exc.message), exc.status))
     db.session.commit()
     flash(_("The measure has been saved."), "success")
     return redirect(url_for("measures.show_measure", measure_id=measure.id))
