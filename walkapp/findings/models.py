@@ -22,7 +22,8 @@ from walkapp.extensions import db
 from walkapp.orgs.models import Estate
 from walkapp.walks.models import Participant, Walk
 
-FINDING_STATES = ("new", "triaged", "duplicate", "dismissed")
+# "parked": the follow-up meeting put off deciding it; it can still be decided like a new one.
+FINDING_STATES = ("new", "triaged", "duplicate", "dismissed", "parked")
 # "photo": the place came from the photo's own EXIF GPS, read on the phone before upload.
 LOCATION_SOURCES = ("gps", "map", "photo")
 DESCRIPTION_MAX = 2000
@@ -63,7 +64,7 @@ class Finding(db.Model):
             "location_source IN ('gps', 'map', 'photo')", name="location_source_known"
         ),
         CheckConstraint(
-            "state IN ('new', 'triaged', 'duplicate', 'dismissed')", name="state_known"
+            "state IN ('new', 'triaged', 'duplicate', 'dismissed', 'parked')", name="state_known"
         ),
         CheckConstraint(
             "participant_id IS NOT NULL OR user_id IS NOT NULL", name="has_reporter"

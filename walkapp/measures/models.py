@@ -67,6 +67,9 @@ class Measure(db.Model):
     due_on: Mapped[date | None] = mapped_column(Date, nullable=True)
     cost_estimate_dkk: Mapped[int | None] = mapped_column(Integer, nullable=True)
     version: Mapped[int] = mapped_column(Integer, default=1)
+    # What residents read on the feedback page, e.g. why a measure was rejected; staff write it
+    # for the public, unlike `description` and the history notes.
+    public_note: Mapped[str] = mapped_column(Text, default="", server_default="")
     created_by_id: Mapped[int | None] = mapped_column(
         ForeignKey("users.id", ondelete="SET NULL"), nullable=True
     )

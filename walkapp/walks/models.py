@@ -1,7 +1,7 @@
 """Walk and Participant tables."""
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, time
 
 from sqlalchemy import (
     JSON,
@@ -13,6 +13,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    Time,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -69,6 +70,13 @@ class Walk(db.Model):
     # Unguessable code in the QR/join link; see walks.services.new_join_code.
     join_code: Mapped[str] = mapped_column(String(32), unique=True)
     follow_up_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    # Local (Copenhagen) wall-clock time of the follow-up meeting; no time means an all-day
+    # entry in the .ics rather than an invented hour.
+    follow_up_time: Mapped[time | None] = mapped_column(Time, nullable=True)
+    # The walk this one follows up (opfølgningsvandring): same route, six months later.
+    previous_walk_id: Mapped[int | None] = mapped_column(
+        ForeignKey("walks.id", ondelete="SET NULL"), nullable=True, index=True
+    )
     # When the coordinator sent the overview of possible measures (programme success criterion).
     overview_sent_on: Mapped[date | None] = mapped_column(Date, nullable=True)
     created_by_id: Mapped[int | None] = mapped_column(
@@ -80,6 +88,11 @@ class Walk(db.Model):
     estates: Mapped[list[Estate]] = relationship(secondary=walk_estates, order_by="Estate.name")
     participants: Mapped[list[Participant]] = relationship(
         back_populates="walk", cascade="all, delete-orphan", order_by="Participant.joined_at"
+    )
+
+    previous_walk: Mapped[Walk | None] = relationship(remote_side=[id])
+    status_history: Mapped[list[WalkStatusChange]] = relationship(
+        back_populates="walk", cascade="all, delete-orphan", order_by="WalkStatusChange.at"
     )
 
     @property
@@ -109,3 +122,25 @@ class Participant(db.Model):
     joined_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now_utc)
 
     walk: Mapped[Walk] = relationship(back_populates="participants")
+
+
+class WalkStatusChange(db.Model):
+    """History of a walk's status: who (staff user or participant) moved it when, and why
+    (e.g. "first finding" when a capture started a planned walk)."""
+
+    __tablename__ = "walk_status_changes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    walk_id: Mapped[int] = mapped_column(ForeignKey("walks.id", ondelete="CASCADE"), index=True)
+    from_status: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    to_status: Mapped[str] = mapped_column(String(20))
+    by_user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), nullable=True
+    )
+    by_participant_id: Mapped[int | None] = mapped_column(
+        ForeignKey("participants.id", ondelete="SET NULL"), nullable=True
+    )
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now_utc)
+    reason: Mapped[str] = mapped_column(Text, default="")
+
+    walk: Mapped[Walk] = relationship(back_populates="status_history")
