@@ -19,10 +19,11 @@ from walkapp.extensions import db
 from walkapp.findings import access, queries, services
 from walkapp.findings.access import Viewer
 from walkapp.findings.images import ImageRejected, process_upload
-from walkapp.findings.models import DESCRIPTION_MAX, LOCATION_SOURCES
+from walkapp.findings.models import DESCRIPTION_MAX, LOCATION_SOURCES, Finding
 from walkapp.findings.serializers import feature_collection, finding_json, photo_json
 from walkapp.findings.storage import photos_root
 from walkapp.geo import valid_lat_lon
+from walkapp.measures.recurrence import earlier_with_status
 from walkapp.request_input import json_object
 from walkapp.walks.participants import current_participant
 
@@ -141,6 +142,12 @@ def _observed_at(value: Any) -> tuple[datetime | None, str]:
         raise _bad("invalid_observed_at", message) from None
 
 
+def _finding_body(finding: Finding, viewer: Viewer) -> dict[str, Any]:
+    """The finding's JSON with the same-kind findings near it, on its walk and on earlier walks."""
+    earlier = earlier_with_status([finding.id]).get(finding.id)
+    return finding_json(finding, viewer, services.nearby_ids([finding])[finding.id], earlier)
+
+
 @bp.post("/walks/<int:walk_id>/findings")
 def create_finding(walk_id: int):
     """Store a finding made on a phone; re-sending it is harmless (same id → same finding)."""
@@ -158,7 +165,7 @@ def create_finding(walk_id: int):
     # The answer (nearby findings: the walk's every finding) is read after the commit, so the
     # write lock is held for the insert only.
     with reads_only(db.session):
-        body = finding_json(finding, viewer, services.nearby_ids([finding])[finding.id])
+        body = _finding_body(finding, viewer)
     return jsonify(body), (201 if created else 200)
 
 
@@ -169,7 +176,8 @@ def list_findings(walk_id: int):
     walk = access.walk_for_viewer(walk_id, viewer)
     findings = queries.walk_findings_with_photos(walk)
     nearby = services.nearby_ids(findings, findings)
-    collection = feature_collection(findings, viewer, nearby)
+    earlier = earlier_with_status(db.select(Finding.id).where(Finding.walk_id == walk.id))
+    collection = feature_collection(findings, viewer, nearby, earlier)
     db.session.commit()
     response = Response(geojson.dumps(collection), mimetype="application/geo+json")
     response.headers["Cache-Control"] = "no-store"
@@ -188,7 +196,7 @@ def update_finding(finding_id: str):
         raise _bad("invalid_coordinates", _("Send both latitude and longitude."))
     changes = _clean_fields(payload, wanted)
     services.update_finding(finding, viewer, changes)
-    body = finding_json(finding, viewer, services.nearby_ids([finding])[finding.id])
+    body = _finding_body(finding, viewer)
     db.session.commit()
     return jsonify(body)
 
@@ -215,7 +223,7 @@ def add_to_finding(finding_id: str):
     addition_id = _uuid(payload.get("id"))
     clean = _clean_fields(payload, ("description", "rating"))
     services.add_to_finding(finding, viewer, addition_id, clean["description"], clean["rating"])
-    body = finding_json(finding, viewer, services.nearby_ids([finding])[finding.id])
+    body = _finding_body(finding, viewer)
     db.session.commit()
     return jsonify(body)
 
