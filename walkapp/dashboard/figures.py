@@ -22,6 +22,7 @@ from sqlalchemy import Select, func, or_
 from walkapp.dates import LOCAL_TZ, local_today
 from walkapp.extensions import db
 from walkapp.findings.models import Category, Finding
+from walkapp.findings.recurrence import NOT_COUNTED_STATES, recurring_ids
 from walkapp.measures.models import MEASURE_STATUSES, Measure, StatusChange, measure_findings
 from walkapp.measures.workflow import DONE_OR_IN_PLAN, DONE_STATUS
 from walkapp.orgs.models import Estate
@@ -181,3 +182,15 @@ def bar_chart(series: list[tuple[str, list[int]]], labels: list[str],
             for gi, label in enumerate(labels)]
     return {"width": width, "height": height, "bars": bars, "axis": axis,
             "baseline": pad_top + plot_h, "series": [name for name, _ in series]}
+
+
+def recurring_spots(year: int, organisation_id: int | None = None, estate_id: int | None = None) -> int:
+    """Findings of the year's held walks (not dismissed or duplicates) at a spot where a finding
+    of the same category was reported on an earlier walk (walkapp.findings.recurrence)."""
+    walk_ids = [w.id for w in held_walks(year, organisation_id, estate_id)]
+    if not walk_ids:
+        return 0
+    return len(recurring_ids(
+        db.select(Finding.id)
+        .where(Finding.walk_id.in_(walk_ids), Finding.state.not_in(NOT_COUNTED_STATES))
+    ))
