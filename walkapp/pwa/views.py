@@ -29,6 +29,7 @@ SHELL_FILES = (
     "js/capture-send.js",
     "js/capture-map.js",
     "js/capture-list.js",
+    "js/capture-earlier.js",
     "js/capture-sheet.js",
     "js/capture.js",
     "js/outbox.js",
