@@ -240,15 +240,25 @@ def add_recurring(app, earlier_walk: int, later_walk: int, count: int) -> None:
         db.session.commit()
 
 
-def test_the_walk_geojson_statement_count_does_not_grow(app, logged_in, make_walk, estate_id, link_estate):
-    """The earlier findings of a walk's findings cost the same at 8 and at 80 findings."""
-    counts = []
-    for n in (8, 80):
+@pytest.fixture
+def recurring_walks(app, make_walk, estate_id, link_estate):
+    """Make a 2024 and a 2025 walk of one estate with n spots reported on both; the 2025 walk's id."""
+    def make(n: int) -> int:
         earlier = make_walk(status="closed", starts_at=BEFORE)["id"]
         later = make_walk(starts_at=AFTER)["id"]
         link_estate(earlier, estate_id)
         link_estate(later, estate_id)
         add_recurring(app, earlier, later, n)
+        return later
+
+    return make
+
+
+def test_the_walk_geojson_statement_count_does_not_grow(app, logged_in, recurring_walks):
+    """The earlier findings of a walk's findings cost the same at 8 and at 80 findings."""
+    counts = []
+    for n in (8, 80):
+        later = recurring_walks(n)
         counts.append(statements_for(logged_in, app, f"/api/v1/walks/{later}/findings"))
     assert counts[0] == counts[1], counts
 
@@ -288,15 +298,11 @@ def test_triage_filter_combines_with_the_others(app, logged_in, two_walks, make_
 
 
 @pytest.mark.parametrize("query", ["", "?recurring=1"])
-def test_triage_statement_count_is_constant(app, logged_in, make_walk, estate_id, link_estate, query):
+def test_triage_statement_count_is_constant(app, logged_in, recurring_walks, query):
     """The list (and its recurring filter) costs as many statements at 8 as at 80 recurring findings."""
     counts = []
-    for n in (8, 80):
-        earlier = make_walk(status="closed", starts_at=BEFORE)["id"]
-        later = make_walk(starts_at=AFTER)["id"]
-        link_estate(earlier, estate_id)
-        link_estate(later, estate_id)
-        add_recurring(app, earlier, later, n)
+    for n in (8, 72):  # 8, then 80 recurring findings in the list
+        recurring_walks(n)
         page = logged_in.get(f"/findings{query}").get_data(as_text=True)
         assert page.count(">Gentaget<") > 0
         counts.append(statements_for(logged_in, app, f"/findings{query}"))
