@@ -162,5 +162,11 @@ class Photo(StoredImage, db.Model):
     taken_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     # Hidden from every export (faces, number plates).
     hidden: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Set when staff blurred parts of the photo: the stored files were rewritten and no copy of
+    # the original remains. original_sha256 is the hash of the bytes the phone uploaded, kept (a
+    # hash, not the picture) so that the outbox re-sending the original is recognised as this
+    # photo and does not bring the original back.
+    redacted_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    original_sha256: Mapped[str | None] = mapped_column(String(64), nullable=True)
 
     finding: Mapped[Finding] = relationship(back_populates="photos")
