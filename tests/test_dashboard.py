@@ -65,8 +65,11 @@ def seeded(app, coordinator):
         f4 = finding(w2, "litter")
         w3 = walk("W3", holmblad, at(2025, 5, 1, 10), kind="inspection")
         f5 = finding(w3, "vegetation")
+        # Nobody pressed "Start", but it has a finding: it was held.
         w4 = walk("W4 planned", holmblad, at(2025, 12, 1, 19), status="planned")
         f6 = finding(w4, "lighting")
+        # Planned and without findings: not held.
+        walk("W7 never held", urban, at(2025, 6, 1, 19), status="planned")
         # Either side of New Year in Copenhagen (both are 31 Dec in UTC).
         w5 = walk("W5", urban, at(2024, 12, 31, 23, 30), sent=date(2025, 1, 10))
         f7 = finding(w5, "graffiti")
@@ -78,7 +81,7 @@ def seeded(app, coordinator):
         measure("M3", [f4], ["proposed", "in_plan"], at(2025, 11, 6))
         measure("M4", [f4], ["proposed", "agreed", "in_progress", "done"], at(2025, 11, 6), 10)
         measure("M5", [f5], ["proposed", "in_plan", "in_progress"], at(2025, 5, 2))
-        measure("M6 not held", [f6], ["proposed", "agreed", "in_progress", "done"], at(2025, 12, 2), 1)
+        measure("M6", [f6], ["proposed", "agreed", "in_progress", "done"], at(2025, 12, 2), 1)
         measure("M7", [f7], ["proposed"], at(2025, 1, 2))
         db.session.commit()
         return {"vibo": vibo.id, "fsb": fsb.id, "urban": urban.id}
@@ -90,18 +93,27 @@ def empty_statuses(**counts):
 
 
 def test_all_organisations_2025(seeded, client, api_token):
-    """Every held walk of 2025: three walks, one inspection; the planned walk does not count."""
+    """Every held walk of 2025: four walks (one planned with a finding), one inspection; the
+    planned walk without findings does not count; five measures were done or put in the plan."""
     response = client.get("/api/v1/dashboard?year=2025", headers={"Authorization": f"Bearer {api_token}"})
     assert response.status_code == 200
-    assert response.get_json() == {
+    body = response.get_json()
+    coverage = body.pop("partner_coverage")
+    # Only the coordinator captured and nobody joined: no partner took part in any walk.
+    assert [(w["title"], w["partners"]) for w in coverage["walks"]] == [
+        ("W6", []), ("W1", []), ("W2", []), ("W4 planned", [])]
+    assert coverage["missing"] == ["police", "municipality", "board", "operations"]
+    assert body == {
         "year": 2025,
-        "walks_held": 3,
+        "walks_held": 4,
         "inspections_held": 1,
         "overviews_sent": 2,
-        "findings_by_category": {"graffiti": 1, "lighting": 2, "litter": 1, "vegetation": 1},
-        "measures_by_status": empty_statuses(done=2, rejected=1, in_plan=1, in_progress=1),
-        "measures_done_or_in_plan": 4,
-        "median_days_to_done": 25.0,
+        "findings_by_category": {"graffiti": 1, "lighting": 3, "litter": 1, "vegetation": 1},
+        "measures_by_status": empty_statuses(done=3, rejected=1, in_plan=1, in_progress=1),
+        "measures_done": 3,  # M1, M4, M6
+        "measures_put_in_plan": 2,  # M3, and M5, which has left the plan since
+        "measures_done_or_in_plan": 5,
+        "median_days_to_done": 10.0,  # 40, 10 and 1 days
         "targets": {"walk_held": True, "overview_per_walk": False, "measure_done_or_in_plan": True},
     }
 
@@ -110,12 +122,13 @@ def test_per_housing_organisation_and_estate(seeded, client, api_token):
     """VIBO by id and fsb by name (or by its estate's name) give their own hand-counted figures."""
     headers = {"Authorization": f"Bearer {api_token}"}
     vibo = client.get(f"/api/v1/dashboard?year=2025&organisation={seeded['vibo']}", headers=headers).get_json()
-    assert vibo["walks_held"] == 1 and vibo["inspections_held"] == 1 and vibo["overviews_sent"] == 1
-    assert vibo["findings_by_category"] == {"graffiti": 1, "lighting": 2, "vegetation": 1}
-    assert vibo["measures_by_status"] == empty_statuses(done=1, rejected=1, in_progress=1)
-    assert vibo["measures_done_or_in_plan"] == 2  # M1 done, M5 went through the plan
-    assert vibo["median_days_to_done"] == 40.0
-    assert vibo["targets"] == {"walk_held": True, "overview_per_walk": True, "measure_done_or_in_plan": True}
+    assert vibo["walks_held"] == 2 and vibo["inspections_held"] == 1 and vibo["overviews_sent"] == 1
+    assert vibo["findings_by_category"] == {"graffiti": 1, "lighting": 3, "vegetation": 1}
+    assert vibo["measures_by_status"] == empty_statuses(done=2, rejected=1, in_progress=1)
+    assert vibo["measures_done_or_in_plan"] == 3  # M1 and M6 done, M5 went through the plan
+    assert vibo["median_days_to_done"] == 20.5
+    # W4 was held (it has a finding) and no overview was sent for it.
+    assert vibo["targets"] == {"walk_held": True, "overview_per_walk": False, "measure_done_or_in_plan": True}
 
     fsb = client.get("/api/v1/dashboard?year=2025&organisation=fsb", headers=headers).get_json()
     assert fsb["walks_held"] == 2 and fsb["inspections_held"] == 0 and fsb["overviews_sent"] == 1
