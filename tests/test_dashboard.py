@@ -186,3 +186,82 @@ def test_dashboard_page_shows_targets_in_words(seeded, logged_in):
     html_2024 = logged_in.get("/dashboard?year=2024&organisation=VIBO").get_data(as_text=True)
     assert html_2024.count("Not met") == 3
     assert logged_in.get("/dashboard?year=x").status_code == 400
+
+
+def figure(html: str, element_id: str) -> str:
+    """The number shown in the dashboard's figure tile with this id."""
+    start = html.index(f'id="{element_id}">') + len(f'id="{element_id}">')
+    return html[start:html.index("<", start)]
+
+
+def test_issue_scenario_walk_nobody_started_counts(app, logged_in, make_walk, coordinator):
+    """A planned walk, five findings by a participant and a measure carried out, and nobody
+    pressed "Start vandringen": the dashboard shows 1 walk held and 1 measure done, target met."""
+    from tests.capture_api_helpers import finding_payload, findings_url, send
+    from tests.conftest import join_walk
+    from tests.measure_helpers import change_measure
+    from walkapp.auth.models import User
+    from walkapp.findings.models import Finding
+    from walkapp.measures.services import create_measure
+
+    walk = make_walk(status="planned", starts_at=datetime.now(CPH).replace(hour=12))
+    phone = app.test_client()
+    join_walk(phone, walk["join_code"])
+    ids = []
+    for _ in range(5):
+        payload = finding_payload()
+        assert send(phone, "POST", findings_url(walk["id"]), json=payload).status_code == 201
+        ids.append(uuid.UUID(payload["id"]))
+    with app.app_context(), app.test_request_context():
+        measure = create_measure(title="Ny lampe", findings=[db.session.get(Finding, ids[0])],
+                                 by_user=db.session.get(User, coordinator["id"]))
+        db.session.commit()
+        measure_id = measure.id
+    version = 1
+    for to in ("agreed", "in_progress", "done"):
+        version = change_measure(app, measure_id, coordinator["id"], to, version)
+
+    html = logged_in.get("/dashboard").get_data(as_text=True)
+    assert figure(html, "walks-held") == "1"
+    assert figure(html, "measures-done") == "1"
+    assert figure(html, "measures-put-in-plan") == "0"
+    targets = html[html.index('id="targets-heading"'):html.index('id="figures-heading"')]
+    assert targets.count('class="met"') == 2  # a walk held, a measure carried out (no overview sent)
+
+
+def test_measure_counts_in_the_year_it_became_done(app, client, api_token, make_walk, make_finding):
+    """A walk held in 2025 whose measure went into the plan on New Year's Eve and was carried out
+    half an hour after midnight (Copenhagen time; both 31 December in UTC): the plan counts in
+    2025, the done measure in 2026, where it meets the target although no walk was held."""
+    from walkapp.findings.models import Finding
+    from walkapp.measures.models import Measure, StatusChange
+
+    walk = make_walk(status="closed", starts_at=at(2025, 11, 20, 19))
+    finding = make_finding(walk["id"])
+
+    with app.app_context():
+        f = db.session.get(Finding, finding)
+        planned = Measure(title="I planen", status="in_plan", findings=[f], created_at=at(2025, 11, 25))
+        done = Measure(title="Udført", status="done", findings=[f], created_at=at(2025, 11, 25))
+        db.session.add_all([planned, done])
+        db.session.flush()
+        db.session.add_all([
+            StatusChange(measure_id=planned.id, from_status=None, to_status="proposed", at=at(2025, 11, 25)),
+            StatusChange(measure_id=planned.id, from_status="proposed", to_status="in_plan",
+                         at=at(2025, 12, 31, 23, 30)),
+            StatusChange(measure_id=done.id, from_status=None, to_status="proposed", at=at(2025, 11, 25)),
+            StatusChange(measure_id=done.id, from_status="proposed", to_status="agreed", at=at(2025, 12, 1)),
+            StatusChange(measure_id=done.id, from_status="agreed", to_status="in_progress", at=at(2025, 12, 2)),
+            StatusChange(measure_id=done.id, from_status="in_progress", to_status="done",
+                         at=at(2026, 1, 1, 0, 30)),
+        ])
+        db.session.commit()
+    headers = {"Authorization": f"Bearer {api_token}"}
+    y2025 = client.get("/api/v1/dashboard?year=2025", headers=headers).get_json()
+    y2026 = client.get("/api/v1/dashboard?year=2026", headers=headers).get_json()
+    assert (y2025["walks_held"], y2025["measures_put_in_plan"], y2025["measures_done"]) == (1, 1, 0)
+    assert y2025["measures_done_or_in_plan"] == 1 and y2025["median_days_to_done"] is None
+    assert (y2026["walks_held"], y2026["measures_put_in_plan"], y2026["measures_done"]) == (0, 0, 1)
+    assert y2026["measures_done_or_in_plan"] == 1
+    assert y2026["median_days_to_done"] == 36.5  # 25 Nov 12:00 → 1 Jan 00:30
+    assert y2026["targets"] == {"walk_held": False, "overview_per_walk": False, "measure_done_or_in_plan": True}
