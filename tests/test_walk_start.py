@@ -2,12 +2,12 @@
 history (who, when, why), listed on the walk page."""
 from __future__ import annotations
 
-import threading
 from datetime import UTC, datetime
 
 import pytest
 
 from tests.capture_api_helpers import bearer, finding_payload, findings_url, send
+from tests.concurrency_helpers import at_once
 from tests.conftest import join_walk, post_form
 from walkapp.extensions import db
 
@@ -68,25 +68,12 @@ def test_first_finding_by_a_participant_starts_the_walk_once(app, planned):
 def test_first_findings_sent_at_once_start_the_walk_once(app, planned, api_token):
     """Eight phones send their first findings at the same moment: all are stored, the walk is
     active, and its history says once that it was started."""
-    barrier = threading.Barrier(8, timeout=30)
-    statuses: list[int] = []
-    errors: list[str] = []
+    def post() -> int:
+        response = app.test_client().post(findings_url(planned["id"]), json=finding_payload(),
+                                          headers=bearer(api_token))
+        return response.status_code
 
-    def post() -> None:
-        client = app.test_client()
-        barrier.wait()
-        try:
-            response = client.post(findings_url(planned["id"]), json=finding_payload(),
-                                   headers=bearer(api_token))
-            statuses.append(response.status_code)
-        except Exception as exc:  # a 500 or a lock error surfaces here in TESTING
-            errors.append(repr(exc))
-
-    threads = [threading.Thread(target=post) for _ in range(8)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+    statuses, errors = at_once(8, post)
     assert errors == [] and statuses == [201] * 8
     assert walk_status(app, planned["id"]) == "active"
     assert [row[:2] + row[4:] for row in history(app, planned["id"])] == [("planned", "active", "first_finding")]

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import io
 import json
+
 import segno
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
