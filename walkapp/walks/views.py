@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import io
 import json
-from datetime import datetime, time
 
 import segno
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
@@ -13,13 +12,11 @@ from flask_login import current_user
 from wtforms import SelectChoice
 
 from walkapp.auth.security import planner_required, staff_required
-from walkapp.dates import local_to_utc
-from walkapp.db import now_utc
 from walkapp.errors import ApiError
 from walkapp.extensions import db
 from walkapp.findings import queries as finding_queries
 from walkapp.i18n import current_language
-from walkapp.labels import PARTICIPANT_ROLE_LABELS
+from walkapp.labels import PARTICIPANT_ROLE_LABELS, WALK_STATUS_REASON_LABELS, label
 from walkapp.orgs.models import Estate, Organisation
 from walkapp.walks import services
 from walkapp.walks.forms import WalkForm
@@ -35,6 +32,12 @@ STATUS_ACTIONS = {
     ("active", "closed"): _l("Close the walk"),
     ("closed", "active"): _l("Reopen the walk"),
 }
+# The walks list's sections, in the order they are read.
+WALK_LIST_GROUPS = (
+    ("active", _l("Walks under way")),
+    ("planned", _l("Planned walks")),
+    ("closed", _l("Closed walks")),
+)
 
 
 def grouped_code(code: str) -> str:
@@ -90,22 +93,19 @@ def _render_form(form: WalkForm, walk: Walk | None):
 @bp.route("/walks")
 @staff_required
 def list_walks():
-    """All walks and inspections: upcoming first (soonest first), then earlier ones, newest first."""
-    local_today = datetime.combine(
-        services.utc_to_local(now_utc()).date(), time(0, 0)
-    )
-    today_start = local_to_utc(local_today)
-    upcoming = db.session.execute(
-        db.select(Walk).where(Walk.starts_at >= today_start).order_by(Walk.starts_at, Walk.id)
-    ).scalars().all()
-    earlier = db.session.execute(
-        db.select(Walk).where(Walk.starts_at < today_start).order_by(Walk.starts_at.desc(), Walk.id.desc())
-    ).scalars().all()
-    ids = [w.id for w in (*upcoming, *earlier)]
+    """All walks and inspections by status: under way, planned (soonest first), closed (newest first)."""
+    walks = db.session.execute(db.select(Walk).order_by(Walk.starts_at, Walk.id)).scalars().all()
+    groups = {
+        status: [w for w in walks if w.status == status] for status, _heading in WALK_LIST_GROUPS
+    }
+    # What is going on now or lately comes first; what is coming is read soonest first.
+    groups["active"].reverse()
+    groups["closed"].reverse()
+    ids = [w.id for w in walks]
     return render_template(
         "walks/list.html",
-        upcoming=upcoming,
-        earlier=earlier,
+        groups=[(status, heading, groups[status]) for status, heading in WALK_LIST_GROUPS],
+        walk_total=len(walks),
         participants=services.participant_counts(ids),
         findings=finding_queries.finding_counts(ids),
         kind_label=services.kind_label,
@@ -195,7 +195,29 @@ def show_walk(walk_id: int):
         ],
         kind_label=services.kind_label,
         status_label=services.status_label,
+        status_history=_status_history_rows(walk),
     )
+
+
+def _status_history_rows(walk: Walk) -> list[dict]:
+    """The walk's status history as the walk page lists it: when, from → to, by whom, why."""
+    rows = []
+    for change, user, participant in services.status_history(walk):
+        if user is not None:
+            by = user.name or user.email
+        elif participant is not None:
+            role = label(PARTICIPANT_ROLE_LABELS, participant.role)
+            by = f"{participant.display_name} ({role})" if participant.display_name else role
+        else:
+            by = ""
+        rows.append({
+            "at": change.at,
+            "from": services.status_label(change.from_status) if change.from_status else "",
+            "to": services.status_label(change.to_status),
+            "by": by,
+            "reason": label(WALK_STATUS_REASON_LABELS, change.reason) if change.reason else "",
+        })
+    return rows
 
 
 @bp.route("/walks/<int:walk_id>/status", methods=["POST"])
@@ -205,7 +227,7 @@ def change_status(walk_id: int):
     walk = _get_walk(walk_id)
     to_status = request.form.get("status", "")
     try:
-        services.change_walk_status(walk, to_status)
+        services.change_walk_status(walk, to_status, by_user=current_user)
     except ApiError as error:
         db.session.rollback()
         flash(error.message, "error")
