@@ -36,7 +36,7 @@ def test_map_is_self_contained_attachment_with_route_and_findings(app, logged_in
     assert response.headers["Content-Disposition"] == f'attachment; filename="walk-{walk["id"]}-map.html"'
     html = response.get_data(as_text=True)
     assert _external_refs(html) == []
-    assert "L.divIcon" in html and "walk-route" in html and "L.control.layers" in html
+    assert "L.circleMarker" in html and "walk-route" in html and "L.control.layers" in html
     assert "cdn.jsdelivr" not in html and "code.jquery" not in html
     # The raw text never appears; its escaped form does (popup, measure and legend title).
     assert HOSTILE not in html and "<script>alert(2)" not in html and "${alert" not in html

@@ -1,6 +1,6 @@
 """Self-contained folium follow-up map. Pure module: no Flask imports.
 
-The map shows the route, one round marker per finding carrying its number on the walk
+The map shows the route, one circle marker per finding carrying its number on the walk
 (route order, walkapp/findings/route_order.py) and coloured by the status of its measures, or
 grey for a dismissed or duplicate finding, whose popup says why (legend, counting the markers
 drawn), one layer per category (LayerControl) and clusters above CLUSTER_THRESHOLD findings. The file opens with no network: Leaflet and markercluster are
@@ -83,14 +83,17 @@ class FindingMarkers(MacroElement):
             var rows = {{ this.rows_json }};
             for (var i = 0; i < rows.length; i++) {
                 var r = rows[i];
-                // r[2] is one of STATUS_COLOURS and r[5] an integer: no user text in the icon.
-                var icon = L.divIcon({
-                    className: "finding-marker", iconSize: [24, 24], iconAnchor: [12, 12],
-                    popupAnchor: [0, -10],
-                    html: "<span style='background:" + r[2] + "'>" + (r[5] === null ? "" : r[5]) + "</span>"
-                });
-                L.marker([r[0], r[1]], {icon: icon}).bindPopup(r[3], {maxWidth: 320})
-                    .addTo(window[layers[r[4]]]);
+                var marker = L.circleMarker([r[0], r[1]], {
+                    radius: 10, weight: 2, color: "#222", fillColor: r[2], fillOpacity: 0.9,
+                    className: "finding-marker"
+                }).bindPopup(r[3], {maxWidth: 320});
+                // The number on the walk, on the marker itself (r[5] is an integer, no user text).
+                if (r[5] !== null) {
+                    marker.bindTooltip(String(r[5]), {
+                        permanent: true, direction: "center", className: "finding-number"
+                    });
+                }
+                marker.addTo(window[layers[r[4]]]);
             }
         })();
         {% endmacro %}
@@ -293,10 +296,12 @@ def _empty_map(default_center: Sequence[float]) -> folium.Map:
     return m
 
 
-# The numbered marker: a round badge in the status colour, readable on any of them.
+# The number drawn on a marker: plain bold text centred on the circle, no tooltip box or arrow
+# (Leaflet's tooltips let clicks through to the marker, so its popup still opens).
 MARKER_CSS = (
-    ".finding-marker span{display:block;width:20px;height:20px;border:2px solid #222;"
-    "border-radius:50%;font:bold 11px/20px system-ui,sans-serif;text-align:center;color:#111}"
+    ".leaflet-tooltip.finding-number{background:none;border:0;box-shadow:none;padding:0;"
+    "font:bold 11px/1 system-ui,sans-serif;color:#111}"
+    ".leaflet-tooltip.finding-number:before{display:none}"
 )
 
 
