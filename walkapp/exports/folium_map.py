@@ -34,7 +34,12 @@ from PIL import Image
 
 from walkapp.dates import danish_date, danish_datetime, local_naive
 from walkapp.exports.escaping import escape_html_js, json_for_script
-from walkapp.exports.queries import FOLLOW_UP_LABELS, ExportFinding, follow_up_status, set_aside_note
+from walkapp.exports.queries import (
+    FOLLOW_UP_LABELS,
+    ExportFinding,
+    follow_up_status,
+    set_aside_note,
+)
 from walkapp.labels import MEASURE_STATUS_LABELS, label_in, rating_label_in
 
 CLUSTER_THRESHOLD = 200

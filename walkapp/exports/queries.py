@@ -20,7 +20,14 @@ from sqlalchemy.orm.attributes import set_committed_value
 from walkapp.extensions import db
 from walkapp.findings.models import Category, Finding, Photo
 from walkapp.findings.route_order import route_stops
-from walkapp.labels import FINDING_STATE_LABELS, FOLLOW_UP_STATUS_LABELS, Label, _l, label_in, short_id
+from walkapp.labels import (
+    FINDING_STATE_LABELS,
+    FOLLOW_UP_STATUS_LABELS,
+    Label,
+    _l,
+    label_in,
+    short_id,
+)
 from walkapp.measures.models import Measure, PlanItem, measure_findings
 from walkapp.measures.queries import walk_measures
 from walkapp.measures.workflow import CLOSED_STATUSES, DONE_STATUS, OPEN_IN_ORDER

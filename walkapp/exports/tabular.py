@@ -49,7 +49,12 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
 from walkapp.dates import local_naive
-from walkapp.exports.queries import FOLLOW_UP_LABELS, ExportFinding, follow_up_status, set_aside_note
+from walkapp.exports.queries import (
+    FOLLOW_UP_LABELS,
+    ExportFinding,
+    follow_up_status,
+    set_aside_note,
+)
 from walkapp.labels import (
     FINDING_STATE_LABELS,
     MEASURE_STATUS_LABELS,
