@@ -13,8 +13,11 @@ from wtforms import SelectChoice
 
 from walkapp.auth.security import planner_required, staff_required
 from walkapp.errors import ApiError
+from walkapp.exports.queries import SET_ASIDE_STATES, numbers_note
 from walkapp.extensions import db
 from walkapp.findings import queries as finding_queries
+from walkapp.findings.models import Finding
+from walkapp.findings.route_order import numbers_by_finding, route_stops
 from walkapp.i18n import current_language
 from walkapp.labels import PARTICIPANT_ROLE_LABELS, WALK_STATUS_REASON_LABELS, label
 from walkapp.orgs.models import Estate, Organisation
@@ -153,6 +156,27 @@ def edit_walk(walk_id: int):
     return _render_form(form, walk)
 
 
+def map_findings(walk: Walk, findings: list[Finding], locale: str) -> list[dict]:
+    """The walk map's points in route order with their numbers on the walk; a dismissed or
+    duplicate finding is marked set aside (drawn grey) with why ("Afvist: …", "Dublet af #…")."""
+    stops = route_stops(walk, findings)
+    numbers = numbers_by_finding(stops)
+    points = []
+    for stop in stops:
+        f = stop.finding
+        points.append({
+            "number": stop.number,
+            "lat": f.lat,
+            "lon": f.lon,
+            "rating": f.rating,
+            "category": f.category.name(locale),
+            "description": (f.description or "")[:200],
+            "set_aside": f.state in SET_ASIDE_STATES,
+            "note": numbers_note(f, numbers),
+        })
+    return points
+
+
 @bp.route("/walks/<int:walk_id>")
 @staff_required
 def show_walk(walk_id: int):
@@ -166,16 +190,7 @@ def show_walk(walk_id: int):
             {"lat": walk.meeting_lat, "lon": walk.meeting_lon, "label": walk.meeting_point}
             if walk.meeting_lat is not None else None
         ),
-        "findings": [
-            {
-                "lat": f.lat,
-                "lon": f.lon,
-                "rating": f.rating,
-                "category": f.category.name(locale),
-                "description": (f.description or "")[:200],
-            }
-            for f in findings
-        ],
+        "findings": map_findings(walk, findings, locale),
         "labels": {"meeting": _("Meeting point")},
     }
     by_role = services.participants_by_role(walk)
