@@ -1,11 +1,7 @@
 """The printable overview of possible measures for a walk."""
 from __future__ import annotations
 
-import math
 from collections import OrderedDict
-from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
@@ -23,6 +19,7 @@ from walkapp.findings import queries as finding_queries
 from walkapp.findings.models import Category, Finding
 from walkapp.findings.photo_urls import photo_url
 from walkapp.findings.route_order import numbers_by_finding, route_stops
+from walkapp.followup.svg_map import project_map
 from walkapp.i18n import current_language, date_in_range_validator
 from walkapp.labels import PARTICIPANT_ROLE_LABELS
 from walkapp.measures import queries as measure_queries
@@ -40,56 +37,6 @@ class SentOnForm(FlaskForm):
 
     sent_on = DateField(_l("Sent on"), validators=[InputRequired(message=_l("Enter a date.")),
                                                     date_in_range_validator])
-
-
-# ---------------------------------------------------------------- route map (pure)
-
-
-@dataclass
-class SvgMap:
-    view_box: str
-    route_path: str
-    points: list[dict[str, Any]]
-    width: int
-    height: int
-
-
-def project_map(
-    route: Sequence[Sequence[float]], points: Sequence[tuple[float, float, Any]],
-    width: int = 640, height: int = 400, pad: int = 24,
-) -> SvgMap | None:
-    """Project [lon, lat] route positions and (lat, lon, payload) points into an SVG box.
-
-    Equirectangular with longitude scaled by cos(latitude): at walk scale (a few hundred
-    metres) that is indistinguishable from Web Mercator and needs no tiles, so the printout
-    is crisp and works offline."""
-    lons = [p[0] for p in route] + [p[1] for p in points]
-    lats = [p[1] for p in route] + [p[0] for p in points]
-    if not lons:
-        return None
-    mid_lat = math.radians((min(lats) + max(lats)) / 2)
-    kx = math.cos(mid_lat)
-    min_x, max_x = min(lons) * kx, max(lons) * kx
-    min_y, max_y = min(lats), max(lats)
-    span = max(max_x - min_x, max_y - min_y, 1e-5)
-    scale = min((width - 2 * pad) / max(max_x - min_x, span * 1e-3, 1e-9),
-                (height - 2 * pad) / max(max_y - min_y, span * 1e-3, 1e-9))
-    used_w, used_h = (max_x - min_x) * scale, (max_y - min_y) * scale
-    off_x, off_y = (width - used_w) / 2, (height - used_h) / 2
-
-    def xy(lat: float, lon: float) -> tuple[float, float]:
-        return (round(off_x + (lon * kx - min_x) * scale, 1),
-                round(height - off_y - (lat - min_y) * scale, 1))
-
-    path = " ".join(
-        ("M" if i == 0 else "L") + "{:.1f},{:.1f}".format(*xy(lat, lon))
-        for i, (lon, lat) in enumerate(route)
-    )
-    projected = []
-    for lat, lon, payload in points:
-        x, y = xy(lat, lon)
-        projected.append({"x": x, "y": y, "item": payload})
-    return SvgMap(f"0 0 {width} {height}", path, projected, width, height)
 
 
 # ---------------------------------------------------------------- grouping

@@ -38,6 +38,9 @@ class MeasureEditForm(MeasureForm):
     """Edit a measure's details; `version` is the one the page was drawn from."""
 
     version = HiddenField(validators=[InputRequired()])
+    public_note = TextAreaField(
+        _l("Reason for residents"), validators=[Optional(), Length(max=TEXT_MAX)],
+        description=_l("Shown on the walk's public feedback page, e.g. why the measure was rejected."))
 
 
 class TransitionForm(FlaskForm):
@@ -61,6 +64,7 @@ ERROR_FIELDS: dict[str, str] = {
     "invalid_plan_year": "plan_year",
     "invalid_amount": "amount_dkk",
     "invalid_note": "note",
+    "invalid_public_note": "public_note",
 }
 
 

@@ -121,11 +121,12 @@ def update_measure(
     responsible_org: Any = UNSET,
     due_on: Any = UNSET,
     cost_estimate_dkk: Any = UNSET,
+    public_note: Any = UNSET,
 ) -> Measure:
-    """Edit a measure's title, description, responsible organisation, due date or cost
-    estimate; fields left UNSET stay as they are. A change bumps the version."""
+    """Edit a measure's title, description, responsible organisation, due date, cost
+    estimate or public note; fields left UNSET stay as they are. A change bumps the version."""
     given = {"title": title, "description": description, "responsible_org": responsible_org,
-             "due_on": due_on, "cost_estimate_dkk": cost_estimate_dkk}
+             "due_on": due_on, "cost_estimate_dkk": cost_estimate_dkk, "public_note": public_note}
     # In the order of _EDIT_CHECKS, so a request with several bad fields always gets the same error.
     changes = {name: check(given[name]) for name, check in _EDIT_CHECKS.items()
                if given[name] is not UNSET}
@@ -168,6 +169,15 @@ def _check_cost(cost_estimate_dkk: Any) -> int | None:
     return cost_estimate_dkk
 
 
+def _check_public_note(note: Any) -> str:
+    if note is not None and not isinstance(note, str):
+        raise ApiError(400, "invalid_public_note", _("The reason for residents must be text."))
+    if len(note or "") > TEXT_MAX:
+        raise ApiError(400, "invalid_public_note",
+                       _("The reason for residents may be at most %(max)s characters.", max=TEXT_MAX))
+    return (note or "").strip()
+
+
 # Editable field → its check (the value to store, or an ApiError 400), in the order checked.
 _EDIT_CHECKS: dict[str, Callable[[Any], Any]] = {
     "title": _check_title,
@@ -175,6 +185,7 @@ _EDIT_CHECKS: dict[str, Callable[[Any], Any]] = {
     "responsible_org": _check_responsible_org,
     "due_on": _check_due_on,
     "cost_estimate_dkk": _check_cost,
+    "public_note": _check_public_note,
 }
 
 
@@ -298,6 +309,7 @@ def measure_json(measure: Measure) -> dict[str, Any]:
         "due_on": measure.due_on.isoformat() if measure.due_on else None,
         "overdue": is_overdue(measure),
         "cost_estimate_dkk": measure.cost_estimate_dkk,
+        "public_note": measure.public_note or "",
         "finding_ids": sorted(str(f.id) for f in measure.findings),
         "allowed_transitions": workflow.next_statuses(measure.status),
         "plan_items": [

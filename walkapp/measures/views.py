@@ -249,6 +249,7 @@ def edit_measure(measure_id: int):
             "title": measure.title, "description": measure.description,
             "responsible_org": measure.responsible_org_id, "due_on": measure.due_on,
             "cost_estimate_dkk": measure.cost_estimate_dkk, "version": str(measure.version),
+            "public_note": measure.public_note,
         })
     else:
         form = MeasureEditForm()
@@ -264,6 +265,7 @@ def edit_measure(measure_id: int):
             expected_version=int(form.version.data), title=form.title.data,
             description=form.description.data or "", responsible_org=org,
             due_on=form.due_on.data, cost_estimate_dkk=form.cost_estimate_dkk.data,
+            public_note=form.public_note.data or "",
         )
     except ApiError as exc:
         return _refused(exc, measure_id, form, lambda measure, exc: (render_template(
