@@ -1,6 +1,7 @@
 """Walks JSON API: create, show and list walks."""
 from __future__ import annotations
 
+import re
 from datetime import date, datetime, time
 from typing import Any
 
@@ -117,12 +118,16 @@ def _follow_up_on(value: Any) -> date | None:
     return follow_up_on
 
 
+_HH_MM = re.compile(r"[0-9]{2}:[0-9]{2}")
+
+
 def _follow_up_time(value: Any, follow_up_on: date | None) -> time | None:
     """"HH:MM" (Copenhagen time) of the follow-up meeting; only together with its date."""
     if value is None or value == "":
         return None
     try:
-        if not isinstance(value, str) or len(value) != 5:
+        # Exactly "HH:MM": fromisoformat alone also takes "1730" and "17.30".
+        if not isinstance(value, str) or not _HH_MM.fullmatch(value):
             raise ValueError
         meeting_time = time.fromisoformat(value)
     except ValueError:
