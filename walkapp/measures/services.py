@@ -27,11 +27,17 @@ TEXT_MAX = 5000
 AMOUNT_MAX_DKK = 1_000_000_000
 
 
+def is_planner(user: Any) -> bool:
+    """Coordinators and admins: they may take the table's planners-only steps (reopening)."""
+    return bool(user is not None and getattr(user, "is_authenticated", False)
+                and user.role in ("admin", "coordinator"))
+
+
 def can_change_status(user: Any, measure: Measure) -> bool:
     """Coordinators, admins and staff of the measure's responsible organisation."""
     if user is None or not getattr(user, "is_authenticated", False):
         return False
-    if user.role in ("admin", "coordinator"):
+    if is_planner(user):
         return True
     return measure.responsible_org_id is not None and user.organisation_id == measure.responsible_org_id
 
@@ -203,22 +209,38 @@ def _flush_versioned(measure: Measure) -> Measure:
     return measure
 
 
-def _validate_plan(
-    estate: Estate | None, plan_year: int | None, amount_dkk: int | None
-) -> None:
+def plan_errors(
+    estate: Estate | None, plan_year: Any, amount_dkk: Any
+) -> dict[str, tuple[str, str]]:
+    """Every problem with a plan entry at once: field name → (error code, message)."""
     first, last = plan_year_range()
+    errors: dict[str, tuple[str, str]] = {}
     if estate is None:
-        raise ApiError(400, "estate_required",
-                       _("Choose the estate whose 10-year plan the measure goes into."))
+        errors["estate"] = ("estate_required",
+                            _("Choose the estate whose 10-year plan the measure goes into."))
     if (plan_year is None or isinstance(plan_year, bool) or not isinstance(plan_year, int)
             or not first <= plan_year <= last):
-        raise ApiError(400, "invalid_plan_year",
-                       _("The plan year must be between %(first)s and %(last)s.",
-                         first=first, last=last))
+        errors["plan_year"] = ("invalid_plan_year",
+                               _("The plan year must be between %(first)s and %(last)s.",
+                                 first=first, last=last))
     if amount_dkk is None:
-        raise ApiError(400, "invalid_amount", _("Give the amount in DKK (0 or more)."))
-    _check_amount(amount_dkk, "invalid_amount",
-                  _("The amount must be a whole number of kroner, 0 or more."))
+        errors["amount_dkk"] = ("invalid_amount", _("Give the amount in DKK (0 or more)."))
+    else:
+        try:
+            _check_amount(amount_dkk, "invalid_amount",
+                          _("The amount must be a whole number of kroner, 0 or more."))
+        except ApiError as exc:
+            errors["amount_dkk"] = (exc.code, exc.message)
+    return errors
+
+
+def _validate_plan(estate: Estate | None, plan_year: int | None, amount_dkk: int | None) -> None:
+    """400 naming the first problem as `error`, and every problem in `errors`."""
+    errors = plan_errors(estate, plan_year, amount_dkk)
+    if errors:
+        code, message = next(iter(errors.values()))
+        raise ApiError(400, code, message, errors=[
+            {"field": name, "error": err, "message": text} for name, (err, text) in errors.items()])
 
 
 def _stale(measure_id: int) -> ApiError:
@@ -250,6 +272,7 @@ def change_status(
     if expected_version != measure.version:
         raise _stale(measure.id)
     _check_transition(measure, to_status)
+    _check_step_rules(workflow.step(measure.status, to_status), by_user, note)
     if to_status == "in_plan":
         _validate_plan(estate, plan_year, amount_dkk)
     from_status = measure.status
@@ -287,6 +310,18 @@ def _check_transition(measure: Measure, to_status: str) -> None:
         )
 
 
+def _check_step_rules(step: workflow.Step | None, by_user: Any, note: str) -> None:
+    """403 when the step is for planners only, 400 when it needs a reason and has none."""
+    if step is None:
+        return
+    if step.planners_only and not is_planner(by_user):
+        raise ApiError(403, "forbidden",
+                       _("Only coordinators and admins can reopen a closed measure."))
+    if step.reason_required and not note:
+        raise ApiError(400, "note_required",
+                       _("Write why the measure is reopened; the reason is kept in its history."))
+
+
 # ------------------------------------------------------------------ presentation
 
 
@@ -312,6 +347,8 @@ def measure_json(measure: Measure) -> dict[str, Any]:
         "public_note": measure.public_note or "",
         "finding_ids": sorted(str(f.id) for f in measure.findings),
         "allowed_transitions": workflow.next_statuses(measure.status),
+        # Planners only, with a written `note`.
+        "reopen_transitions": workflow.reopen_statuses(measure.status),
         "plan_items": [
             {"id": item.id, "estate": {"id": item.estate_id, "name": item.estate.name},
              "plan_year": item.plan_year, "amount_dkk": item.amount_dkk}

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, time
 
 from flask_babel import gettext as _
 from sqlalchemy import func
@@ -74,6 +74,8 @@ class WalkData:
     estates: list[Estate] = field(default_factory=list)
     follow_up_on: date | None = None
     notes: str = ""
+    # Local (Copenhagen) time of the follow-up meeting; None: the day is agreed, the hour not.
+    follow_up_time: time | None = None
 
 
 def _apply(walk: Walk, data: WalkData) -> None:
@@ -86,6 +88,7 @@ def _apply(walk: Walk, data: WalkData) -> None:
     walk.route = data.route
     walk.estates = list(data.estates)
     walk.follow_up_on = data.follow_up_on
+    walk.follow_up_time = data.follow_up_time
     walk.notes = data.notes
 
 

@@ -84,6 +84,7 @@ def _walk_data(form: WalkForm) -> services.WalkData:
         route=form.route_geometry,
         estates=[e for e in estates if e is not None],
         follow_up_on=form.follow_up_on.data,
+        follow_up_time=form.follow_up_time.data,
         notes=form.notes.data or "",
     )
 
@@ -146,6 +147,7 @@ def edit_walk(walk_id: int):
         form.meeting_lon.data = "" if walk.meeting_lon is None else repr(walk.meeting_lon)
         form.estates.data = [e.id for e in walk.estates]
         form.follow_up_on.data = walk.follow_up_on
+        form.follow_up_time.data = walk.follow_up_time
         form.notes.data = walk.notes
         form.route.data = json.dumps(walk.route) if walk.route else ""
     elif form.validate_on_submit():
