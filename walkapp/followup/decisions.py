@@ -57,7 +57,7 @@ def describe_decision(decision: dict[str, Any]) -> str:
     """A decision in words, as the refusal and the minutes say it."""
     action = decision["action"]
     if action == "measure":
-        return _("a measure: “%(title)s”", title=decision["title"])
+        return _("measure “%(title)s”", title=decision["title"])
     if action == "dismiss":
         return _("dismissed: %(reason)s", reason=decision["reason"])
     if action == "duplicate":
