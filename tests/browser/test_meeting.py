@@ -8,7 +8,13 @@ import time
 from tests.browser.staff_helpers import log_in
 from tests.conftest import csrf_token, login
 from tests.image_helpers import jpeg_bytes, marked_landscape
-from tests.meeting_helpers import finding_row, measure_count, name_user, spread_findings, state_history
+from tests.meeting_helpers import (
+    finding_row,
+    measure_count,
+    name_user,
+    spread_findings,
+    state_history,
+)
 
 LAPTOP = {"width": 1366, "height": 768}
 FULL_HD = {"width": 1920, "height": 1080}

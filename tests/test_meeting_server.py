@@ -1,8 +1,12 @@
-"""Meeting API: the agenda in route order and the chair's decisions (SQLite and PostgreSQL)."""
+"""Meeting mode on the server: the agenda in route order, the chair's decisions, the meeting page
+and the minutes (SQLite and PostgreSQL)."""
 from __future__ import annotations
 
+import json
+import re
 import threading
 import uuid
+from pathlib import Path
 
 import pytest
 
@@ -316,3 +320,59 @@ def test_two_chairs_deciding_one_finding_at_once_one_wins(app, make_walk, make_u
         assert (winner_state["state"] == "triaged") == (statuses == [201, 409])
         assert len(state_history(app, finding)) == 1
     assert measure_count(app) == sum(1 for f in ids if finding_row(app, f)["state"] == "triaged")
+
+
+# ---------------------------------------------------------------- pages
+
+
+def test_meeting_page_gives_the_script_its_urls_and_words(app, chair, make_walk):
+    walk = make_walk(status="closed")
+    html = chair.get(f"/walks/{walk['id']}/meeting").get_data(as_text=True)
+    settings = re.search(r'<script type="application/json" id="meeting-settings">(.*?)</script>', html, re.S)
+    assert settings is not None
+    data = json.loads(settings.group(1))
+    assert data["agendaUrl"] == f"/api/v1/walks/{walk['id']}/agenda"
+    assert data["findingsUrl"] == f"/api/v1/walks/{walk['id']}/findings"
+    assert data["decisionUrl"] == "/api/v1/findings/FINDING_ID/decision"
+    assert data["labels"]["progress"] == "%(done)s af %(total)s besluttet"
+    assert data["categories"]["lighting"]
+    assert "VIBO" in html and "js/meeting.js" in html
+
+
+def test_walk_page_and_overview_link_to_the_meeting(app, chair, make_walk):
+    walk = make_walk(status="closed")
+    url = f"/walks/{walk['id']}/meeting"
+    assert f'href="{url}"' in chair.get(f"/walks/{walk['id']}").get_data(as_text=True)
+    assert f'href="{url}"' in chair.get(f"/walks/{walk['id']}/report").get_data(as_text=True)
+
+
+def test_minutes_list_every_decision_in_route_order(app, chair, make_walk, coordinator):
+    walk = make_walk(status="closed", title="Holmbladsgade aften")
+    ids = spread_findings(app, walk["id"], 5, coordinator["id"])
+    assert decide(ids[0], action="measure", title="Ny lampe", responsible_org="VIBO",
+                  due_on="2027-03-01", cost_estimate_dkk=15000).status_code == 201
+    assert decide(ids[1], action="duplicate", of=str(ids[0])).status_code == 200
+    assert decide(ids[2], action="dismiss", reason="Privat grund").status_code == 200
+    assert decide(ids[3], action="park").status_code == 200
+    response = chair.get(f"/walks/{walk['id']}/meeting/minutes")
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    rows = re.findall(r'<tr data-number="(\d+)">(.*?)</tr>', html, re.S)
+    assert [int(n) for n, _ in rows] == [1, 2, 3, 4, 5]
+    text = {int(n): re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", row)) for n, row in rows}
+    assert "Ny lampe" in text[1] and "VIBO" in text[1] and "01.03.2027" in text[1] and "15.000" in text[1]
+    assert "Sted 1" in text[1] and "Belysning" in text[1]
+    assert "dublet af #1" in text[2]
+    assert "afvist: Privat grund" in text[3]
+    assert "parkeret" in text[4]
+    assert "Ikke besluttet endnu" in text[5]
+    assert "Oversigt over mulige tryghedstiltag" in html and "3 af 5 besluttet" in html
+    assert 'css/meeting.css' in html
+    assert "@page { size: A4" in (Path(app.static_folder) / "css" / "meeting.css").read_text()
+
+
+def test_minutes_and_meeting_are_for_staff_only(app, client, make_walk):
+    walk = make_walk(status="closed")
+    for url in (f"/walks/{walk['id']}/meeting", f"/walks/{walk['id']}/meeting/minutes"):
+        response = client.get(url)
+        assert response.status_code == 302 and "/login" in response.headers["Location"]
