@@ -349,11 +349,11 @@ def test_walk_page_and_overview_link_to_the_meeting(app, chair, make_walk):
 def test_minutes_list_every_decision_in_route_order(app, chair, make_walk, coordinator):
     walk = make_walk(status="closed", title="Holmbladsgade aften")
     ids = spread_findings(app, walk["id"], 5, coordinator["id"])
-    assert decide(ids[0], action="measure", title="Ny lampe", responsible_org="VIBO",
+    assert decide(chair, ids[0], action="measure", title="Ny lampe", responsible_org="VIBO",
                   due_on="2027-03-01", cost_estimate_dkk=15000).status_code == 201
-    assert decide(ids[1], action="duplicate", of=str(ids[0])).status_code == 200
-    assert decide(ids[2], action="dismiss", reason="Privat grund").status_code == 200
-    assert decide(ids[3], action="park").status_code == 200
+    assert decide(chair, ids[1], action="duplicate", of=str(ids[0])).status_code == 200
+    assert decide(chair, ids[2], action="dismiss", reason="Privat grund").status_code == 200
+    assert decide(chair, ids[3], action="park").status_code == 200
     response = chair.get(f"/walks/{walk['id']}/meeting/minutes")
     assert response.status_code == 200
     html = response.get_data(as_text=True)
