@@ -88,7 +88,9 @@ function renderAgenda() {
 function renderPhotos(props) {
   const box = $("current-photos");
   box.replaceChildren();
-  const photos = (props && props.photos) || [];
+  const photos = ((props && props.photos) || []).filter(function (photo) {
+    return settings.hiddenPhotos.indexOf(photo.id) === -1;
+  });
   if (!photos.length) { box.appendChild(el("p", "muted", labels.no_photos)); return; }
   photos.forEach(function (photo, index) {
     const img = el("img", index === 0 ? "photo-main" : "photo-thumb");

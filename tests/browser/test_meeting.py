@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import time
+import uuid
 
 from tests.browser.staff_helpers import log_in
 from tests.conftest import csrf_token, login
@@ -15,6 +16,9 @@ from tests.meeting_helpers import (
     spread_findings,
     state_history,
 )
+from walkapp.extensions import db
+from walkapp.findings.models import Finding, Photo
+from walkapp.measures.models import Measure
 
 LAPTOP = {"width": 1366, "height": 768}
 FULL_HD = {"width": 1920, "height": 1080}
@@ -50,13 +54,15 @@ def _current_number(page) -> str:
     return page.inner_text("#current-number")
 
 
-def _add_photo(app, email: str, finding_id) -> None:
+def _add_photo(app, email: str, finding_id, width: int = 1200) -> str:
+    """Upload a real JPEG to the finding through the API; returns the photo id."""
     client = app.test_client()
     login(client, email)
-    data = {"photo": (io.BytesIO(jpeg_bytes(marked_landscape(1200, 800))), "photo.jpg")}
+    data = {"photo": (io.BytesIO(jpeg_bytes(marked_landscape(width, 800))), "photo.jpg")}
     response = client.post(f"/api/v1/findings/{finding_id}/photos", data=data,
                            headers={"X-CSRFToken": csrf_token(client)}, content_type="multipart/form-data")
     assert response.status_code == 201, response.get_data(as_text=True)
+    return response.get_json()["id"]
 
 
 def test_a_chair_decides_ten_findings_by_keyboard_only(browser, live_server, app, coordinator, make_walk):
@@ -111,9 +117,6 @@ def test_a_chair_decides_ten_findings_by_keyboard_only(browser, live_server, app
         assert finding_row(app, ids[3])["reason"] == "Privat grund"
         # The title was prefilled from the category name (Belysning for lighting).
         with app.app_context():
-            from walkapp.extensions import db
-            from walkapp.measures.models import Measure
-
             assert db.session.get(Measure, first_measure[0]).title == "Belysning"
         # A parked finding can still be decided: back to no. 5 with the arrow keys.
         for _ in range(5):
@@ -162,7 +165,10 @@ def test_two_chairs_at_once_see_each_other_and_one_is_refused(browser, live_serv
         loser = a if refused == ["a"] else b
         winner_name = "Bo Berg" if refused == ["a"] else "Anna Andersen"
         assert "#2 er allerede besluttet af " + winner_name in messages[refused[0]]
-        assert loser.is_visible("#decision-done") and not loser.is_visible("#decision-form")
+        # The refused chair's screen refreshes that finding: the form gives way to the decision.
+        loser.wait_for_selector("#decision-form", state="hidden")
+        assert loser.is_visible("#decision-done")
+        assert loser.inner_text("#decision-message").startswith("Ikke gemt: #2 er allerede besluttet")
         assert winner_name in loser.inner_text("#decision-done")
         assert len(state_history(app, ids[1])) == 1
         won = finding_row(app, ids[1])["state"]
@@ -189,14 +195,15 @@ def test_the_projected_screen_needs_no_scrolling(browser, live_server, app, coor
     walk = make_walk(status="closed", title="Tryghedsvandring Holmbladsgadekvarteret efterår")
     ids = spread_findings(app, walk["id"], 40, coordinator["id"])
     with app.app_context():
-        from walkapp.extensions import db
-        from walkapp.findings.models import Finding
-
         db.session.get(Finding, ids[0]).description = (
             "Stien bag cykelkælderen er helt mørk om aftenen; lampen ved nr. 12 har været i "
             "stykker siden sommer, og der står ofte unge og ryger i hjørnet ved containerne.")
         db.session.commit()
-    _add_photo(app, coordinator["email"], ids[0])
+    shown = _add_photo(app, coordinator["email"], ids[0])
+    hidden = _add_photo(app, coordinator["email"], ids[0], width=900)
+    with app.app_context():
+        db.session.get(Photo, uuid.UUID(hidden)).hidden = True  # a face: never on the projector
+        db.session.commit()
     for viewport in (LAPTOP, FULL_HD):
         context, page = _meeting_page(browser, live_server, coordinator["email"], walk["id"], viewport)
         try:
@@ -210,6 +217,8 @@ def test_the_projected_screen_needs_no_scrolling(browser, live_server, app, coor
                 assert sizes[part] <= sizes["height"], (viewport, part, sizes)
             assert sizes["decision"] <= sizes["width"], (viewport, sizes)
             assert page.inner_text("#current-category") == "Belysning"
+            sources = page.eval_on_selector_all("#current-photos img", "els => els.map(e => e.src)")
+            assert len(sources) == 1 and shown in sources[0]
             assert page.inner_text("#current-text").startswith("Stien bag cykelkælderen")
         finally:
             context.close()

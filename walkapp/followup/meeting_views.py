@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 
 from walkapp.auth.security import staff_required
 from walkapp.extensions import db
-from walkapp.findings.models import Category
+from walkapp.findings.models import Category, Finding, Photo
 from walkapp.followup.agenda import walk_agenda
 from walkapp.followup.decisions import describe_decision
 from walkapp.i18n import current_language
@@ -57,6 +57,12 @@ def meeting(walk_id: int):
     locale = current_language()
     categories = db.session.execute(db.select(Category)).scalars()
     organisations = db.session.execute(db.select(Organisation).order_by(Organisation.name)).scalars()
+    # The screen is projected to a room with residents: photos hidden from exports (faces,
+    # number plates) are not shown there either, though the findings API gives staff them all.
+    hidden = db.session.execute(
+        db.select(Photo.id).join(Finding, Finding.id == Photo.finding_id)
+        .where(Finding.walk_id == walk.id, Photo.hidden.is_(True))
+    ).scalars()
     settings = {
         "agendaUrl": url_for("meeting_api.agenda", walk_id=walk.id),
         "findingsUrl": url_for("findings_api.walk_findings", walk_id=walk.id),
@@ -64,6 +70,7 @@ def meeting(walk_id: int):
         "decisionUrl": url_for("meeting_api.decide", finding_id="FINDING_ID"),
         "pollMs": 3000,
         "route": walk.route,
+        "hiddenPhotos": sorted(str(photo_id) for photo_id in hidden),
         "categories": {c.code: c.name(locale) for c in categories},
         "labels": _labels(),
     }
