@@ -113,8 +113,9 @@ function renderEarlier(props) {
   box.appendChild(el("h3", null, labels.earlier));
   const list = el("ul");
   earlier.forEach(function (entry) {
+    const status = labels.statuses[entry.measure_status || "none"] || entry.measure_status;
     list.appendChild(el("li", null, format(labels.earlier_item,
-      { year: entry.year, distance: Math.round(Number(entry.distance_m) || 0) })));
+      { year: entry.year, distance: Math.round(Number(entry.distance_m) || 0) }) + " – " + status));
   });
   box.appendChild(list);
 }

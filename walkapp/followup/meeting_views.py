@@ -11,7 +11,7 @@ from walkapp.findings.models import Category, Finding, Photo
 from walkapp.followup.agenda import walk_agenda
 from walkapp.followup.decisions import describe_decision
 from walkapp.i18n import current_language
-from walkapp.labels import RATING_WORDS, rating_label
+from walkapp.labels import FOLLOW_UP_STATUS_LABELS, RATING_WORDS, label, rating_label
 from walkapp.orgs.models import Organisation
 from walkapp.walks.models import Walk
 
@@ -40,6 +40,8 @@ def _labels() -> dict[str, object]:
         "no_photos": _("No photos"),
         "earlier": _("Reported here before"),
         "earlier_item": _("%(year)s, %(distance)s m away"),
+        # An earlier finding's measure status ("none": it got no measure).
+        "statuses": {code: label(FOLLOW_UP_STATUS_LABELS, code) for code in FOLLOW_UP_STATUS_LABELS},
         "saved": _("Decision saved."),
         "refused": _("Not saved"),
         "choose": _("Choose a decision (1–5)."),
