@@ -348,7 +348,8 @@ document.addEventListener("keydown", function (event) {
   const typing = target && (target.tagName === "INPUT" && target.type !== "radio" || target.tagName === "SELECT" || target.tagName === "TEXTAREA");
   if (event.key === "Escape") { event.preventDefault(); cancel(); return; }
   if (event.key === "Enter") {
-    if (target && target.tagName === "BUTTON" && !form.contains(target)) return;
+    // A focused link or agenda button does what Enter does to it: follow it, press it.
+    if (target && (target.tagName === "A" || target.tagName === "BUTTON" && !form.contains(target))) return;
     event.preventDefault();
     submit();
     return;

@@ -8,10 +8,12 @@ from flask import Blueprint, jsonify
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from walkapp.auth.models import User
 from walkapp.auth.security import staff_required
 from walkapp.dates import date_in_range
 from walkapp.errors import ApiError
 from walkapp.extensions import db
+from walkapp.findings.models import Finding
 from walkapp.followup import decisions
 from walkapp.followup.agenda import agenda_json, walk_agenda
 from walkapp.i18n import date_range_error
@@ -58,7 +60,7 @@ def _cost(value: Any) -> int | None:
     return value
 
 
-def _decide_measure(finding, data: dict[str, Any], user):
+def _decide_measure(finding: Finding, data: dict[str, Any], user: User) -> tuple[dict[str, Any], int]:
     org = None
     if data.get("responsible_org") not in (None, ""):
         org = lookups.find_organisation(data["responsible_org"])
