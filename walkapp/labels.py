@@ -70,6 +70,8 @@ FINDING_STATE_LABELS = {
     "triaged": _l("Triaged"),
     "duplicate": _l("Duplicate"),
     "dismissed": _l("Dismissed"),
+    # Put off by the follow-up meeting ("decide later"); still on its agenda.
+    "parked": _l("Parked"),
 }
 
 MEASURE_STATUS_LABELS = {
