@@ -150,6 +150,7 @@ def _register_blueprints(app: Flask) -> None:
     from walkapp.findings.api import bp as findings_api_bp
     from walkapp.findings.category_admin import bp as findings_bp
     from walkapp.findings.photo_views import bp as photos_bp
+    from walkapp.findings.redaction_api import bp as redaction_api_bp
     from walkapp.followup.overview_views import bp as report_bp
     from walkapp.followup.views import bp as followup_bp
     from walkapp.measures.api import bp as measures_api_bp
@@ -163,7 +164,7 @@ def _register_blueprints(app: Flask) -> None:
 
     for blueprint in (
         auth_bp, auth_api_bp, orgs_bp, walks_bp, walks_api_bp, participation_bp, report_bp,
-        findings_bp, findings_api_bp, photos_bp, triage_bp, measures_bp, measures_api_bp,
+        findings_bp, findings_api_bp, redaction_api_bp, photos_bp, triage_bp, measures_bp, measures_api_bp,
         followup_bp, dashboard_bp, pwa_bp, exports_bp, open311_bp,
     ):
         app.register_blueprint(blueprint)
