@@ -156,6 +156,7 @@ def _register_blueprints(app: Flask) -> None:
     from walkapp.measures.api import bp as measures_api_bp
     from walkapp.measures.views import bp as measures_bp
     from walkapp.orgs.views import bp as orgs_bp
+    from walkapp.privacy.views import bp as privacy_bp
     from walkapp.pwa.views import bp as pwa_bp
     from walkapp.triage.views import bp as triage_bp
     from walkapp.walks.api import bp as walks_api_bp
@@ -165,6 +166,6 @@ def _register_blueprints(app: Flask) -> None:
     for blueprint in (
         auth_bp, auth_api_bp, orgs_bp, walks_bp, walks_api_bp, participation_bp, report_bp,
         findings_bp, findings_api_bp, redaction_api_bp, photos_bp, triage_bp, measures_bp, measures_api_bp,
-        followup_bp, dashboard_bp, pwa_bp, exports_bp, open311_bp,
+        followup_bp, dashboard_bp, pwa_bp, exports_bp, open311_bp, privacy_bp,
     ):
         app.register_blueprint(blueprint)
