@@ -1,6 +1,7 @@
 """Capture API calls as a phone makes them: join, CSRF-headed writes, finding payloads, reads."""
 from __future__ import annotations
 
+import io
 import uuid
 
 from tests.conftest import csrf_token
@@ -15,6 +16,19 @@ def send(client, method: str, url: str, json=None, **kwargs):
     """A cookie-authenticated API write with the CSRF header, as the outbox sends it."""
     headers = {"X-CSRFToken": csrf_token(client), **kwargs.pop("headers", {})}
     return client.open(url, method=method, json=json, headers=headers, **kwargs)
+
+
+def upload(client, finding_id: str, data: bytes, filename: str = "IMG_0001.jpg", photo_id: str | None = None, **kwargs):
+    """Send a photo as capture.js does (multipart, CSRF header unless bearer)."""
+    form = {"photo": (io.BytesIO(data), filename)}
+    if photo_id:
+        form["id"] = photo_id
+    headers = kwargs.pop("headers", None)
+    if headers is None:
+        return send(client, "POST", f"/api/v1/findings/{finding_id}/photos", data=form,
+                    content_type="multipart/form-data", **kwargs)
+    return client.post(f"/api/v1/findings/{finding_id}/photos", data=form, headers=headers,
+                       content_type="multipart/form-data", **kwargs)
 
 
 def bearer(token: str) -> dict:

@@ -26,7 +26,7 @@ TIERS: list[set[str]] = [
     {"walks"},
     {"findings"},
     {"measures"},
-    {"triage", "followup", "exports", "dashboard", "pwa"},
+    {"triage", "followup", "exports", "dashboard", "pwa", "privacy"},
     # The application level: the factory, the model registry, the CLI and the demo seed
     # put everything together and so sit above every feature.
     {"__init__", "models", "cli", "seed"},

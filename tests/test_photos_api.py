@@ -10,7 +10,7 @@ import pillow_heif
 import pytest
 from PIL import Image
 
-from tests.capture_api_helpers import bearer, finding_payload, findings_url, send
+from tests.capture_api_helpers import bearer, finding_payload, findings_url, send, upload
 from tests.conftest import join_walk, login
 from tests.image_helpers import is_red, jpeg_bytes, marked_landscape, phone_jpeg_rotated_with_gps
 from walkapp.extensions import db
@@ -32,19 +32,6 @@ def finding_id(participant, walk):
     payload = finding_payload()
     assert send(participant, "POST", findings_url(walk["id"]), payload).status_code == 201
     return payload["id"]
-
-
-def upload(client, finding_id: str, data: bytes, filename: str = "IMG_0001.jpg", photo_id: str | None = None, **kwargs):
-    """Send a photo as capture.js does (multipart, CSRF header unless bearer)."""
-    form = {"photo": (io.BytesIO(data), filename)}
-    if photo_id:
-        form["id"] = photo_id
-    headers = kwargs.pop("headers", None)
-    if headers is None:
-        return send(client, "POST", f"/api/v1/findings/{finding_id}/photos", data=form,
-                    content_type="multipart/form-data", **kwargs)
-    return client.post(f"/api/v1/findings/{finding_id}/photos", data=form, headers=headers,
-                       content_type="multipart/form-data", **kwargs)
 
 
 class Fetched:

@@ -1,4 +1,4 @@
-"""Flask CLI commands: users, tokens, demo data, photo file checks."""
+"""Flask CLI commands: users, tokens, demo data, photo file checks, retention."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -15,9 +15,16 @@ from walkapp.findings.storage import (
     PhotoCheck,
     StoredFile,
     check_photo_files,
+    delete_photo_files,
     photos_root,
     remove_files,
     stored_files,
+)
+from walkapp.privacy.retention import (
+    WalkRetention,
+    apply_walk_retention,
+    checkpoint_sqlite,
+    retention_plan,
 )
 from walkapp.seed import (
     DEMO_EMAIL,
@@ -163,8 +170,51 @@ def is_empty_command():
     raise SystemExit(0 if count == 0 else 1)
 
 
+def _retention_line(item: WalkRetention) -> str:
+    source = "status history" if item.closed_from == "history" else "no status history: last change"
+    return (f"Walk {item.walk_id} {item.title!r}, closed {item.closed_at:%Y-%m-%d} ({source}): "
+            f"{len(item.photos)} photos, {len(item.check_photos)} check photos, {item.names} names, "
+            f"{item.texts} texts, {item.notes} check notes")
+
+
+@click.command("retention")
+@click.option("--apply", "apply_", is_flag=True, help="Delete; without it, only list what would go.")
+@with_appcontext
+def retention_command(apply_: bool):
+    """Remove photos, names and typed text of walks closed longer than RETENTION_MONTHS ago.
+
+    Without --apply a dry run: lists per walk what would be deleted and changes nothing.
+    Category, place, rating, measures, plan items and the dashboard's figures are kept."""
+    months = int(current_app.config["RETENTION_MONTHS"])
+    plan = retention_plan(months)
+    if not plan:
+        db.session.rollback()
+        click.echo(f"Nothing to do: no walk closed more than {months} months ago holds personal data.")
+        return
+    click.echo(("Deleting" if apply_ else "Dry run, nothing is changed. Would delete")
+               + f" (walks closed more than {months} months ago):")
+    root = photos_root(current_app.instance_path)
+    for item in plan:
+        if apply_:
+            # One walk per transaction, files after its commit: an interrupted run leaves every
+            # walk either done or untouched, and a second run finishes the rest.
+            apply_walk_retention(item)
+            db.session.commit()
+            for key in item.storage_keys:
+                delete_photo_files(root, key)
+        click.echo("  " + _retention_line(item))
+    db.session.rollback()
+    click.echo(f"Total: {len(plan)} walks, {sum(len(i.photos) for i in plan)} photos, "
+               f"{sum(len(i.check_photos) for i in plan)} check photos, {sum(i.names for i in plan)} "
+               f"names, {sum(i.texts for i in plan)} texts, {sum(i.notes for i in plan)} check notes.")
+    if apply_:
+        checkpoint_sqlite()
+    else:
+        click.echo("Run again with --apply to delete.")
+
+
 COMMANDS = (users, photos, seed_demo_command, demo_login_command, seed_reference_command,
-            is_empty_command)
+            is_empty_command, retention_command)
 
 
 def register(app: Flask) -> None:

@@ -91,3 +91,15 @@ ARGON2_TIME_COST = 3
 ARGON2_MEMORY_COST = 65536
 
 SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+
+# Retention: this many months after a walk was closed, `flask --app app retention --apply`
+# deletes its photos, the participants' names and the text they typed (finding texts, check
+# notes); categories, places, ratings, measures and plan items stay. The join page and the
+# privacy page tell participants this period.
+RETENTION_MONTHS = 36
+
+# Who is the data controller (dataansvarlig) for what participants enter, with a contact, e.g.
+# "Boligselskabet X, Eksempelvej 1, 2300 København S, kontakt@boligselskabetx.dk". Shown on
+# the join page and the privacy page (/privacy). Empty: those pages ask participants to contact
+# the organiser of the walk.
+DATA_CONTROLLER = ""

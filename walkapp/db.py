@@ -77,6 +77,9 @@ def _sqlite_on_connect(dbapi_connection, connection_record):
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA synchronous=NORMAL")
+    # Deleted rows and replaced text are overwritten with zeros, not left in free space in the
+    # file: retention and staff edits remove personal data, and it must really be gone.
+    cursor.execute("PRAGMA secure_delete=ON")
     cursor.close()
 
 

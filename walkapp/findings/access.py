@@ -7,13 +7,16 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
+from flask import g
 from flask_babel import gettext as _
+from flask_login import current_user
 
 from walkapp.auth.models import User
 from walkapp.errors import ApiError
 from walkapp.extensions import db
 from walkapp.findings.models import Finding
 from walkapp.walks.models import Participant, Walk
+from walkapp.walks.participants import current_participant
 
 
 @dataclass(frozen=True)
@@ -36,6 +39,14 @@ class Viewer:
         if self.user is not None and finding.user_id == self.user.id:
             return True
         return self.participant is not None and finding.participant_id == self.participant.id
+
+
+def current_viewer() -> Viewer:
+    """Staff (cookie or bearer token) and/or the participant joined in this browser."""
+    user = current_user._get_current_object() if current_user.is_authenticated else None
+    # A bearer-token call speaks for the token's user alone, whatever cookies come with it.
+    participant = None if g.get("via_token") else current_participant()
+    return Viewer(user=user, participant=participant)
 
 
 def not_found() -> ApiError:

@@ -8,37 +8,28 @@ from datetime import datetime
 from typing import Any
 
 import geojson
-from flask import Blueprint, Response, current_app, g, jsonify, request
+from flask import Blueprint, Response, current_app, jsonify, request
 from flask_babel import gettext as _
-from flask_login import current_user
 
 from walkapp.dates import phone_time
 from walkapp.db import reads_only
 from walkapp.errors import ApiError
 from walkapp.extensions import db
 from walkapp.findings import access, queries, services
-from walkapp.findings.access import Viewer
+from walkapp.findings.access import Viewer, current_viewer
 from walkapp.findings.images import ImageRejected, process_upload
 from walkapp.findings.models import DESCRIPTION_MAX, LOCATION_SOURCES, Finding
+from walkapp.findings.redaction_services import redacted_photo_for_upload
 from walkapp.findings.serializers import feature_collection, finding_json, photo_json
 from walkapp.findings.storage import photos_root
 from walkapp.geo import valid_lat_lon
 from walkapp.measures.recurrence import earlier_with_status
 from walkapp.request_input import json_object
-from walkapp.walks.participants import current_participant
 
 bp = Blueprint("findings_api", __name__, url_prefix="/api/v1")
 
 # Generous: a GPS fix indoors can be off by kilometres, but not by more than the planet.
 ACCURACY_MAX_M = 100_000
-
-
-def current_viewer() -> Viewer:
-    """Staff (cookie or bearer token) and/or the participant joined in this browser."""
-    user = current_user._get_current_object() if current_user.is_authenticated else None
-    # A bearer-token call speaks for the token's user alone, whatever cookies come with it.
-    participant = None if g.get("via_token") else current_participant()
-    return Viewer(user=user, participant=participant)
 
 
 def _bad(code: str, message: str) -> ApiError:
@@ -249,6 +240,12 @@ def add_photo(finding_id: str):
     except ImageRejected as exc:
         raise ApiError(exc.status, exc.code, _image_message(exc.code)) from None
     del data
+    with reads_only(db.session):
+        redacted = redacted_photo_for_upload(finding_key, image.sha256, photo_id)
+        if redacted is not None:
+            # A phone's outbox re-sending the original of a photo staff blurred since: the
+            # blurred photo answers, and the original is never written anywhere.
+            return jsonify(photo_json(redacted)), 200
     root = photos_root(current_app.instance_path)
     storage_key = services.store_photo_files(root, image)
     kept = False

@@ -140,17 +140,22 @@ def _process_open_image(
 
     if max(img.size) > max_side:
         img = img.resize(_fit(*img.size, max_side), Image.Resampling.LANCZOS, reducing_gap=3.0)
-    thumb = img.resize(_fit(*img.size, thumb_side), Image.Resampling.BICUBIC, reducing_gap=2.0) \
-        if max(img.size) > thumb_side else img.copy()
     return ProcessedImage(
         jpeg=_encode(img, quality),
-        thumb=_encode(thumb, THUMB_QUALITY),
+        thumb=_encode(make_thumbnail(img, thumb_side), THUMB_QUALITY),
         width=img.width,
         height=img.height,
         sha256=digest,
         taken_at=taken_at,
         source_format=fmt,
     )
+
+
+def make_thumbnail(img: Image.Image, thumb_side: int = THUMB_SIDE) -> Image.Image:
+    """The thumbnail of an upright RGB image (longest side at most `thumb_side`)."""
+    if max(img.size) <= thumb_side:
+        return img.copy()
+    return img.resize(_fit(*img.size, thumb_side), Image.Resampling.BICUBIC, reducing_gap=2.0)
 
 
 def _fit(width: int, height: int, side: int) -> tuple[int, int]:

@@ -13,4 +13,9 @@ def photo_url(photo: Photo | uuid.UUID, thumb: bool = False, external: bool = Fa
     """The URL of a photo or its thumbnail; the one place that knows these routes."""
     photo_id = photo.id if isinstance(photo, Photo) else photo
     endpoint = "photos.thumb" if thumb else "photos.photo"
-    return external_url(endpoint, photo_id=photo_id) if external else url_for(endpoint, photo_id=photo_id)
+    values: dict[str, object] = {"photo_id": photo_id}
+    if isinstance(photo, Photo) and photo.redacted_at is not None:
+        # A blurred photo gets a new URL, so no browser cache (photos are cached for a day)
+        # shows the original again.
+        values["v"] = photo.sha256[:16]
+    return external_url(endpoint, **values) if external else url_for(endpoint, **values)

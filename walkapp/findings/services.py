@@ -22,6 +22,7 @@ from walkapp.extensions import db
 from walkapp.findings.access import Viewer, walk_closed
 from walkapp.findings.images import ProcessedImage
 from walkapp.findings.models import Category, Finding, FindingChange, Photo
+from walkapp.findings.redaction_services import redacted_photo_for_upload
 from walkapp.findings.storage import delete_photo_files, new_storage_key, save_photo_files
 from walkapp.geo import distance_m, point_in_polygon
 from walkapp.orgs.models import Estate
@@ -249,6 +250,9 @@ def add_photo(
     """Record a photo whose files are already stored under storage_key, idempotently on the
     upload's sha256 by UNIQUE(finding_id, sha256): (photo, True) when new, (existing, False)
     otherwise. The caller removes the files when the row is not new or not committed."""
+    redacted = redacted_photo_for_upload(finding.id, image.sha256, photo_id)
+    if redacted is not None:  # the original of a blurred photo never comes back
+        return redacted, False
     values = {
         "id": photo_id or uuid.uuid4(), "finding_id": finding.id, "storage_key": storage_key,
         "sha256": image.sha256, "width": image.width, "height": image.height,

@@ -43,6 +43,7 @@ FIELD_LABELS = {
     "state": _l("State"),
     "duplicate_of": _l("Duplicate of"),
     "photo_hidden": _l("Photo hidden"),
+    "photo_redacted": _l("Photo blurred"),
     "rating": _l("Rating"),
 }
 
