@@ -11,10 +11,10 @@ import { $, T, el } from "./capture-state.js";
 
 // A finger-thick brush on the screen (CSS px radius), whatever the photo's own size.
 var BRUSH_RADIUS_CSS = 24;
-// A blurred block is 1/48 of the photo's longer side: a face 100 px wide in a 2048 px photo is
-// two or three blocks, a number plate one.
-var BLOCKS_PER_SIDE = 48;
-var MIN_BLOCK = 8;
+// A blurred block is 1/32 of the photo's longer side: a face 100 px wide in a 2048 px photo is
+// under two blocks, a number plate one; the smoothing on top hides the blocks' edges.
+var BLOCKS_PER_SIDE = 32;
+var MIN_BLOCK = 12;
 // A box drag shorter than this (CSS px) is a slip of the finger, not a box.
 var MIN_BOX_CSS = 8;
 // The keyboard box: its starting size and how far one arrow press moves or grows it (of the photo).
@@ -325,8 +325,10 @@ export function offerBlur(photo, li) {
   var button = el("button", { type: "button", "class": "button blur-photo", "aria-label": T.blurPhoto }, T.blurShort);
   button.addEventListener("click", function () { blurEntry(entry); });
   li.appendChild(button);
+  var wasHidden = $("blur-offer").hidden;
   undecided.push(entry);
   refreshOffer();
+  if (wasHidden) $("blur-offer").scrollIntoView({ block: "nearest" });
 }
 
 $("blur-start").addEventListener("click", function () {
