@@ -44,16 +44,16 @@ def grey(data: bytes) -> Image.Image:
         return image.convert("L")
 
 
-def inside_difference(original: Image.Image, stored: Image.Image) -> float:
+def inside_difference(original: Image.Image, stored: Image.Image, box: tuple = BOX) -> float:
     """Mean absolute pixel difference inside the box (kept MARGIN clear of its edges)."""
-    left, top, right, bottom = BOX
+    left, top, right, bottom = box
     inner = (left + MARGIN, top + MARGIN, right - MARGIN, bottom - MARGIN)
     return ImageStat.Stat(ImageChops.difference(original, stored).crop(inner)).mean[0]
 
 
-def outside_difference(original: Image.Image, stored: Image.Image) -> float:
+def outside_difference(original: Image.Image, stored: Image.Image, box: tuple = BOX) -> float:
     """Mean absolute pixel difference everywhere outside the box (and MARGIN around it)."""
-    left, top, right, bottom = BOX
+    left, top, right, bottom = box
     mask = Image.new("L", original.size, 255)
     ImageDraw.Draw(mask).rectangle((left - MARGIN, top - MARGIN, right + MARGIN, bottom + MARGIN), fill=0)
     return ImageStat.Stat(ImageChops.difference(original, stored), mask).mean[0]
@@ -216,3 +216,40 @@ def test_skip_uploads_the_photo_unblurred(page, pixel7_context, live_server, mak
     print(f"\nskipped: inside the box {inside:.2f}, outside {outside:.2f}")
     assert inside < UNCHANGED_MAX, inside
     assert outside < UNCHANGED_MAX, outside
+
+
+def test_blur_with_the_keyboard_only(page, pixel7_context, live_server, make_walk):
+    """Tab to the photo, move the box with the arrow keys, Enter blurs it, Tab to "Færdig": the
+    photo waiting in the outbox is blurred in that box and nowhere else."""
+    walk = make_walk()
+    with_gps(pixel7_context)
+    join(page, walk["join_code"])
+    original_bytes = checkerboard_jpeg(seed=7)
+    original = grey(original_bytes)
+
+    pixel7_context.set_offline(True)
+    start_finding(page, original_bytes)
+    page.focus("#blur-start")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#blur-canvas[data-ready]")
+    assert page.evaluate("document.activeElement.id") == "blur-title"
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.id") == "blur-canvas"
+    # The box starts centred at 30 % of each side; one arrow press moves it 4 % of the longer side.
+    page.keyboard.press("ArrowRight")
+    page.keyboard.press("Enter")
+    assert page.locator("#blur-status").inner_text() == "Slørede områder: 1"
+    for _ in range(5):  # past the tools, Fortryd and Annullér
+        page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.id") == "blur-done"
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#blur-dialog", state="hidden")
+    page.click("#save-finding")
+    page.wait_for_selector("#sheet", state="hidden")
+
+    (data,) = [data for _, data in stored_blobs(page)]
+    w, h, step = WIDTH * 0.3, HEIGHT * 0.3, 0.04 * WIDTH
+    box = (round((WIDTH - w) / 2 + step), round((HEIGHT - h) / 2), round((WIDTH + w) / 2 + step), round((HEIGHT + h) / 2))
+    kept = grey(data)
+    assert inside_difference(original, kept, box) > BLURRED_MIN
+    assert outside_difference(original, kept, box) < UNCHANGED_MAX
