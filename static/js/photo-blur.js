@@ -285,9 +285,19 @@ function finish() {
 
 var undecided = []; // [{photo, li}] photos added to the sheet that were neither blurred nor skipped
 
+/* The offer is under the photos while a photo waits for the choice, and out of the page after. */
 function refreshOffer() {
   undecided = undecided.filter(function (entry) { return entry.li.isConnected; });
-  $("blur-offer").hidden = undecided.length === 0;
+  var offer = $("blur-offer");
+  if (!undecided.length) {
+    if (offer) offer.remove();
+    return;
+  }
+  if (offer) return;
+  $("photo-thumbs").after($("blur-offer-template").content.cloneNode(true));
+  $("blur-start").addEventListener("click", startBlur);
+  $("blur-skip").addEventListener("click", skip);
+  $("blur-offer").scrollIntoView({ block: "nearest" });
 }
 
 function settle(entry) {
@@ -317,6 +327,24 @@ function blurEntry(entry) {
   });
 }
 
+function startBlur() {
+  refreshOffer();
+  if (!undecided.length) return;
+  var entry = undecided[0];
+  blurEntry(entry).then(function () {
+    // Back where the person was: the offer for the next photo, or this photo's own button.
+    var next = $("blur-start") || entry.li.querySelector(".blur-photo");
+    if (next) next.focus();
+  });
+}
+
+function skip() {
+  undecided = [];
+  refreshOffer();
+  var next = document.querySelector("#step-details .rating-button");
+  if (next) next.focus();
+}
+
 /* The capture sheet's hook: a photo ({id, blob, url}) was added as the thumbnail `li`. It is
  * offered for blurring, and keeps its own "Blur" button for later. Saving without deciding
  * queues it as it is, as "Spring over" does. */
@@ -325,25 +353,10 @@ export function offerBlur(photo, li) {
   var button = el("button", { type: "button", "class": "button blur-photo", "aria-label": T.blurPhoto }, T.blurShort);
   button.addEventListener("click", function () { blurEntry(entry); });
   li.appendChild(button);
-  var wasHidden = $("blur-offer").hidden;
   undecided.push(entry);
   refreshOffer();
-  if (wasHidden) $("blur-offer").scrollIntoView({ block: "nearest" });
 }
 
-$("blur-start").addEventListener("click", function () {
-  refreshOffer();
-  if (!undecided.length) return;
-  blurEntry(undecided[0]).then(function () {
-    if (!$("blur-offer").hidden) $("blur-start").focus();
-  });
-});
-$("blur-skip").addEventListener("click", function () {
-  undecided = [];
-  refreshOffer();
-  var next = document.querySelector("#step-details .rating-button");
-  if (next) next.focus();
-});
 // Removing a thumbnail or opening a new sheet empties the list: the offer follows it.
 new MutationObserver(refreshOffer).observe($("photo-thumbs"), { childList: true });
 
