@@ -6,7 +6,7 @@
  * sharpening brings a face or a plate back. The photo is already upright (photo.js decodes it
  * by its EXIF orientation and writes no EXIF); decoding "from-image" here keeps a photo upright
  * that photo.js passed through untouched. */
-import { QUALITY } from "./photo.js";
+import { toBlob } from "./photo.js";
 import { $, T, el } from "./capture-state.js";
 
 // A finger-thick brush on the screen (CSS px radius), whatever the photo's own size.
@@ -100,13 +100,6 @@ function outline(ed, box) {
   ctx.strokeStyle = "#111";
   ctx.strokeRect(box.x, box.y, box.w, box.h);
   ctx.restore();
-}
-
-function toBlob(canvas) {
-  return new Promise(function (resolve, reject) {
-    canvas.toBlob(function (blob) { return blob ? resolve(blob) : reject(new Error("toBlob failed")); },
-      "image/jpeg", QUALITY);
-  });
 }
 
 /* ------------------------------------------------------------------ the editor */

@@ -10,7 +10,14 @@ import random
 
 from PIL import Image, ImageChops, ImageDraw, ImageStat
 
-from tests.browser.capture_helpers import findings_on_server, join, outbox_items, wait_for_worker, wait_ready, with_gps
+from tests.browser.capture_helpers import (
+    findings_on_server,
+    join,
+    outbox_items,
+    wait_for_worker,
+    wait_ready,
+    with_gps,
+)
 from tests.browser.layout_helpers import assert_fits_phone
 from walkapp.extensions import db
 
