@@ -5,6 +5,7 @@
  * the user's tap/drag, and until then there is no pin and Save points at the map. */
 import { L } from "./map.js";
 import { downscale, placeOf } from "./photo.js";
+import { offerBlur } from "./photo-blur.js";
 import { $, Outbox, T, additionsUrl, allFindings, api, categoryName, el, findingUrl, photosUrl, ratingGroup,
   refreshOutbox, state, uuid, walk } from "./capture-state.js";
 import { flush, requestSync } from "./capture-send.js";
@@ -161,6 +162,8 @@ function addPhotos(files) {
       });
       li.appendChild(remove);
       $("photo-thumbs").appendChild(li);
+      // Blurring needs the decoded pixels: a photo the phone cannot decode (HEIC) goes as it is.
+      if (result.width) offerBlur(photo, li);
     });
     S.draft.pending.push(job, place);
   });

@@ -11,7 +11,8 @@ function decode(file) {
   return createImageBitmap(file, { imageOrientation: "from-image" });
 }
 
-function toBlob(canvas) {
+/* A canvas as a JPEG blob at QUALITY (photo-blur.js encodes the blurred photo with it too). */
+export function toBlob(canvas) {
   if (canvas.convertToBlob) return canvas.convertToBlob({ type: "image/jpeg", quality: QUALITY });
   return new Promise(function (resolve, reject) {
     canvas.toBlob(function (blob) { return blob ? resolve(blob) : reject(new Error("toBlob failed")); },

@@ -36,6 +36,7 @@ SHELL_FILES = (
     "js/outbox.js",
     "js/outbox-send.js",
     "js/photo.js",
+    "js/photo-blur.js",
     "js/sync-status.js",
     "icons/icon-192.png",
     "icons/icon-512.png",
