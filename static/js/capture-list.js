@@ -3,6 +3,7 @@
  * saving them (all through the outbox). */
 import { L, categoryIconUrl } from "./map.js";
 import { downscale } from "./photo.js";
+import { blurPhoto } from "./photo-blur.js";
 import { errorOf, findingState } from "./sync-status.js";
 import { $, Outbox, T, canCapture, categoryByCode, categoryName, el, findingUrl, onRender, pageNote, photosUrl,
   ratingGroup, refreshOutbox, state, uuid } from "./capture-state.js";
@@ -172,13 +173,19 @@ function choosePhotos(findingId) {
   $("add-photo-input").click();
 }
 
-/* Each photo is downscaled and written to the outbox, then sent after its finding. */
+/* Each photo is downscaled, offered for blurring (one tap on "Spring over" keeps it as it is),
+ * and only then written to the outbox, so an unblurred original never enters it; it is sent
+ * after its finding. A photo the phone cannot decode (no width) cannot be blurred here. */
 function addPhotosTo(findingId, files) {
   var url = photosUrl(findingId);
   var chain = Promise.resolve();
   Array.prototype.forEach.call(files, function (file) {
     chain = chain.then(function () { return downscale(file); })
-      .then(function (result) { return Outbox.addPhoto(findingId, url, result.blob, uuid()); });
+      .then(function (result) {
+        if (!result.width) return result.blob;
+        return blurPhoto(result.blob, T.blurSkip).then(function (blurred) { return blurred || result.blob; });
+      })
+      .then(function (blob) { return Outbox.addPhoto(findingId, url, blob, uuid()); });
   });
   return chain.then(refreshOutbox).then(function () {
     requestSync();

@@ -228,9 +228,11 @@ function close(result) {
 }
 
 /* Open the editor on a photo blob. Resolves the blurred JPEG blob, or null when the person
- * cancels, blurs nothing, or the phone cannot decode the photo. */
-export function blurPhoto(blob) {
+ * cancels, blurs nothing, or the phone cannot decode the photo. `cancelLabel` renames the
+ * cancel button where cancelling means "keep the photo as it is" (the photo is added anyway). */
+export function blurPhoto(blob, cancelLabel) {
   if (ed) close(null);
+  $("blur-cancel").textContent = cancelLabel || T.cancel;
   return new Promise(function (resolve) {
     var canvas = $("blur-canvas");
     ed = { canvas: canvas, ctx: canvas.getContext("2d"), original: canvasOf(1, 1), pattern: null, strokes: [],

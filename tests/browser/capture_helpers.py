@@ -145,3 +145,10 @@ def finding_row(app, finding_id: str) -> dict | None:
         }
         db.session.remove()
         return row
+
+
+def skip_blur(page) -> None:
+    """A photo added to a saved finding first opens the blur tool: keep it as it is ("Spring over")."""
+    page.wait_for_selector("#blur-canvas[data-ready]")
+    page.click("#blur-cancel")
+    page.wait_for_selector("#blur-dialog", state="hidden")

@@ -13,6 +13,7 @@ from tests.browser.capture_helpers import (
     join,
     jpeg_bytes,
     outbox_items,
+    skip_blur,
     wait_for_worker,
     wait_ready,
     with_gps,
@@ -52,6 +53,7 @@ def test_photo_and_new_place_after_saving_offline_arrive_once(page, pixel7_conte
     with page.expect_file_chooser() as chooser:
         mine.locator(".add-photo").click()
     chooser.value.set_files(files=[{"name": "lampe.jpg", "mimeType": "image/jpeg", "buffer": jpeg_bytes(seed=21)}])
+    skip_blur(page)
     mine.locator(".list-thumbs img").wait_for()
     page.wait_for_function("(id) => document.querySelector(`.finding-item[data-id='${id}']`)"
                            "?.dataset.state === 'waiting'", arg=key)
@@ -105,6 +107,7 @@ def test_a_photo_added_to_a_finding_not_yet_sent_follows_it(page, pixel7_context
     with page.expect_file_chooser() as chooser:
         item.locator(".add-photo").click()
     chooser.value.set_files(files=[{"name": "tag.jpg", "mimeType": "image/jpeg", "buffer": jpeg_bytes(seed=22)}])
+    skip_blur(page)
     item.locator(".list-thumbs img").wait_for()
     assert outbox_kinds(page) == ["finding", "photo"]
     pixel7_context.set_offline(False)

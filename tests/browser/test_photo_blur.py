@@ -260,3 +260,47 @@ def test_blur_with_the_keyboard_only(page, pixel7_context, live_server, make_wal
     kept = grey(data)
     assert inside_difference(original, kept, box) > BLURRED_MIN
     assert outside_difference(original, kept, box) < UNCHANGED_MAX
+
+
+def test_a_photo_added_to_a_saved_finding_is_offered_for_blurring_first(
+        page, pixel7_context, live_server, make_walk):
+    """"Tilføj foto" on a finding already saved opens the blur tool before the photo enters the
+    outbox: blur a box, "Færdig", and the server stores it blurred; its cancel button reads
+    "Spring over", since cancelling keeps the photo as it is."""
+    walk = make_walk()
+    with_gps(pixel7_context)
+    join(page, walk["join_code"])
+    page.click("#new-finding")
+    page.click(".category-button[data-code=lighting]")
+    page.click("#save-finding")
+    page.wait_for_selector("#sheet", state="hidden")
+    page.wait_for_selector("#sync-status[data-state=sent]", timeout=30000)
+    original_bytes = checkerboard_jpeg(seed=7)
+    original = grey(original_bytes)
+
+    pixel7_context.set_offline(True)
+    page.click("#show-list")
+    with page.expect_file_chooser() as chooser:
+        page.locator(".finding-item .add-photo").click()
+    chooser.value.set_files(files=[{"name": "IMG_3.jpg", "mimeType": "image/jpeg", "buffer": original_bytes}])
+    page.wait_for_selector("#blur-canvas[data-ready]")
+    assert page.locator("#blur-cancel").inner_text() == "Spring over"
+    assert outbox_items(page) == []  # nothing queued while the person decides
+    page.click("#blur-tool-box")
+    drag(page, BOX[:2], BOX[2:])
+    page.click("#blur-done")
+    page.wait_for_selector("#blur-dialog", state="hidden")
+    page.locator(".finding-item .list-thumbs img").wait_for()
+    for _, data in stored_blobs(page):
+        assert data != original_bytes
+        assert inside_difference(original, grey(data)) > BLURRED_MIN
+
+    pixel7_context.set_offline(False)
+    for _ in range(60):
+        if findings_on_server(live_server.app, walk["id"])[0][2] == 1:
+            break
+        page.wait_for_timeout(500)
+    data, _ = stored_photo(live_server.app, walk["id"])
+    stored = grey(data)
+    assert inside_difference(original, stored) > BLURRED_MIN
+    assert outside_difference(original, stored) < UNCHANGED_MAX
