@@ -10,7 +10,7 @@ import pytest
 from PIL import Image
 
 from tests.capture_api_helpers import bearer, send
-from tests.conftest import join_walk
+from tests.conftest import join_walk, post_form
 from tests.image_helpers import jpeg_bytes, marked_landscape
 from walkapp.extensions import db
 from walkapp.followup.models import CheckPhoto, FindingCheck
@@ -264,3 +264,92 @@ def test_history_follows_the_chain_both_ways_with_counts_and_mean_rating(app, cl
     assert second["counts"] == {"lighting": 1} and second["mean_rating"] == 3.0
     assert last["counts"] == {} and last["mean_rating"] is None and last["title"] == "Tredje gang"
     assert follow_up["phone"].get(f"/api/v1/walks/{new_id}/history").status_code == 401
+
+
+# ---------------------------------------------------------------- staff pages
+
+
+def done_measure(client, token: str, make_measure, finding_ids: list[str]) -> int:
+    """A measure on these findings taken to done through the API (history included)."""
+    measure_id = make_measure(finding_ids=[uuid.UUID(f) for f in finding_ids])
+    url = f"/api/v1/measures/{measure_id}/transitions"
+    for version, to in enumerate(("agreed", "in_progress", "done"), start=1):
+        assert client.post(url, json={"to": to, "version": version}, headers=bearer(token)).status_code == 200
+    return measure_id
+
+
+def test_still_a_problem_on_a_done_measure_flags_it_on_the_measure_follow_up_page_and_dashboard(
+        app, client, api_token, logged_in, follow_up, make_measure):
+    """One "still" on the done lamp measure: the measure page lists the verdict with who and
+    the note and shows the flag; the previous walk's follow-up page and the dashboard of the
+    follow-up walk's year count it once. A "fixed" on the open graffiti measure flags nothing."""
+    lamp_measure = done_measure(client, api_token, make_measure, [follow_up["lamp"]])
+    tags_measure = make_measure(title="Fjern tags", finding_ids=[uuid.UUID(follow_up["tags"])])
+    with app.app_context():
+        db.session.get(Walk, follow_up["walk"]["id"]).status = "active"
+        db.session.commit()
+    phone, walk_id = follow_up["phone"], follow_up["walk"]["id"]
+    # Sent without a phone time: the checks are made now, after the measure was done.
+    now = {"observed_at": None}
+    for finding, verdict in ((follow_up["lamp"], "still"), (follow_up["lamp"], "worse"), (follow_up["tags"], "fixed")):
+        assert send(phone, "POST", checks_url(walk_id), check_payload(finding, verdict=verdict, **now)).status_code == 201
+
+    page = logged_in.get(f"/measures/{lamp_measure}").get_data(as_text=True)
+    assert 'id="still-unsafe-flag"' in page
+    assert page.count('data-verdict="still"') == 1 and page.count('data-verdict="worse"') == 1
+    assert "Lampen er stadig i stykker" in page and "Beboer" in page
+    other = logged_in.get(f"/measures/{tags_measure}").get_data(as_text=True)
+    assert 'data-verdict="fixed"' in other and 'id="still-unsafe-flag"' not in other
+
+    follow_up_page = logged_in.get(f"/walks/{follow_up['previous']}/follow-up").get_data(as_text=True)
+    flagged = follow_up_page[follow_up_page.index('id="still-unsafe"'):]
+    assert f'data-measure-id="{lamp_measure}"' in flagged and f'data-measure-id="{tags_measure}"' not in flagged
+    assert "Udført, men stadig utrygt (1)" in follow_up_page
+
+    year = 2027  # the follow-up walk's
+    dashboard = logged_in.get(f"/dashboard?year={year}").get_data(as_text=True)
+    row = dashboard[dashboard.index(f'<tr data-year="{year}">'):]
+    assert row[:row.index("</tr>")].endswith("<td>1</td>")
+
+
+def test_a_verdict_from_before_the_measure_was_done_does_not_flag_it(app, client, api_token, logged_in,
+                                                                      follow_up, make_measure):
+    """Still a problem at the walk, fixed afterwards: the measure is not "still unsafe"."""
+    with app.app_context():
+        db.session.get(Walk, follow_up["walk"]["id"]).status = "active"
+        db.session.commit()
+    assert send(follow_up["phone"], "POST", checks_url(follow_up["walk"]["id"]),
+                check_payload(follow_up["lamp"], observed_at=None)).status_code == 201
+    measure_id = done_measure(client, api_token, make_measure, [follow_up["lamp"]])
+    page = logged_in.get(f"/measures/{measure_id}").get_data(as_text=True)
+    assert 'data-verdict="still"' in page and 'id="still-unsafe-flag"' not in page
+    assert 'id="still-unsafe"' not in logged_in.get(f"/walks/{follow_up['previous']}/follow-up").get_data(as_text=True)
+
+
+def test_the_walk_page_plans_the_follow_up_walk_links_both_and_compares_them(app, logged_in, follow_up, make_finding):
+    """The form creates a linked walk and goes to it; both pages link to each other and show
+    the route's walks side by side; a bad date shows the form again and creates nothing."""
+    previous = follow_up["previous"]
+    page = logged_in.get(f"/walks/{previous}").get_data(as_text=True)
+    assert 'value="Opfølgning: Holmbladsgade aften"' in page
+    bad = post_form(logged_in, f"/walks/{previous}/follow-up-walk",
+                    {"follow_up_starts_at": "24-11-2027", "follow_up_title": "Igen"})
+    assert bad.status_code == 400 and 'id="follow_up_starts_at-error"' in bad.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.execute(db.select(db.func.count(Walk.id))).scalar_one() == 2
+    made = post_form(logged_in, f"/walks/{previous}/follow-up-walk",
+                     {"follow_up_starts_at": "2027-11-24T18:30", "follow_up_title": "Anden opfølgning"})
+    assert made.status_code == 302
+    with app.app_context():
+        new = db.session.execute(db.select(Walk).where(Walk.title == "Anden opfølgning")).scalar_one()
+        assert new.previous_walk_id == previous and new.status == "planned"
+        assert made.headers["Location"].endswith(f"/walks/{new.id}")
+        new_id = new.id
+    new_page = logged_in.get(f"/walks/{new_id}").get_data(as_text=True)
+    assert f'href="/walks/{previous}"' in new_page[new_page.index('id="follows-up"'):]
+    old_page = logged_in.get(f"/walks/{previous}").get_data(as_text=True)
+    followed = old_page[old_page.index('id="followed-up-by"'):]
+    assert f'href="/walks/{new_id}"' in followed[:followed.index("</p>")]
+    table = old_page[old_page.index('id="walk-history"'):old_page.index("</table>", old_page.index('id="walk-history"'))]
+    assert table.count("<tr") == 1 + 3  # the head and the three walks of the route
+    assert "1,0" in table  # the previous walk's mean rating (0 and 2), as Danish pages write it
