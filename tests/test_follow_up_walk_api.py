@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import io
+import json
+import re
 import uuid
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from PIL import Image
 
 from tests.capture_api_helpers import bearer, send
-from tests.conftest import join_walk, post_form
+from tests.conftest import csrf_token, join_walk, post_form
 from tests.image_helpers import jpeg_bytes, marked_landscape
 from walkapp.extensions import db
 from walkapp.followup.models import CheckPhoto, FindingCheck
@@ -353,3 +357,34 @@ def test_the_walk_page_plans_the_follow_up_walk_links_both_and_compares_them(app
     table = old_page[old_page.index('id="walk-history"'):old_page.index("</table>", old_page.index('id="walk-history"'))]
     assert table.count("<tr") == 1 + 3  # the head and the three walks of the route
     assert "1,0" in table  # the previous walk's mean rating (0 and 2), as Danish pages write it
+
+
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers(-2**70, 2**70) | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(max_size=20) | st.sampled_from(["fixed", "still", "worse", "", "\ud83d", "\x00",
+                                             "2027-05-20T19:20:00+02:00", "+010000-01-01T00:00:00.000Z"]),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner, max_size=3),
+    max_leaves=5,
+)
+
+
+def test_any_check_body_on_a_real_follow_up_walk_is_answered_2xx_or_4xx_with_a_code(follow_up):
+    """The API fuzz's walk follows nothing up; here every field of a real check gets any JSON
+    value (real finding ids mostly): never a 5xx, always a stable code."""
+    phone, walk_id = follow_up["phone"], follow_up["walk"]["id"]
+    headers = {"X-CSRFToken": csrf_token(phone)}
+    fields = ("id", "finding_id", "verdict", "note", "observed_at")
+
+    @settings(max_examples=150, deadline=None, derandomize=True, database=None,
+              suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+    @given(changes=st.dictionaries(st.sampled_from(fields), JSON_VALUES, max_size=3),
+           finding=st.sampled_from([follow_up["lamp"], follow_up["tags"], follow_up["gone"]]))
+    def run(changes, finding):
+        body = {**check_payload(finding), **changes}
+        response = phone.post(checks_url(walk_id), data=json.dumps(body), headers=headers,
+                              content_type="application/json")
+        assert response.status_code < 500
+        if response.status_code >= 400:
+            assert re.fullmatch(r"[a-z_]+", response.get_json()["error"])
+
+    run()
