@@ -207,6 +207,21 @@ def store_photo_files(root: Path, image: ProcessedImage) -> str:
     return storage_key
 
 
+def insert_photo_row(model: type, owner: Any, values: dict[str, Any]) -> tuple[Any, bool]:
+    """Insert a photo row (a finding's or a check's) whose files are stored, idempotently on
+    UNIQUE(owner, sha256): (row, True) when new, (the row already there, False) otherwise;
+    409 `conflict` when its id is another owner's photo. `owner` is the owner id column."""
+    inserted = insert_ignoring_conflict(values, model, None)
+    photo = db.session.execute(
+        db.select(model).where(owner == values[owner.key], model.sha256 == values["sha256"])
+        .execution_options(populate_existing=True)
+    ).scalar_one_or_none()
+    if photo is None:
+        # The id is taken by a photo of another finding or check.
+        raise ApiError(409, "conflict", _("A different photo with this id already exists."))
+    return photo, inserted and photo.storage_key == values["storage_key"]
+
+
 def add_photo(
     finding: Finding, image: ProcessedImage, photo_id: uuid.UUID | None, storage_key: str
 ) -> tuple[Photo, bool]:
@@ -218,15 +233,7 @@ def add_photo(
         "sha256": image.sha256, "width": image.width, "height": image.height,
         "size_bytes": len(image.jpeg), "taken_at": image.taken_at,
     }
-    inserted = insert_ignoring_conflict(values, Photo, None)
-    photo = db.session.execute(
-        db.select(Photo).where(Photo.finding_id == finding.id, Photo.sha256 == image.sha256)
-        .execution_options(populate_existing=True)
-    ).scalar_one_or_none()
-    if photo is None:
-        # The id is taken by a photo of another finding.
-        raise ApiError(409, "conflict", _("A different photo with this id already exists."))
-    return photo, inserted and photo.storage_key == storage_key
+    return insert_photo_row(Photo, Photo.finding_id, values)
 
 
 def remove_photo_files(root: Path, storage_keys: Iterable[str]) -> None:

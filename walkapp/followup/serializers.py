@@ -7,7 +7,7 @@ from typing import Any
 from flask import url_for
 
 from walkapp.findings.access import Viewer
-from walkapp.findings.serializers import iso
+from walkapp.findings.serializers import iso, photo_json
 from walkapp.followup.models import CheckPhoto, FindingCheck
 
 
@@ -19,13 +19,7 @@ def check_photo_url(photo: CheckPhoto | uuid.UUID, thumb: bool = False) -> str:
 
 def check_photo_json(photo: CheckPhoto) -> dict[str, Any]:
     """{id, url, thumb_url, width, height} of one check photo (as a finding's photo)."""
-    return {
-        "id": str(photo.id),
-        "url": check_photo_url(photo),
-        "thumb_url": check_photo_url(photo, thumb=True),
-        "width": photo.width,
-        "height": photo.height,
-    }
+    return photo_json(photo, url=check_photo_url)
 
 
 def check_json(check: FindingCheck, viewer: Viewer) -> dict[str, Any]:

@@ -18,7 +18,7 @@ from walkapp.findings.access import Viewer, walk_closed
 from walkapp.findings.images import ProcessedImage
 from walkapp.findings.models import Finding
 from walkapp.findings.phone_clock import SentTime, observed_values, same_phone_time
-from walkapp.findings.services import insert_ignoring_conflict
+from walkapp.findings.services import insert_ignoring_conflict, insert_photo_row
 from walkapp.followup.models import CheckPhoto, FindingCheck
 from walkapp.walks.models import Walk
 
@@ -108,12 +108,4 @@ def add_check_photo(
         "sha256": image.sha256, "width": image.width, "height": image.height,
         "size_bytes": len(image.jpeg),
     }
-    inserted = insert_ignoring_conflict(values, CheckPhoto, None)
-    photo = db.session.execute(
-        db.select(CheckPhoto).where(CheckPhoto.check_id == check.id, CheckPhoto.sha256 == image.sha256)
-        .execution_options(populate_existing=True)
-    ).scalar_one_or_none()
-    if photo is None:
-        # The id is taken by a photo of another check.
-        raise ApiError(409, "conflict", _("A different photo with this id already exists."))
-    return photo, inserted and photo.storage_key == storage_key
+    return insert_photo_row(CheckPhoto, CheckPhoto.check_id, values)

@@ -163,6 +163,11 @@ def create_walk():
     data = parse_walk_body(json_object())
     walk = services.create_walk(data, created_by_id=current_user.id)
     db.session.commit()
+    return _created(walk)
+
+
+def _created(walk: Walk):
+    """201 with a new walk's JSON and its URL."""
     response = jsonify(walk_json(walk, participants=0, findings=0))
     response.status_code = 201
     response.headers["Location"] = url_for("walks_api.get_walk", walk_id=walk.id)
@@ -214,7 +219,4 @@ def create_follow_up_walk(walk_id: int):
         created_by_id=current_user.id,
     )
     db.session.commit()
-    response = jsonify(walk_json(follow_up, participants=0, findings=0))
-    response.status_code = 201
-    response.headers["Location"] = url_for("walks_api.get_walk", walk_id=follow_up.id)
-    return response
+    return _created(follow_up)
