@@ -34,7 +34,7 @@ def check_json(check: FindingCheck, viewer: Viewer) -> dict[str, Any]:
         # Set when the phone's clock was not believed (observed_at is then the receive time).
         "phone_observed_at": check.phone_observed_at,
         "created_at": iso(check.created_at),
-        "mine": (viewer.user is not None and check.user_id == viewer.user.id)
-        or (viewer.participant is not None and check.participant_id == viewer.participant.id),
+        # Viewer.owns reads user_id and participant_id, which a check has as a finding does.
+        "mine": viewer.owns(check),
         "photos": [check_photo_json(p) for p in check.photos],
     }
