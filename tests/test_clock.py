@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import uuid
-from datetime import UTC, date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta, timezone
 
 import icalendar
 import openpyxl
@@ -248,7 +248,7 @@ def test_clock_limits_are_a_day_ahead_and_a_year_before_the_walk():
 
 def test_extreme_times_stored_directly_break_no_page_export_feed_or_calendar(app, logged_in, make_walk, make_finding):
     latest, earliest = datetime.max.replace(tzinfo=UTC), datetime.min.replace(tzinfo=UTC)
-    walk = make_walk(follow_up_on=date.max)
+    walk = make_walk(follow_up_on=date.max, follow_up_time=time(23, 30))
     ids = [make_finding(walk["id"], observed_at=latest, created_at=latest, updated_at=latest),
            make_finding(walk["id"], observed_at=earliest, created_at=earliest, updated_at=earliest,
                         category="graffiti")]
@@ -380,7 +380,8 @@ def test_walk_dates_in_the_api_are_in_range_or_400(app, logged_in, api_token):
     @example(start=datetime(2100, 12, 31, 23, 30, tzinfo=timezone(timedelta(hours=-23))), follow_up=date(2100, 12, 31))
     def create(start, follow_up):
         response = staff_json(client, api_token, "POST", "/api/v1/walks", {
-            "title": "Aftenvandring", "starts_at": start.isoformat(), "follow_up_on": follow_up.isoformat()})
+            "title": "Aftenvandring", "starts_at": start.isoformat(), "follow_up_on": follow_up.isoformat(),
+            "follow_up_time": "23:30"})  # a timed event, so the last evening of 9999 is tried
         if not dates.year_in_range(start.year):
             assert response.status_code == 400 and response.get_json()["error"] == "invalid_starts_at"
         elif not dates.year_in_range(follow_up.year):

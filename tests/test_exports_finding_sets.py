@@ -136,12 +136,13 @@ def test_xlsx_of_a_finding_set_is_typed_with_english_headers(logged_in, varied):
     sheet = openpyxl.load_workbook(io.BytesIO(response.get_data())).active
     assert sheet.title == "Findings"
     assert [c.value for c in sheet[1]] == [en for _k, _da, en in FINDING_COLUMNS]
-    assert sheet.freeze_panes == "A2" and sheet.auto_filter.ref == "A1:Q3"
-    rows = {row[0]: row for row in sheet.iter_rows(min_row=2, values_only=True)}
+    assert sheet.freeze_panes == "A2" and sheet.auto_filter.ref == "A1:U3"
+    keys = [k for k, _d, _e in FINDING_COLUMNS]
+    rows = {row[3]: dict(zip(keys, row, strict=True)) for row in sheet.iter_rows(min_row=2, values_only=True)}
     assert set(rows) == {varied["ids"]["dark_0"], varied["ids"]["dark_2"]}
     dark = rows[varied["ids"]["dark_0"]]
-    assert dark[1] == "Aftenvandring Nord" and dark[4] == 0 and isinstance(dark[7], datetime)
-    assert isinstance(dark[8], float) and dark[15] == datetime(2027, 3, 1)
+    assert dark["walk"] == "Aftenvandring Nord" and dark["rating"] == 0 and isinstance(dark["observed_at"], datetime)
+    assert isinstance(dark["lat"], float) and dark["due_on"] == datetime(2027, 3, 1)
 
 
 def test_map_of_one_walk_has_its_route_and_title(logged_in, varied):

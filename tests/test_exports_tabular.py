@@ -51,8 +51,8 @@ def test_findings_csv_has_bom_danish_headers_numbers_and_neutralised_text(logged
     assert response.mimetype == "text/csv"
     header, *rows = _csv(response)
     assert header == [da for _k, da, _en in FINDING_COLUMNS]
-    assert header[:3] == ["ID", "Vandring", "Kategori"]
-    by_id = {row[0]: dict(zip([k for k, _d, _e in FINDING_COLUMNS], row, strict=True)) for row in rows}
+    assert header[:5] == ["Nr.", "Meter langs ruten", "Meter fra ruten", "ID", "Vandring"]
+    by_id = {row[3]: dict(zip([k for k, _d, _e in FINDING_COLUMNS], row, strict=True)) for row in rows}
     hostile = by_id[walk_with_data["hostile"]]
     assert hostile["description"] == "'" + INJECTIONS[0]
     assert hostile["walk"] == "'=Aftenvandring"
@@ -98,9 +98,9 @@ def test_findings_xlsx_typed_cells_frozen_header_autofilter(logged_in, walk_with
     sheet = _sheet(logged_in.get(f"/walks/{walk_with_data['walk']}/export.xlsx"))
     assert [c.value for c in sheet[1]] == [da for _k, da, _en in FINDING_COLUMNS]
     assert sheet.freeze_panes == "A2"
-    assert sheet.auto_filter.ref == f"A1:Q{sheet.max_row}"
+    assert sheet.auto_filter.ref == f"A1:U{sheet.max_row}"
     keys = [k for k, _d, _e in FINDING_COLUMNS]
-    rows = {r[0].value: dict(zip(keys, r, strict=True)) for r in sheet.iter_rows(min_row=2)}
+    rows = {r[3].value: dict(zip(keys, r, strict=True)) for r in sheet.iter_rows(min_row=2)}
     hostile = rows[walk_with_data["hostile"]]
     assert hostile["lat"].value == 55.6671 and hostile["lat"].data_type == "n"
     assert hostile["rating"].value == 0 and hostile["rating"].data_type == "n"

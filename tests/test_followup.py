@@ -1,7 +1,7 @@
 """Follow-up page per walk and the .ics downloads (follow-up meeting, measure due date)."""
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import icalendar
@@ -54,25 +54,47 @@ def test_follow_up_page_without_measures_or_date(logged_in, make_walk):
     assert logged_in.get("/walks/999999/follow-up").status_code == 404
 
 
-def test_follow_up_ics_is_a_calendar_event_at_17_copenhagen(app, logged_in, make_walk):
-    walk = make_walk(title='Vandring; "Nord", linje\nBEGIN:VEVENT', follow_up_on=date(2031, 7, 3))
+def test_follow_up_ics_is_an_hour_at_the_agreed_copenhagen_time(app, logged_in, make_walk):
+    walk = make_walk(title='Vandring; "Nord", linje\nBEGIN:VEVENT', follow_up_on=date(2031, 7, 3),
+                     follow_up_time=time(18, 30))
     response = logged_in.get(f"/walks/{walk['id']}/follow-up.ics")
     assert response.status_code == 200
     assert response.mimetype == "text/calendar"
     assert response.headers["Content-Disposition"].startswith("attachment")
     events = _events(response.data)
     assert len(events) == 1  # the title's line break did not start a second event
-    start = events[0].decoded("dtstart").astimezone(CPH)
-    assert (start.date(), start.hour, start.minute) == (date(2031, 7, 3), 17, 0)
+    start = events[0].decoded("dtstart")
+    assert start.utcoffset() == timedelta(0)  # written in UTC: no VTIMEZONE needed
+    local = start.astimezone(CPH)
+    assert (local.date(), local.hour, local.minute) == (date(2031, 7, 3), 18, 30)
+    assert start.astimezone(UTC).hour == 16  # summer time, UTC+2
     assert events[0].decoded("dtend") - events[0].decoded("dtstart") == timedelta(hours=1)
     assert 'Vandring; "Nord", linje\nBEGIN:VEVENT' in str(events[0]["summary"])
     assert response.data.count(b"\r\nBEGIN:VEVENT\r\n") == 1  # only as a line of its own once
 
 
-def test_winter_follow_up_is_17_local_too(logged_in, make_walk):
-    walk = make_walk(follow_up_on=date(2031, 1, 15))
+def test_winter_follow_up_keeps_its_local_time(logged_in, make_walk):
+    walk = make_walk(follow_up_on=date(2031, 1, 15), follow_up_time=time(19, 0))
     start = _events(logged_in.get(f"/walks/{walk['id']}/follow-up.ics").data)[0].decoded("dtstart")
-    assert start.astimezone(CPH).hour == 17 and start.astimezone(UTC).hour == 16
+    assert start.astimezone(CPH).hour == 19 and start.astimezone(UTC).hour == 18
+
+
+def test_follow_up_without_a_time_is_an_all_day_event(logged_in, make_walk):
+    """Only the day is agreed: the calendar gets that day, not an invented hour."""
+    walk = make_walk(follow_up_on=date(2031, 7, 3))
+    response = logged_in.get(f"/walks/{walk['id']}/follow-up.ics")
+    event = _events(response.data)[0]
+    assert event.decoded("dtstart") == date(2031, 7, 3)
+    assert not isinstance(event.decoded("dtstart"), datetime)
+    assert event.decoded("dtend") == date(2031, 7, 4)
+    assert b"DTSTART;VALUE=DATE:20310703" in response.data
+    assert b"T1700" not in response.data and b"T1500" not in response.data
+
+
+def test_follow_up_page_shows_the_meeting_time(logged_in, make_walk):
+    walk = make_walk(follow_up_on=date(2031, 4, 2), follow_up_time=time(17, 45))
+    text = logged_in.get(f"/walks/{walk['id']}/follow-up").text
+    assert "02.04.2031 17:45" in text.split('id="follow-up-date"')[1].split("</dd>")[0]
 
 
 def test_measure_due_ics_is_all_day_on_due_date(logged_in, make_measure):

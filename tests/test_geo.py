@@ -41,3 +41,39 @@ def test_valid_lat_lon(lat, lon, ok):
 
 def test_route_converted_to_leaflet_order():
     assert to_leaflet_path([[12.6035, 55.666], [12.6054, 55.6664]]) == [[55.666, 12.6035], [55.6664, 12.6054]]
+
+
+# A straight east-west line 200 m long at Amagerbro's latitude.
+_LAT = 55.6660
+_M_PER_DEG_LAT = 111_195.0
+_M_PER_DEG_LON = _M_PER_DEG_LAT * math.cos(math.radians(_LAT))
+EAST_WEST = [[12.6000, _LAT], [12.6000 + 200 / _M_PER_DEG_LON, _LAT]]
+
+
+def test_projection_gives_metres_along_and_off_the_route():
+    from walkapp.geo import project_onto_line
+
+    # 60 m along the line and 30 m north of it.
+    along, off = project_onto_line(_LAT + 30 / _M_PER_DEG_LAT, 12.6000 + 60 / _M_PER_DEG_LON, EAST_WEST)
+    assert along == pytest.approx(60, abs=0.5)
+    assert off == pytest.approx(30, abs=0.5)
+
+
+def test_projection_beyond_the_end_is_measured_to_the_end_point():
+    from walkapp.geo import project_onto_line
+
+    # 40 m past the eastern end: nearest point is the end (200 m along), 40 m off.
+    along, off = project_onto_line(_LAT, 12.6000 + 240 / _M_PER_DEG_LON, EAST_WEST)
+    assert along == pytest.approx(200, abs=0.5)
+    assert off == pytest.approx(40, abs=0.5)
+
+
+def test_projection_follows_a_bent_route_to_its_nearest_leg():
+    from walkapp.geo import project_onto_line
+
+    # East 200 m, then north 100 m; a point 10 m east of the second leg, halfway up it.
+    corner = EAST_WEST[1]
+    bent = EAST_WEST + [[corner[0], _LAT + 100 / _M_PER_DEG_LAT]]
+    along, off = project_onto_line(_LAT + 50 / _M_PER_DEG_LAT, corner[0] + 10 / _M_PER_DEG_LON, bent)
+    assert along == pytest.approx(250, abs=0.5)
+    assert off == pytest.approx(10, abs=0.5)

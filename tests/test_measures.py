@@ -625,3 +625,189 @@ def test_any_staff_may_take_on_a_measure_without_organisation(app, make_measure,
     # Now fsb is responsible: staff of another organisation may no longer edit it.
     dab = staff_client("DAB")
     assert dab.get(f"/measures/{measure_id}/edit").status_code == 403
+
+
+# ---------------------------------------------------------------- confirming "done", reopening
+
+
+def _advance(app, measure_id: int, user_id: int, *steps: str) -> int:
+    """Take the measure through these steps (from version 1); returns the new version."""
+    version = 1
+    for to in steps:
+        version = change_measure(app, measure_id, user_id, to, version)
+    return version
+
+
+def _last_change(app, measure_id: int) -> tuple:
+    """(from, to, note, by_user_id) of the measure's newest history entry."""
+    from walkapp.measures.models import Measure
+
+    with app.app_context():
+        change = db.session.get(Measure, measure_id).history[-1]
+        return change.from_status, change.to_status, change.note, change.by_user_id
+
+
+def test_done_asks_for_confirmation_before_it_is_set(app, logged_in, make_measure, coordinator):
+    """The first click on "→ Done" only shows a confirmation page; the second sets it."""
+    _english(logged_in)
+    measure_id = make_measure()
+    version = _advance(app, measure_id, coordinator["id"], "agreed", "in_progress")
+    detail = logged_in.get(f"/measures/{measure_id}").text
+    assert 'name="to" value="done"' in detail
+    first = post_form(logged_in, f"/measures/{measure_id}/status",
+                      {"to": "done", "version": str(version), "note": "Lampen er skiftet"})
+    assert first.status_code == 200
+    assert "Set “Ny belysning ved port” to “Done”?" in first.text
+    assert "Only a coordinator or an admin can reopen it" in first.text
+    assert measure_state(app, measure_id)[:2] == ("in_progress", version)  # nothing set yet
+    fields = hidden_fields(first.text)
+    assert fields["confirm"] == ["1"] and fields["to"] == ["done"]
+    assert fields["note"] == ["Lampen er skiftet"]  # the note typed on the measure page goes along
+    second = post_form(logged_in, f"/measures/{measure_id}/status",
+                       {k: v[0] for k, v in fields.items() if k != "csrf_token"})
+    assert second.status_code == 302
+    assert measure_state(app, measure_id)[:2] == ("done", version + 1)
+    assert _last_change(app, measure_id)[:3] == ("in_progress", "done", "Lampen er skiftet")
+
+
+def test_confirming_on_a_stale_page_is_409_and_changes_nothing(app, logged_in, make_measure, coordinator):
+    """Between the click and the confirmation someone else referred the measure."""
+    _english(logged_in)
+    measure_id = make_measure()
+    version = _advance(app, measure_id, coordinator["id"], "agreed", "in_progress")
+    page = post_form(logged_in, f"/measures/{measure_id}/status", {"to": "done", "version": str(version)})
+    fields = hidden_fields(page.text)
+    change_measure(app, measure_id, coordinator["id"], "referred", version)
+    response = post_form(logged_in, f"/measures/{measure_id}/status",
+                         {k: v[0] for k, v in fields.items() if k != "csrf_token"})
+    assert response.status_code == 409
+    assert measure_state(app, measure_id)[0] == "referred"
+    # Without confirmation on a stale page: the 409, not a confirmation page.
+    again = post_form(logged_in, f"/measures/{measure_id}/status", {"to": "done", "version": str(version)})
+    assert again.status_code == 409 and 'name="confirm"' not in again.text
+
+
+def test_coordinator_reopens_a_done_measure_with_a_reason(app, logged_in, make_measure, coordinator):
+    _english(logged_in)
+    measure_id = make_measure()
+    version = _advance(app, measure_id, coordinator["id"], "agreed", "in_progress", "done")
+    detail = logged_in.get(f"/measures/{measure_id}").text
+    form = detail.split('id="reopen-form"')[1].split("</form>")[0]
+    assert 'name="to" value="in_progress"' in form and "Why is the measure reopened?" in form
+    response = post_form(logged_in, f"/measures/{measure_id}/status", {
+        "to": "in_progress", "version": str(version), "note": "Lampen virker ikke igen"})
+    assert response.status_code == 302
+    assert measure_state(app, measure_id)[:2] == ("in_progress", version + 1)
+    assert _last_change(app, measure_id) == ("done", "in_progress", "Lampen virker ikke igen",
+                                             coordinator["id"])
+    history = logged_in.get(f"/measures/{measure_id}").text.split("<h2>History</h2>")[1]
+    assert "Done → In progress" in history and "Lampen virker ikke igen" in history
+
+
+def test_reopening_without_a_reason_is_refused_at_the_field(app, logged_in, make_measure, coordinator):
+    _english(logged_in)
+    measure_id = make_measure()
+    version = _advance(app, measure_id, coordinator["id"], "rejected")
+    for note in ("", "   "):
+        response = post_form(logged_in, f"/measures/{measure_id}/status",
+                             {"to": "proposed", "version": str(version), "note": note})
+        assert response.status_code == 400
+        form = response.text.split('id="reopen-form"')[1].split("</form>")[0]
+        assert 'id="reopen-note-error"' in form and "Write why the measure is reopened" in form
+    assert measure_state(app, measure_id)[:2] == ("rejected", version)
+
+
+def test_admin_reopens_a_rejected_measure_as_proposed(app, make_measure, coordinator, staff_client):
+    measure_id = make_measure()
+    version = _advance(app, measure_id, coordinator["id"], "agreed", "rejected")
+    admin = staff_client("Helhedsplanen", role="admin")
+    response = post_form(admin, f"/measures/{measure_id}/status", {
+        "to": "proposed", "version": str(version), "note": "Beboerne har samlet underskrifter"})
+    assert response.status_code == 302
+    assert measure_state(app, measure_id)[:2] == ("proposed", version + 1)
+    assert _last_change(app, measure_id)[:3] == ("rejected", "proposed", "Beboerne har samlet underskrifter")
+
+
+def test_staff_of_the_responsible_organisation_cannot_reopen(app, make_measure, coordinator, staff_client):
+    """VIBO may mark its measure done, but only a coordinator or admin takes that back."""
+    measure_id = make_measure(org="VIBO")
+    version = _advance(app, measure_id, coordinator["id"], "agreed", "in_progress", "done")
+    vibo = staff_client("VIBO")
+    page = vibo.get(f"/measures/{measure_id}").text
+    assert 'id="reopen-form"' not in page and 'name="to"' not in page
+    assert "A coordinator or an admin can reopen it" in page
+    response = post_form(vibo, f"/measures/{measure_id}/status", {
+        "to": "in_progress", "version": str(version), "note": "Vi er ikke færdige"})
+    assert response.status_code == 403
+    assert measure_state(app, measure_id)[:2] == ("done", version)
+
+
+def test_a_referred_measure_is_not_reopened(app, logged_in, make_measure, coordinator):
+    _english(logged_in)
+    measure_id = make_measure()
+    version = _advance(app, measure_id, coordinator["id"], "referred")
+    page = logged_in.get(f"/measures/{measure_id}").text
+    assert "its status can no longer change" in page and 'id="reopen-form"' not in page
+    response = post_form(logged_in, f"/measures/{measure_id}/status",
+                         {"to": "proposed", "version": str(version), "note": "Igen"})
+    assert response.status_code == 422
+    assert measure_state(app, measure_id)[:2] == ("referred", version)
+
+
+def test_reopen_through_the_service_needs_a_planner_and_a_reason(app, make_measure, coordinator, make_user):
+    measure_id = make_measure(org="VIBO")
+    version = _advance(app, measure_id, coordinator["id"], "agreed", "in_progress", "done")
+    vibo = make_user(role="staff", organisation="VIBO")
+    with pytest.raises(ApiError) as info:
+        change_measure(app, measure_id, vibo["id"], "in_progress", version, note="Ikke færdig")
+    assert (info.value.status, info.value.code) == (403, "forbidden")
+    with pytest.raises(ApiError) as info:
+        change_measure(app, measure_id, coordinator["id"], "in_progress", version)
+    assert (info.value.status, info.value.code) == (400, "note_required")
+    assert measure_state(app, measure_id)[:2] == ("done", version)
+
+
+# ---------------------------------------------------------------- status colours
+
+
+def _css_rule(css: str, selector: str) -> str:
+    """The declarations of the rule whose selector list is exactly `selector`."""
+    import re
+
+    match = re.search(r"(?:^|\})\s*" + re.escape(selector) + r"\s*\{([^}]*)\}", css, re.M)
+    assert match, selector
+    return match.group(1)
+
+
+def test_status_colours_rejected_red_referred_neutral_done_green(app):
+    """One set of rules in app.css (loaded on every page): the badges and step buttons."""
+    from pathlib import Path
+
+    css = (Path(app.static_folder) / "css" / "app.css").read_text()
+    rejected = _css_rule(css, ".measure-status.status-rejected")
+    referred = _css_rule(css, ".measure-status.status-referred")
+    done = _css_rule(css, ".measure-status.status-done")
+    assert "var(--danger)" in rejected
+    assert "danger" not in referred and "#eee" in referred
+    assert "var(--ok)" in done
+    assert "var(--danger)" in _css_rule(css, ".button.step-rejected")
+    assert "danger" not in _css_rule(css, ".button.step-referred")
+
+
+def test_badges_and_buttons_carry_the_status_class(app, logged_in, make_measure, coordinator,
+                                                   make_walk, make_finding):
+    """Measure page, list, follow-up page, finding page and triage all mark the status the same way."""
+    walk_id = make_walk()["id"]
+    finding = make_finding(walk_id)
+    rejected = make_measure(title="Afvist tiltag", finding_ids=[finding])
+    referred = make_measure(title="Henvist tiltag", finding_ids=[finding])
+    change_measure(app, rejected, coordinator["id"], "rejected", 1)
+    change_measure(app, referred, coordinator["id"], "referred", 1)
+    fresh = make_measure(title="Nyt tiltag")
+    assert 'class="badge measure-status status-rejected"' in logged_in.get(f"/measures/{rejected}").text
+    for url in ("/measures", f"/walks/{walk_id}/follow-up", f"/findings/{finding}", "/findings"):
+        text = logged_in.get(url).text
+        assert "measure-status status-rejected" in text and "measure-status status-referred" in text, url
+    buttons = logged_in.get(f"/measures/{fresh}").text
+    assert 'value="rejected" class="button big step step-rejected"' in buttons
+    assert 'value="referred" class="button big step step-referred"' in buttons

@@ -288,3 +288,77 @@ def test_patch_measure_permissions(app, client, make_measure, make_user):
                              headers={"X-CSRFToken": csrf_token(client)})
     assert anonymous.status_code == 401
     assert _stored(app, vibo_measure)[4] == 1
+
+
+def _walk_to(client, token, measure_id: int, *steps: str) -> int:
+    """POST these transitions in turn (from version 1); returns the version reached."""
+    version = 1
+    for to in steps:
+        response = client.post(f"/api/v1/measures/{measure_id}/transitions",
+                               json={"to": to, "version": version}, headers=_auth(token))
+        assert response.status_code == 200, response.get_json()
+        version = response.get_json()["version"]
+    return version
+
+
+def test_done_is_one_call_in_the_api(app, client, api_token, make_measure):
+    """The confirmation is the page's; an API client sets done in one call."""
+    measure_id = make_measure()
+    version = _walk_to(client, api_token, measure_id, "agreed", "in_progress", "done")
+    body = client.get(f"/api/v1/measures/{measure_id}", headers=_auth(api_token)).get_json()
+    assert (body["status"], body["version"]) == ("done", version)
+    assert body["allowed_transitions"] == [] and body["reopen_transitions"] == ["in_progress"]
+    assert body["open311_status"] == "closed"
+
+
+def test_reopen_via_api_needs_a_note_and_records_it(app, client, api_token, make_measure, coordinator):
+    measure_id = make_measure()
+    version = _walk_to(client, api_token, measure_id, "agreed", "in_progress", "done")
+    url = f"/api/v1/measures/{measure_id}/transitions"
+    for note in (None, "", "  "):
+        body = {"to": "in_progress", "version": version} | ({} if note is None else {"note": note})
+        response = client.post(url, json=body, headers=_auth(api_token))
+        assert response.status_code == 400
+        assert response.get_json()["error"] == "note_required"
+    assert measure_state(app, measure_id)[:2] == ("done", version)
+    response = client.post(url, json={"to": "in_progress", "version": version,
+                                      "note": "Beboerne melder det er mørkt igen"},
+                           headers=_auth(api_token))
+    assert response.status_code == 200
+    body = response.get_json()
+    assert body["status"] == "in_progress" and body["open311_status"] == "open"
+    assert body["history"][-1]["from"] == "done" and body["history"][-1]["to"] == "in_progress"
+    assert body["history"][-1]["note"] == "Beboerne melder det er mørkt igen"
+    assert body["history"][-1]["by_user_id"] == coordinator["id"]
+
+
+def test_staff_may_not_reopen_via_api(app, client, api_token, make_measure, make_user):
+    """Staff of the responsible organisation may close the measure, not reopen it: 403."""
+    measure_id = make_measure(org="VIBO")
+    vibo = _staff_token(app, make_user, "VIBO")
+    version = _walk_to(client, vibo, measure_id, "agreed", "rejected")
+    response = client.post(f"/api/v1/measures/{measure_id}/transitions",
+                           json={"to": "proposed", "version": version, "note": "Alligevel"},
+                           headers=_auth(vibo))
+    assert response.status_code == 403 and response.get_json()["error"] == "forbidden"
+    assert measure_state(app, measure_id)[:2] == ("rejected", version)
+    # A coordinator may, and rejected goes back to proposed.
+    response = client.post(f"/api/v1/measures/{measure_id}/transitions",
+                           json={"to": "proposed", "version": version, "note": "Alligevel"},
+                           headers=_auth(api_token))
+    assert response.status_code == 200 and response.get_json()["status"] == "proposed"
+
+
+def test_plan_refusal_lists_every_problem(app, client, api_token, make_measure):
+    from walkapp.dates import local_today
+
+    measure_id = make_measure()
+    response = client.post(f"/api/v1/measures/{measure_id}/transitions", json={
+        "to": "in_plan", "version": 1, "plan_year": local_today().year + 50, "amount_dkk": -5},
+        headers=_auth(api_token))
+    assert response.status_code == 400
+    body = response.get_json()
+    assert body["error"] == "estate_required"
+    assert [(e["field"], e["error"]) for e in body["errors"]] == [
+        ("estate", "estate_required"), ("plan_year", "invalid_plan_year"), ("amount_dkk", "invalid_amount")]
+    assert measure_state(app, measure_id) == ("proposed", 1, [(None, "proposed")], 0)

@@ -2,11 +2,14 @@
 from __future__ import annotations
 
 import io
+import re
 
 import pytest
 from openpyxl import load_workbook
 
-from tests.measure_helpers import change_measure
+from tests.conftest import post_form
+from tests.form_helpers import form_fields
+from tests.measure_helpers import change_measure, measure_state
 from walkapp.extensions import db
 from walkapp.measures.plan import PlanRow, group_plan
 
@@ -94,3 +97,49 @@ def test_plan_xlsx_reads_back_typed_and_safe(logged_in, planned):
 def test_plan_xlsx_empty_plan_has_header_only(logged_in):
     sheet = load_workbook(io.BytesIO(logged_in.get("/plan.xlsx").data)).active
     assert sheet.max_row == 1 and sheet.freeze_panes == "A2"
+
+
+# ---------------------------------------------------------------- the plan form on a measure
+
+
+def _plan_amount(html: str) -> list[str]:
+    """The value the browser would submit in the plan form's amount field."""
+    return form_fields(html).get("amount_dkk", [])
+
+
+def test_plan_amount_starts_as_the_cost_estimate(logged_in, make_measure):
+    with_estimate = make_measure(cost_estimate_dkk=45000)
+    without = make_measure(title="Uden overslag")
+    assert _plan_amount(logged_in.get(f"/measures/{with_estimate}").text) == ["45000"]
+    assert _plan_amount(logged_in.get(f"/measures/{without}").text) == [""]
+
+
+def test_plan_amount_the_user_cleared_stays_cleared(app, logged_in, make_measure, estate_id):
+    """A form sent back for correction shows what was typed, not the estimate again."""
+    from walkapp.dates import local_today
+
+    measure_id = make_measure(cost_estimate_dkk=45000)
+    response = post_form(logged_in, f"/measures/{measure_id}/status", {
+        "to": "in_plan", "version": "1", "estate": str(estate_id),
+        "plan_year": str(local_today().year), "amount_dkk": ""})
+    assert response.status_code == 400
+    assert _plan_amount(response.text) == [""]
+
+
+def _errors(html: str) -> dict[str, str]:
+    """Field id → the error text shown under it."""
+    return dict(re.findall(r'<p class="error" id="([a-z_]+)-error" role="alert">([^<]*)</p>', html))
+
+
+@pytest.mark.parametrize("year, amount", [("1999", "-1"), ("abc", "x"), ("", "")])
+def test_plan_form_reports_every_problem_at_once(app, logged_in, make_measure, year, amount):
+    """No estate, a bad (or missing) year and a bad (or missing) amount: three errors, one submit."""
+    post_form(logged_in, "/lang/en")
+    measure_id = make_measure()
+    response = post_form(logged_in, f"/measures/{measure_id}/status", {
+        "to": "in_plan", "version": "1", "estate": "", "plan_year": year, "amount_dkk": amount})
+    assert response.status_code == 400
+    errors = _errors(response.text)
+    assert set(errors) == {"estate", "plan_year", "amount_dkk"}, errors
+    assert "Choose the estate" in errors["estate"]
+    assert measure_state(app, measure_id) == ("proposed", 1, [(None, "proposed")], 0)

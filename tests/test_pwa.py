@@ -9,7 +9,7 @@ from PIL import Image
 
 
 def _sw_settings(body: str) -> dict:
-    match = re.match(r"self\.SW_SETTINGS = (\{.*?\});\n", body)
+    match = re.match(r"const SW_SETTINGS = (\{.*?\});\n", body)
     assert match, "the worker must start with its settings"
     return json.loads(match.group(1))
 
@@ -31,11 +31,26 @@ def test_every_precached_url_exists(client):
                    "/static/js/outbox-send.js", "/static/js/photo.js",
                    "/static/css/capture.css", "/static/icons/icon-192.png"):
         assert needed in precache
-    for url in settings["outboxUrls"]:
-        assert url in precache
     for url in precache:
         response = client.get(url)
         assert response.status_code == 200, url
+        response.close()
+
+
+def test_worker_imports_the_pages_outbox_modules_from_the_static_files(client):
+    """The module worker imports outbox-send.js by its static URL (the one the capture page
+    imports), served as JavaScript and precached; a broken import would leave the phone with no
+    worker and so no offline capture page."""
+    body = client.get("/sw.js").get_data(as_text=True)
+    precache = _sw_settings(body)["precache"]
+    imports = re.findall(r'^import\s[^;"]*?"([^"]+)"', body, re.MULTILINE)
+    assert imports == ["/static/js/outbox-send.js"]
+    assert "importScripts" not in body
+    for url in imports:
+        assert url in precache
+        response = client.get(url)
+        assert response.status_code == 200
+        assert response.mimetype in ("text/javascript", "application/javascript")
         response.close()
 
 

@@ -230,21 +230,37 @@ def test_illegal_status_change_is_refused(app, logged_in, make_walk, start, to):
 # ---------------------------------------------------------------- list and walk page
 
 
-def test_list_shows_upcoming_soonest_first_then_earlier_newest_first(app, logged_in, make_walk, make_finding):
+def test_list_groups_by_status_then_date(app, logged_in, make_walk, make_finding):
+    """As read top to bottom: walks under way (newest first), planned (soonest first), closed
+    (newest first), whatever their dates; an active walk from last week is not "earlier"."""
     now = datetime.now(UTC)
-    make_walk(title="Forrige år", starts_at=now - timedelta(days=365), status="closed")
-    make_walk(title="Sidste måned", starts_at=now - timedelta(days=30), status="closed")
-    later = make_walk(title="Om en måned", starts_at=now + timedelta(days=30), status="planned")
-    make_walk(title="I morgen", starts_at=now + timedelta(days=1), status="planned", kind="inspection")
+    make_walk(title="Lukket sidste år", starts_at=now - timedelta(days=365), status="closed")
+    make_walk(title="Aktiv for en uge siden", starts_at=now - timedelta(days=7), status="active")
+    later = make_walk(title="Planlagt om en måned", starts_at=now + timedelta(days=30), status="planned")
+    make_walk(title="Lukket i næste uge", starts_at=now + timedelta(days=7), status="closed")
+    make_walk(title="Planlagt i morgen", starts_at=now + timedelta(days=1), status="planned", kind="inspection")
+    make_walk(title="Lukket i går", starts_at=now - timedelta(days=1), status="closed")
+    make_walk(title="Aktiv i går", starts_at=now - timedelta(days=1), status="active")
     make_finding(later["id"])
     page = logged_in.get("/walks").get_data(as_text=True)
-    order = [page.index(t) for t in ("I morgen", "Om en måned", "Sidste måned", "Forrige år")]
-    assert order == sorted(order)
-    upcoming = page[page.index('id="upcoming-walks"'):page.index('id="earlier-walks"')]
-    assert "I morgen" in upcoming and "Sidste måned" not in upcoming
-    assert 'class="badge planned"' in page and 'class="badge closed"' in page
-    card = page[page.index("Om en måned"):page.index("Sidste måned")]
-    assert '<span class="count-findings">1</span>' in card
+    content = page[page.index("<h1>"):]
+    read = [heading or title for heading, title in re.findall(
+        r'<h2>([^<]*)</h2>|class="card-link"[^>]*>([^<]*)</a>', content)]
+    assert read == [
+        "I gang", "Aktiv i går", "Aktiv for en uge siden",
+        "Planlagte", "Planlagt i morgen", "Planlagt om en måned",
+        "Afsluttede", "Lukket i næste uge", "Lukket i går", "Lukket sidste år",
+    ]
+    assert "Kommende" not in page and "Tidligere" not in page
+    card = content[content.index("Planlagt om en måned"):content.index("Afsluttede")]
+    assert '<span class="count-findings">1</span>' in card and 'class="badge planned"' in card
+
+
+def test_list_without_walks_says_so(logged_in):
+    """No walks: one sentence, no empty headings."""
+    page = logged_in.get("/walks").get_data(as_text=True)
+    assert "Ingen vandringer endnu." in page
+    assert "I gang" not in page and "Planlagte" not in page and "Afsluttede" not in page
 
 
 def test_walk_page_shows_participants_findings_and_join_link(app, logged_in, make_walk, make_finding):

@@ -17,6 +17,8 @@ EXPECTED_ALLOWED = {
     ("in_plan", "in_progress"), ("in_plan", "referred"),
     ("in_progress", "done"), ("in_progress", "referred"),
 }
+# Taking back a closing decision (issue 10): coordinators and admins only, with a reason.
+EXPECTED_REOPENS = {("done", "in_progress"), ("rejected", "proposed")}
 
 
 def test_statuses_match_the_database_constraint():
@@ -27,8 +29,29 @@ def test_statuses_match_the_database_constraint():
 
 @pytest.mark.parametrize("pair", list(itertools.product(workflow.STATUSES, repeat=2)))
 def test_every_pair_is_allowed_exactly_when_in_the_table(pair):
-    """49 pairs: allowed iff listed in the design."""
-    assert workflow.is_allowed(*pair) is (pair in EXPECTED_ALLOWED)
+    """49 pairs: allowed iff listed in the design, as a normal step or a reopening."""
+    assert workflow.is_allowed(*pair) is (pair in EXPECTED_ALLOWED | EXPECTED_REOPENS)
+    step = workflow.step(*pair)
+    if pair in EXPECTED_ALLOWED:
+        assert step.normal and not step.planners_only and not step.reason_required
+    elif pair in EXPECTED_REOPENS:
+        assert step.planners_only and step.reason_required and not step.normal
+    else:
+        assert step is None
+
+
+def test_reopen_steps_are_offered_apart_from_the_normal_ones():
+    """A closed measure has no normal next step; done and rejected can be reopened, referred not."""
+    assert workflow.next_statuses("done") == workflow.next_statuses("rejected") == []
+    assert workflow.reopen_statuses("done") == ["in_progress"]
+    assert workflow.reopen_statuses("rejected") == ["proposed"]
+    assert workflow.reopen_statuses("referred") == []
+    for status in workflow.OPEN_STATUSES:
+        assert workflow.reopen_statuses(status) == []
+
+
+def test_only_done_asks_for_confirmation():
+    assert [s for s in workflow.STATUSES if workflow.needs_confirmation(s)] == ["done"]
 
 
 def test_unknown_statuses_are_never_allowed():
@@ -39,9 +62,14 @@ def test_unknown_statuses_are_never_allowed():
 
 
 def test_terminal_statuses_are_closed_and_the_rest_open():
+    """The derived sets count normal steps only: a reopening does not make done/rejected open."""
     assert workflow.OPEN_STATUSES == {"proposed", "agreed", "in_plan", "in_progress"}
+    assert workflow.CLOSED_STATUSES == {"done", "rejected", "referred"}
+    assert workflow.DROPPED_STATUSES == {"rejected", "referred"}
+    assert workflow.AGREED_STATUSES == {"agreed", "in_plan", "in_progress", "done"}
+    assert workflow.OPEN_IN_ORDER == ("proposed", "agreed", "in_plan", "in_progress")
     for status in ("done", "rejected", "referred"):
-        assert workflow.TRANSITIONS[status] == frozenset()
+        assert workflow.next_statuses(status) == []
         assert workflow.open311_status(status) == "closed"
         assert not workflow.is_open(status)
     for status in workflow.OPEN_STATUSES:

@@ -62,3 +62,37 @@ def point_in_polygon(lat: float, lon: float, polygon: dict | None) -> bool:
         return False
     outer, *holes = polygon["coordinates"]
     return _point_in_ring(lat, lon, outer) and not any(_point_in_ring(lat, lon, h) for h in holes)
+
+
+def project_onto_line(
+    lat: float, lon: float, line_coordinates: Sequence[Sequence[float]]
+) -> tuple[float, float]:
+    """(metres along the line to the nearest point on it, metres from the point to the line)
+    for a GeoJSON LineString's [lon, lat] positions.
+
+    A local flat projection around the line's first position: a walk's route spans a few
+    kilometres, where it is off from the great circle by far less than a GPS fix."""
+    if not line_coordinates:
+        raise ValueError("a line needs at least one position")
+    lat0 = math.radians(line_coordinates[0][1])
+    metres_per_degree = math.radians(1) * EARTH_RADIUS_M
+
+    def flat(p_lat: float, p_lon: float) -> tuple[float, float]:
+        return p_lon * metres_per_degree * math.cos(lat0), p_lat * metres_per_degree
+
+    px, py = flat(lat, lon)
+    points = [flat(p[1], p[0]) for p in line_coordinates]
+    if len(points) == 1:
+        return 0.0, math.hypot(px - points[0][0], py - points[0][1])
+    best_along, best_off = 0.0, math.inf
+    walked = 0.0
+    for (ax, ay), (bx, by) in zip(points, points[1:]):
+        dx, dy = bx - ax, by - ay
+        length = math.hypot(dx, dy)
+        # Where along this segment (0…1) the perpendicular from the point lands.
+        t = 0.0 if length == 0 else max(0.0, min(1.0, ((px - ax) * dx + (py - ay) * dy) / length**2))
+        off = math.hypot(px - (ax + t * dx), py - (ay + t * dy))
+        if off < best_off:
+            best_along, best_off = walked + t * length, off
+        walked += length
+    return best_along, best_off

@@ -44,11 +44,34 @@ WALK_KIND_LABELS = {"walk": _l("Safety walk"), "inspection": _l("Safety inspecti
 
 WALK_STATUS_LABELS = {"planned": _l("Planned"), "active": _l("Active"), "closed": _l("Closed")}
 
+# Why a walk's status changed, when it was not a coordinator's button (WalkStatusChange.reason).
+WALK_STATUS_REASON_LABELS = {"first_finding": _l("Started by the first finding")}
+
+# The partners the helhedsplan's agreement commits to one evening walk a year, in display order.
+PARTNER_KIND_LABELS = {
+    "police": _l("The police"),
+    "municipality": _l("The municipality"),
+    "board": _l("The estate board"),
+    "operations": _l("The operations department"),
+}
+# Which partner a participant's role stands for (residents, coordinators and others stand for none).
+ROLE_PARTNER_KINDS = {
+    "police": "police",
+    "municipality": "municipality",
+    "board": "board",
+    "operations": "operations",
+    "housing": "operations",
+}
+# Which partner a staff user who captured a finding stands for, by their organisation's type.
+ORG_TYPE_PARTNER_KINDS = {"police": "police", "municipality": "municipality", "housing": "operations"}
+
 FINDING_STATE_LABELS = {
     "new": _l("New"),
     "triaged": _l("Triaged"),
     "duplicate": _l("Duplicate"),
     "dismissed": _l("Dismissed"),
+    # Put off by the follow-up meeting ("decide later"); still on its agenda.
+    "parked": _l("Parked"),
 }
 
 MEASURE_STATUS_LABELS = {

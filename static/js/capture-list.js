@@ -8,6 +8,7 @@ import { $, Outbox, T, canCapture, categoryByCode, categoryName, el, findingUrl,
   ratingGroup, refreshOutbox, state, uuid } from "./capture-state.js";
 import { flush, requestSync } from "./capture-send.js";
 import { map, pinMap } from "./capture-map.js";
+import { earlierHint } from "./capture-earlier.js";
 
 var S = state;
 
@@ -43,6 +44,8 @@ onRender(function renderList(findings) {
     if (f.mine) head.appendChild(el("span", { "class": "badge mine" }, T.mine));
     head.appendChild(el("span", { "class": "badge sync-" + state }, T[state]));
     li.appendChild(head);
+    var hint = earlierHint(f);
+    if (hint) li.appendChild(hint);
     if (f.rating !== null && f.rating !== undefined && f.rating !== "") {
       li.appendChild(el("p", { "class": "rating-text r" + f.rating }, T["rating" + f.rating]));
     }

@@ -1,12 +1,13 @@
 /* Capture page, sending: one pass of the outbox now (and again when its back-off ends), and
  * asking the browser for a Background Sync, which the service worker answers. */
-import { Outbox, api } from "./capture-state.js";
+import { api } from "./capture-state.js";
+import { flush as flushOutbox } from "./outbox-send.js";
 
 let retryTimer = null;
 
 
 export function flush(force) {
-  return Outbox.flush({ force: force, csrfUrl: api.csrf }).then(function (report) {
+  return flushOutbox({ force: force, csrfUrl: api.csrf }).then(function (report) {
     if (retryTimer) { clearTimeout(retryTimer); retryTimer = null; }
     if (report && report.retryAt) {
       retryTimer = setTimeout(function () { flush(false); }, Math.max(500, report.retryAt - Date.now() + 50));

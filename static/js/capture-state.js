@@ -2,10 +2,10 @@
  * the state the other capture-*.js modules share and the findings as the person sees them
  * (server findings with the outbox laid over them). */
 import { fetchJson } from "./fetch-json.js";
+import * as Outbox from "./outbox.js";
 import { renderIndicator } from "./sync-status.js";
 
-// outbox.js is a classic script: the service worker loads the same file with importScripts.
-export const Outbox = self.Outbox;
+export { Outbox };
 
 function json(id) { return JSON.parse(document.getElementById(id).textContent); }
 export function $(id) { return document.getElementById(id); }

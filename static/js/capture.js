@@ -36,7 +36,10 @@ if (navigator.storage && navigator.storage.persist) {
 }
 
 if ("serviceWorker" in navigator) {
-  navigator.serviceWorker.register(api.serviceWorker, { scope: api.scope }).then(function () {
+  // A module worker: it imports the same outbox modules as this page. Its imports skip the HTTP
+  // cache on updates, so a new worker never starts with an older outbox-send.js.
+  const options = { scope: api.scope, type: "module", updateViaCache: "none" };
+  navigator.serviceWorker.register(api.serviceWorker, options).then(function () {
     return navigator.serviceWorker.ready;
   }).then(function (registration) {
     // The first visit was not served by the worker: it keeps this page and the list for offline use.

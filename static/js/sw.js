@@ -1,13 +1,15 @@
-/* Service worker (served by walkapp/pwa/views.py, which prepends self.SW_SETTINGS: version,
- * precache list, tile host, offline page and text, and every URL this worker needs). Pages: network first, cache fallback; offline, the start
- * page "/" opens the capture page kept last, any other page gets the offline page. Static
- * files: cache first. Map tiles: a bounded runtime cache. API GETs: network first with a cache
- * fallback so the findings list shows offline. Writes are never cached; they go through the
- * IndexedDB outbox, which this worker also flushes on Background Sync. */
-/* global self, caches, importScripts, Outbox */
-"use strict";
+/* Service worker, a module worker (served by walkapp/pwa/views.py, which puts SW_SETTINGS in
+ * front: version, precache list, tile host, offline page and text, and every URL this worker
+ * needs; it also points the relative imports below at the static files they name). Pages:
+ * network first, cache fallback; offline, the start page "/" opens the capture page kept last,
+ * any other page gets the offline page. Static files: cache first. Map tiles: a bounded runtime
+ * cache. API GETs: network first with a cache fallback so the findings list shows offline.
+ * Writes are never cached; they go through the IndexedDB outbox, which this worker also
+ * flushes on Background Sync with the same modules the capture page imports. */
+/* global SW_SETTINGS */
+import { flush } from "./outbox-send.js";
 
-var SETTINGS = self.SW_SETTINGS;
+var SETTINGS = SW_SETTINGS;
 var SHELL_CACHE = "shell-" + SETTINGS.version;
 // Pages and API answers are kept across versions: after an update while offline the last
 // copy of the capture page must still be there.
@@ -18,8 +20,6 @@ var TILE_LIMIT = 300;
 
 // Where the capture page last kept for offline use is recorded.
 var LAST_CAPTURE_KEY = "/__last-capture";
-
-importScripts.apply(self, SETTINGS.outboxUrls);
 
 self.addEventListener("install", function (event) {
   event.waitUntil(
@@ -176,7 +176,7 @@ self.addEventListener("fetch", function (event) {
 
 self.addEventListener("sync", function (event) {
   if (event.tag === "outbox") {
-    event.waitUntil(Outbox.flush({ force: true, csrfUrl: SETTINGS.csrfUrl }).then(function (report) {
+    event.waitUntil(flush({ force: true, csrfUrl: SETTINGS.csrfUrl }).then(function (report) {
       // Ask the browser to call again while something is still waiting.
       if (report && report.retryAt) throw new Error("outbox not empty");
     }));

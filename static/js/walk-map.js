@@ -1,10 +1,16 @@
 /* Read-only map of a walk: route, meeting point and findings.
  *
+ * Findings come in route order with their number on the walk; a dismissed or duplicate one
+ * (`set_aside`) is drawn grey, under the others, and its popup says why (`note`).
+ *
  * Data comes from the JSON blob <script type="application/json" id="walk-map-data"> (never
  * from user text inlined into JS). Popups are built with textContent, so descriptions typed
  * by participants cannot inject markup. Works without a tile URL (plain background).
  */
 import { L, createMap, meetingIcon, ratingColour, showDefaultView, toLatLngs } from "./map.js";
+
+// The grey of a dismissed or duplicate finding (the follow-up map's "dismissed" grey).
+const SET_ASIDE_COLOUR = "#bdbdbd";
 
 const mapEl = document.getElementById("walk-map");
 const dataEl = document.getElementById("walk-map-data");
@@ -42,10 +48,16 @@ function show(data) {
     bounds.extend([data.meeting.lat, data.meeting.lon]);
   }
 
-  (data.findings || []).forEach(function (f) {
+  // Set-aside findings first, so the ones that still count are drawn on top of them.
+  const findings = (data.findings || []).slice().sort(function (a, b) { return (b.set_aside ? 1 : 0) - (a.set_aside ? 1 : 0); });
+  findings.forEach(function (f) {
     if (!isFinite(f.lat) || !isFinite(f.lon)) return;
-    L.circleMarker([f.lat, f.lon], { radius: 9, color: "#fff", weight: 2, fillColor: ratingColour(f.rating), fillOpacity: 0.95 })
-      .bindPopup(popup([f.category || "", f.description || ""]))
+    const style = f.set_aside
+      ? { radius: 8, color: "#777", weight: 2, dashArray: "3 2", fillColor: SET_ASIDE_COLOUR, fillOpacity: 0.9, className: "finding-marker set-aside" }
+      : { radius: 9, color: "#fff", weight: 2, fillColor: ratingColour(f.rating), fillOpacity: 0.95, className: "finding-marker" };
+    const title = (f.number ? "#" + f.number + " " : "") + (f.category || "");
+    L.circleMarker([f.lat, f.lon], style)
+      .bindPopup(popup([title, f.note || "", f.description || ""]))
       .addTo(map);
     bounds.extend([f.lat, f.lon]);
   });

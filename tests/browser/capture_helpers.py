@@ -130,3 +130,18 @@ def findings_on_server(app, walk_id: int):
         result = [(f.id, f.category.code, len(f.photos), f.description) for f in rows]
         db.session.remove()
         return result
+
+
+def finding_row(app, finding_id: str) -> dict | None:
+    """The stored finding as a dict (None when it is gone)."""
+    from walkapp.findings.models import Finding
+
+    with app.app_context():
+        finding = db.session.get(Finding, finding_id)
+        row = None if finding is None else {
+            "category": finding.category.code, "rating": finding.rating, "description": finding.description,
+            "location_source": finding.location_source, "lat": finding.lat, "lon": finding.lon,
+            "accuracy_m": finding.accuracy_m, "photos": [(p.width, p.height) for p in finding.photos],
+        }
+        db.session.remove()
+        return row

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from tests.browser.capture_helpers import (
     add_finding,
+    finding_row,
     findings_on_server,
     join,
     jpeg_bytes,
@@ -29,22 +30,6 @@ def test_join_and_add_a_finding_with_a_photo(page, pixel7_context, live_server, 
     item.wait_for()
     assert item.get_attribute("data-state") == "sent"
     assert item.locator(".list-thumbs img").count() == 1
-
-
-def finding_row(app, finding_id):
-    """The stored finding as a dict (None when it is gone)."""
-    from walkapp.extensions import db
-    from walkapp.findings.models import Finding
-
-    with app.app_context():
-        finding = db.session.get(Finding, finding_id)
-        row = None if finding is None else {
-            "category": finding.category.code, "rating": finding.rating, "description": finding.description,
-            "location_source": finding.location_source, "lat": finding.lat, "lon": finding.lon,
-            "accuracy_m": finding.accuracy_m, "photos": [(p.width, p.height) for p in finding.photos],
-        }
-        db.session.remove()
-        return row
 
 
 def test_capture_page_fits_a_small_phone(page, pixel7_context, live_server, make_walk):

@@ -8,6 +8,7 @@ from tests.browser.capture_helpers import (
     HERE,
     OUTBOX_ITEMS_JS,
     add_finding,
+    finding_row,
     findings_on_server,
     join,
     jpeg_bytes,
@@ -17,7 +18,6 @@ from tests.browser.capture_helpers import (
     with_gps,
 )
 from tests.browser.layout_helpers import assert_fits_phone
-from tests.browser.test_capture import finding_row
 
 
 def outbox_kinds(page) -> list[str]:

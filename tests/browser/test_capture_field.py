@@ -9,6 +9,7 @@ import json
 from tests.browser.capture_helpers import (
     HERE,
     add_finding,
+    finding_row,
     findings_on_server,
     join,
     outbox_items,
@@ -16,7 +17,6 @@ from tests.browser.capture_helpers import (
     with_gps,
 )
 from tests.browser.staff_helpers import log_in
-from tests.browser.test_capture import finding_row
 
 MEETING = {"meeting_lat": 55.6660, "meeting_lon": 12.6035}
 

@@ -11,13 +11,13 @@ from pathlib import Path
 from PIL import Image
 
 from tests.browser.capture_helpers import (
+    finding_row,
     findings_on_server,
     join,
     jpeg_bytes,
     jpeg_with_gps,
     outbox_items,
 )
-from tests.browser.test_capture import finding_row
 from walkapp.extensions import db
 
 # A spot on the demo route, some 60 m from where the tests usually stand.

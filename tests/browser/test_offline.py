@@ -243,3 +243,44 @@ def test_map_tiles_are_cached_as_cors_responses_only(page, pixel7_context, live_
         return Promise.all((await c.keys()).map(async k => { const r = await c.match(k); return [r.type, r.status]; })); }""")
     assert kept and all(status == 200 and kind != "opaque" for kind, status in kept), kept
     assert page.locator("#capture-map img.leaflet-tile-loaded").count() >= 4
+
+
+def _worker_registration(page, scope: str) -> tuple:
+    """A DevTools session on the page and the id Chromium gives the app's worker registration."""
+    session = page.context.new_cdp_session(page)
+    found = []
+    session.on("ServiceWorker.workerRegistrationUpdated", lambda event: found.extend(
+        r["registrationId"] for r in event["registrations"] if r["scopeURL"] == scope and not r["isDeleted"]))
+    session.send("ServiceWorker.enable")
+    for _ in range(50):
+        if found:
+            break
+        page.wait_for_timeout(100)
+    assert found, "no service worker registration for " + scope
+    return session, found[0]
+
+
+def test_the_worker_sends_what_a_closed_capture_page_left(page, pixel7_context, live_server, make_walk):
+    """A finding and its photo saved offline arrive, once, after the capture page is gone: the
+    service worker sends them on Background Sync with the outbox modules the page uses."""
+    walk = make_walk()
+    with_gps(pixel7_context)
+    join(page, walk["join_code"])
+    wait_for_worker(page)
+
+    pixel7_context.set_offline(True)
+    add_finding(page, "graffiti", jpeg_bytes(seed=31), text="Tag på muren")
+    page.wait_for_selector("#sync-status[data-state=waiting]")
+    page.goto("about:blank")  # no capture page left to send anything
+    pixel7_context.set_offline(False)
+    assert findings_on_server(live_server.app, walk["id"]) == []
+
+    session, registration = _worker_registration(page, live_server.url + "/")
+    session.send("ServiceWorker.dispatchSyncEvent", {
+        "origin": live_server.url, "registrationId": registration, "tag": "outbox", "lastChance": False})
+    for _ in range(100):
+        rows = findings_on_server(live_server.app, walk["id"])
+        if rows and rows[0][2] == 1:
+            break
+        page.wait_for_timeout(200)
+    assert [(r[1], r[2], r[3]) for r in rows] == [("graffiti", 1, "Tag på muren")]

@@ -90,7 +90,7 @@ def test_every_script_the_capture_page_runs_is_kept_for_offline(page, pixel7_con
     page.reload()
     wait_ready(page)
     worker = page.request.get("/sw.js").text()
-    settings = json.loads(re.match(r"self\.SW_SETTINGS = (\{.*?\});\n", worker).group(1))
+    settings = json.loads(re.match(r"const SW_SETTINGS = (\{.*?\});\n", worker).group(1))
     assert {"/static/js/capture.js", "/static/js/capture-sheet.js", "/static/js/fetch-json.js",
             "/static/js/photo.js", "/static/js/map.js"} <= scripts  # the imports were seen
     assert sorted(scripts - set(settings["precache"])) == []

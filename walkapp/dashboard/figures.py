@@ -1,32 +1,42 @@
 """The programme's yearly figures and success criteria, per housing organisation and estate.
 
 Definitions (also the API's contract):
-- a walk is *held* in a year when it starts in that calendar year (Copenhagen time) and its
-  status is active or closed;
-- the scope is the held walks and inspections of the year, narrowed to those visiting an
-  estate of the housing organisation / the estate when a filter is given;
-- findings and measures are those of the walks in scope (a measure counts once even when it
-  covers several findings);
-- `measures_done_or_in_plan` counts measures that are done or in the 10-year plan now, or
-  reached one of those statuses earlier (in_plan → in_progress still counts);
-- `median_days_to_done`: from a measure's creation to its first StatusChange to done.
+- a walk is *held* in a year when it starts in that calendar year (Copenhagen time) and it is
+  active or closed, or has findings (a walk nobody pressed "Start" on was still held);
+- the scope is the walks and inspections visiting an estate of the housing organisation / the
+  estate when a filter is given, all of them otherwise;
+- findings and `measures_by_status` (current status) are those of the walks held in the year
+  (a measure counts once even when it covers several findings);
+- a measure counts as done / put in the plan in the year it became so: the year (Copenhagen
+  time) of its StatusChange into done / in_plan, whatever its walk's year or status; one that
+  later left in_plan for in_progress still counts in the year it was put in the plan.
+  `measures_done_or_in_plan` (the success criterion) counts each measure once a year;
+- `median_days_to_done`: from a measure's creation to its first StatusChange to done, for the
+  measures first done in the year;
+- `partner_coverage`: per safety walk held in the year, which of the partners took part (a
+  participant's role, or the organisation type of a staff user who captured a finding on it);
+  `missing` lists the partners absent from every walk of the year.
 """
 from __future__ import annotations
 
 import statistics
+from collections.abc import Iterable
 from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import Select, func, or_
 
+from walkapp.auth.models import User
 from walkapp.dates import LOCAL_TZ, local_today
 from walkapp.extensions import db
 from walkapp.findings.models import Category, Finding
+from walkapp.findings.recurrence import NOT_COUNTED_STATES, recurring_ids
 from walkapp.followup.queries import still_unsafe_count
+from walkapp.labels import ORG_TYPE_PARTNER_KINDS, PARTNER_KIND_LABELS, ROLE_PARTNER_KINDS
 from walkapp.measures.models import MEASURE_STATUSES, Measure, StatusChange, measure_findings
 from walkapp.measures.workflow import DONE_OR_IN_PLAN, DONE_STATUS
-from walkapp.orgs.models import Estate
-from walkapp.walks.models import Walk, walk_estates
+from walkapp.orgs.models import Estate, Organisation
+from walkapp.walks.models import Participant, Walk, walk_estates
 
 HELD_STATUSES = ("active", "closed")
 
@@ -38,12 +48,8 @@ def year_bounds(year: int) -> tuple[datetime, datetime]:
     return start, end
 
 
-def held_walks(year: int, organisation_id: int | None = None, estate_id: int | None = None) -> list[Walk]:
-    """Walks and inspections held in the year, narrowed by housing organisation or estate."""
-    start, end = year_bounds(year)
-    stmt = db.select(Walk).where(
-        Walk.starts_at >= start, Walk.starts_at < end, Walk.status.in_(HELD_STATUSES)
-    )
+def _in_scope(stmt: Select, organisation_id: int | None, estate_id: int | None) -> Select:
+    """Narrow a select of walks to those visiting the estate / an estate of the organisation."""
     if estate_id is not None:
         stmt = stmt.where(Walk.id.in_(
             db.select(walk_estates.c.walk_id).where(walk_estates.c.estate_id == estate_id)
@@ -54,6 +60,18 @@ def held_walks(year: int, organisation_id: int | None = None, estate_id: int | N
             .join(Estate, Estate.id == walk_estates.c.estate_id)
             .where(Estate.organisation_id == organisation_id)
         ))
+    return stmt
+
+
+def held_walks(year: int, organisation_id: int | None = None, estate_id: int | None = None) -> list[Walk]:
+    """Walks and inspections held in the year (active, closed or with findings), in scope."""
+    start, end = year_bounds(year)
+    has_findings = db.select(Finding.id).where(Finding.walk_id == Walk.id).exists()
+    stmt = db.select(Walk).where(
+        Walk.starts_at >= start, Walk.starts_at < end,
+        or_(Walk.status.in_(HELD_STATUSES), has_findings),
+    )
+    stmt = _in_scope(stmt, organisation_id, estate_id)
     return list(db.session.execute(stmt.order_by(Walk.starts_at, Walk.id)).scalars())
 
 
@@ -96,21 +114,33 @@ def _measures_by_status(measure_ids: Select) -> dict[str, int]:
     return counts
 
 
-def _measures_done_or_in_plan(measure_ids: Select) -> int:
-    """Measures done or in the 10-year plan now, or that reached one of those earlier."""
-    reached_before = db.select(StatusChange.measure_id).where(
-        StatusChange.to_status.in_(sorted(DONE_OR_IN_PLAN))
+def _scope_measure_ids(organisation_id: int | None, estate_id: int | None) -> Select:
+    """The ids of the measures covering a finding of any walk in scope, of any year (a subquery)."""
+    walk_ids = _in_scope(db.select(Walk.id), organisation_id, estate_id)
+    return (
+        db.select(measure_findings.c.measure_id)
+        .join(Finding, Finding.id == measure_findings.c.finding_id)
+        .where(Finding.walk_id.in_(walk_ids))
     )
+
+
+def measures_reached(year: int, statuses: Iterable[str], organisation_id: int | None = None,
+                     estate_id: int | None = None) -> int:
+    """Measures in scope that moved into one of the statuses during the year (each counted once)."""
+    start, end = year_bounds(year)
     return db.session.execute(
-        db.select(func.count(Measure.id)).where(
-            Measure.id.in_(measure_ids),
-            or_(Measure.status.in_(sorted(DONE_OR_IN_PLAN)), Measure.id.in_(reached_before)),
+        db.select(func.count(func.distinct(StatusChange.measure_id))).where(
+            StatusChange.to_status.in_(sorted(statuses)),
+            StatusChange.at >= start, StatusChange.at < end,
+            StatusChange.measure_id.in_(_scope_measure_ids(organisation_id, estate_id)),
         )
     ).scalar_one()
 
 
-def _median_days_to_done(measure_ids: Select) -> float | None:
-    """Median days from a measure's creation to its first change to done (None without any)."""
+def median_days_to_done(year: int, organisation_id: int | None = None,
+                        estate_id: int | None = None) -> float | None:
+    """Median days from creation to first done, of the measures first done in the year (None without any)."""
+    start, end = year_bounds(year)
     first_done = (
         db.select(StatusChange.measure_id, func.min(StatusChange.at).label("done_at"))
         .where(StatusChange.to_status == DONE_STATUS)
@@ -120,8 +150,40 @@ def _median_days_to_done(measure_ids: Select) -> float | None:
     return _median_days([tuple(row) for row in db.session.execute(
         db.select(Measure.created_at, first_done.c.done_at)
         .join(first_done, first_done.c.measure_id == Measure.id)
-        .where(Measure.id.in_(measure_ids))
+        .where(first_done.c.done_at >= start, first_done.c.done_at < end,
+               Measure.id.in_(_scope_measure_ids(organisation_id, estate_id)))
     ).all()])
+
+
+def partner_coverage(walks: list[Walk]) -> dict[str, Any]:
+    """Which partners took part in each safety walk (roles of participants, organisation types
+    of staff who captured findings), and the partners missing from every one of them."""
+    walks = [w for w in walks if w.kind == "walk"]
+    kinds: dict[int, set[str]] = {w.id: set() for w in walks}
+    if walks:
+        for walk_id, role in db.session.execute(
+            db.select(Participant.walk_id, Participant.role).distinct()
+            .where(Participant.walk_id.in_(list(kinds)))
+        ):
+            if role in ROLE_PARTNER_KINDS:
+                kinds[walk_id].add(ROLE_PARTNER_KINDS[role])
+        for walk_id, org_type in db.session.execute(
+            db.select(Finding.walk_id, Organisation.type).distinct()
+            .join(User, User.id == Finding.user_id)
+            .join(Organisation, Organisation.id == User.organisation_id)
+            .where(Finding.walk_id.in_(list(kinds)))
+        ):
+            if org_type in ORG_TYPE_PARTNER_KINDS:
+                kinds[walk_id].add(ORG_TYPE_PARTNER_KINDS[org_type])
+    present = set().union(*kinds.values())
+    return {
+        "walks": [
+            {"id": w.id, "title": w.title, "starts_at": w.starts_at.isoformat(),
+             "partners": [k for k in PARTNER_KIND_LABELS if k in kinds[w.id]]}
+            for w in walks
+        ],
+        "missing": [k for k in PARTNER_KIND_LABELS if k not in present],
+    }
 
 
 def dashboard_figures(year: int, organisation_id: int | None = None, estate_id: int | None = None) -> dict[str, Any]:
@@ -131,14 +193,10 @@ def dashboard_figures(year: int, organisation_id: int | None = None, estate_id: 
     safety_walks = [w for w in walks if w.kind == "walk"]
     findings_by_category: dict[str, int] = {}
     measures_by_status: dict[str, int] = dict.fromkeys(MEASURE_STATUSES, 0)
-    reached = 0
-    median = None
-    if walk_ids:  # no held walk: every figure is zero without asking the database
-        measure_ids = _measure_ids(walk_ids)
+    if walk_ids:  # no held walk: no findings, no measures of the year's walks
         findings_by_category = _findings_by_category(walk_ids)
-        measures_by_status = _measures_by_status(measure_ids)
-        reached = _measures_done_or_in_plan(measure_ids)
-        median = _median_days_to_done(measure_ids)
+        measures_by_status = _measures_by_status(_measure_ids(walk_ids))
+    reached = measures_reached(year, DONE_OR_IN_PLAN, organisation_id, estate_id)
     overviews_sent = sum(1 for w in safety_walks if w.overview_sent_on is not None)
     return {
         "year": year,
@@ -147,8 +205,12 @@ def dashboard_figures(year: int, organisation_id: int | None = None, estate_id: 
         "overviews_sent": overviews_sent,
         "findings_by_category": findings_by_category,
         "measures_by_status": measures_by_status,
+        "measures_done": measures_reached(year, {DONE_STATUS}, organisation_id, estate_id),
+        "measures_put_in_plan": measures_reached(year, DONE_OR_IN_PLAN - {DONE_STATUS}, organisation_id,
+                                                 estate_id),
         "measures_done_or_in_plan": reached,
-        "median_days_to_done": median,
+        "median_days_to_done": median_days_to_done(year, organisation_id, estate_id),
+        "partner_coverage": partner_coverage(safety_walks),
         "targets": {
             "walk_held": len(safety_walks) >= 1,
             "overview_per_walk": bool(safety_walks) and overviews_sent == len(safety_walks),
@@ -189,3 +251,15 @@ def done_but_still_unsafe(year: int, organisation_id: int | None = None, estate_
     the scope) found still a problem or worse, after they were done. Each measure once."""
     walk_ids = [w.id for w in held_walks(year, organisation_id, estate_id)]
     return still_unsafe_count(walk_ids)
+
+
+def recurring_spots(year: int, organisation_id: int | None = None, estate_id: int | None = None) -> int:
+    """Findings of the year's held walks (not dismissed or duplicates) at a spot where a finding
+    of the same category was reported on an earlier walk (walkapp.findings.recurrence)."""
+    walk_ids = [w.id for w in held_walks(year, organisation_id, estate_id)]
+    if not walk_ids:
+        return 0
+    return len(recurring_ids(
+        db.select(Finding.id)
+        .where(Finding.walk_id.in_(walk_ids), Finding.state.not_in(NOT_COUNTED_STATES))
+    ))

@@ -12,6 +12,7 @@ from walkapp.errors import ApiError
 from walkapp.extensions import db
 from walkapp.findings.models import Category
 from walkapp.i18n import current_language
+from walkapp.labels import PARTNER_KIND_LABELS
 from walkapp.measures.services import status_label
 from walkapp.orgs.lookups import find_estate, find_organisation
 from walkapp.orgs.models import Estate, Organisation
@@ -93,4 +94,17 @@ def show_dashboard():
         categories=categories, status_label=status_label,
         still_unsafe=[(y, figures.done_but_still_unsafe(y, organisation.id if organisation else None,
                                                        estate.id if estate else None)) for y in years],
+        recurring_spots=[(y, figures.recurring_spots(y, organisation.id if organisation else None,
+                                                     estate.id if estate else None)) for y in years],
+        partner_labels=PARTNER_KIND_LABELS, missing_partners=_missing_partner_notes(data, year),
     )
+
+
+def _missing_partner_notes(data: dict, year: int) -> list[str]:
+    """One sentence per partner that took part in none of the year's walks ("Politiet deltog ikke i år")."""
+    this_year = year == figures.current_year()
+    return [
+        _("%(partner)s did not take part this year", partner=PARTNER_KIND_LABELS[kind]) if this_year
+        else _("%(partner)s did not take part in %(year)s", partner=PARTNER_KIND_LABELS[kind], year=year)
+        for kind in data["partner_coverage"]["missing"]
+    ]

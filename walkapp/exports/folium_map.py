@@ -1,8 +1,9 @@
 """Self-contained folium follow-up map. Pure module: no Flask imports.
 
-The map shows the route, one circle marker per finding coloured by the status of its
-measures (legend), one layer per category (LayerControl) and clusters above
-CLUSTER_THRESHOLD findings. The file opens with no network: Leaflet and markercluster are
+The map shows the route, one circle marker per finding carrying its number on the walk
+(route order, walkapp/findings/route_order.py) and coloured by the status of its measures, or
+grey for a dismissed or duplicate finding, whose popup says why (legend, counting the markers
+drawn), one layer per category (LayerControl) and clusters above CLUSTER_THRESHOLD findings. The file opens with no network: Leaflet and markercluster are
 inlined from static/vendor/, CSS images and photo thumbnails are data: URIs. Only the
 background tiles (when configured) need the network.
 
@@ -33,8 +34,13 @@ from PIL import Image
 
 from walkapp.dates import danish_date, danish_datetime, local_naive
 from walkapp.exports.escaping import escape_html_js, json_for_script
-from walkapp.exports.queries import ExportFinding, follow_up_status
-from walkapp.labels import FOLLOW_UP_STATUS_LABELS, MEASURE_STATUS_LABELS, label_in, rating_label_in
+from walkapp.exports.queries import (
+    FOLLOW_UP_LABELS,
+    ExportFinding,
+    follow_up_status,
+    set_aside_note,
+)
+from walkapp.labels import MEASURE_STATUS_LABELS, label_in, rating_label_in
 
 CLUSTER_THRESHOLD = 200
 THUMB_SIDE = 160
@@ -47,6 +53,9 @@ STATUS_COLOURS: dict[str, str] = {
     "in_progress": "#2c7bb6",
     "done": "#1a9641",
     "closed": "#8c8c8c",
+    # Set aside by the triage: lighter greys, so they read as "not waiting for anything".
+    "dismissed": "#bdbdbd",
+    "duplicate": "#dedede",
 }
 
 TEXT = {
@@ -79,10 +88,17 @@ class FindingMarkers(MacroElement):
             var rows = {{ this.rows_json }};
             for (var i = 0; i < rows.length; i++) {
                 var r = rows[i];
-                L.circleMarker([r[0], r[1]], {
-                    radius: 9, weight: 2, color: "#222", fillColor: r[2], fillOpacity: 0.9,
+                var marker = L.circleMarker([r[0], r[1]], {
+                    radius: 10, weight: 2, color: "#222", fillColor: r[2], fillOpacity: 0.9,
                     className: "finding-marker"
-                }).bindPopup(r[3], {maxWidth: 320}).addTo(window[layers[r[4]]]);
+                }).bindPopup(r[3], {maxWidth: 320});
+                // The number on the walk, on the marker itself (r[5] is an integer, no user text).
+                if (r[5] !== null) {
+                    marker.bindTooltip(String(r[5]), {
+                        permanent: true, direction: "center", className: "finding-number"
+                    });
+                }
+                marker.addTo(window[layers[r[4]]]);
             }
         })();
         {% endmacro %}
@@ -137,10 +153,12 @@ def thumbnail_data_uri(path: Path | None) -> str | None:
 
 
 def popup_html(item: ExportFinding, lang: str, thumb_uri: str | None) -> str:
-    """Popup HTML: category, rating, text, measures (status, responsible, due) and thumbnail."""
+    """Popup HTML: number and category, rating, text, why it was set aside (dismissed or
+    duplicate), measures (status, responsible, due) and thumbnail."""
     t = TEXT[lang]
     f = item.finding
-    parts = [f"<div class='finding-popup'><strong>{escape_html_js(f.category.name(lang))}</strong>"]
+    number = f"#{item.number} " if item.number is not None else ""
+    parts = [f"<div class='finding-popup'><strong>{number}{escape_html_js(f.category.name(lang))}</strong>"]
     if f.rating is not None and 0 <= f.rating <= 3:
         parts.append(f"<div>{t['rating']}: {escape_html_js(rating_label_in(f.rating, lang))}</div>")
     observed = local_naive(f.observed_at)
@@ -148,6 +166,9 @@ def popup_html(item: ExportFinding, lang: str, thumb_uri: str | None) -> str:
         parts.append(f"<div><small>{danish_datetime(observed)}</small></div>")
     if f.description:
         parts.append(f"<p style='white-space:pre-wrap'>{escape_html_js(f.description)}</p>")
+    note = set_aside_note(f, item.original_number, lang)
+    if note:
+        parts.append(f"<div class='set-aside'><em>{escape_html_js(note)}</em></div>")
     if item.measures:
         parts.append(f"<div><strong>{t['measures']}</strong><ul style='padding-left:1.2em;margin:0'>")
         for m in item.measures:
@@ -158,7 +179,7 @@ def popup_html(item: ExportFinding, lang: str, thumb_uri: str | None) -> str:
                 bits.append(f"{t['due']}: {danish_date(m.due_on)}")
             parts.append("<li>" + "<br>".join(bits) + "</li>")
         parts.append("</ul></div>")
-    else:
+    elif not note:
         parts.append(f"<div><em>{t['no_measure']}</em></div>")
     if thumb_uri:
         parts.append(f"<img src='{thumb_uri}' alt='' style='max-width:160px;max-height:160px;display:block;margin-top:4px'>")
@@ -216,7 +237,9 @@ def _legend_html(lang: str, title: str, counts: dict[str, int]) -> str:
     rows = "".join(
         f"<div><span style='display:inline-block;width:14px;height:14px;border-radius:50%;"
         f"background:{colour};border:1px solid #222;margin-right:6px;vertical-align:middle'></span>"
-        f"{escape_html_js(label_in(FOLLOW_UP_STATUS_LABELS, status, lang))} ({counts.get(status, 0)})</div>"
+        f"<span class='legend-label' data-status='{status}'>"
+        f"{escape_html_js(label_in(FOLLOW_UP_LABELS, status, lang))}</span> "
+        f"(<span class='legend-count' data-status='{status}'>{counts.get(status, 0)}</span>)</div>"
         for status, colour in STATUS_COLOURS.items()
     )
     return (
@@ -278,11 +301,20 @@ def _empty_map(default_center: Sequence[float]) -> folium.Map:
     return m
 
 
+# The number drawn on a marker: plain bold text centred on the circle, no tooltip box or arrow
+# (Leaflet's tooltips let clicks through to the marker, so its popup still opens).
+MARKER_CSS = (
+    ".leaflet-tooltip.finding-number{background:none;border:0;box-shadow:none;padding:0;"
+    "font:bold 11px/1 system-ui,sans-serif;color:#111}"
+    ".leaflet-tooltip.finding-number:before{display:none}"
+)
+
+
 def _add_head(m: folium.Map, title: str, assets: dict[str, str], cluster: bool) -> None:
     """The page title and the inlined Leaflet (and markercluster, when clustering)."""
     header = m.get_root().header
     header.add_child(RawHtml(f"<title>{escape_html_js(title)}</title>"), name="page_title")
-    header.add_child(RawHtml(f"<style>{assets['leaflet_css']}</style>"), name="leaflet_css")
+    header.add_child(RawHtml(f"<style>{assets['leaflet_css']}{MARKER_CSS}</style>"), name="leaflet_css")
     header.add_child(RawHtml(_script(assets["leaflet_js"])), name="leaflet_js")
     if cluster:
         header.add_child(RawHtml(f"<style>{assets['cluster_css']}</style>"), name="cluster_css")
@@ -331,7 +363,7 @@ def _add_findings(
             thumb = thumbnail_data_uri(thumb_path(item.photos[0]))
         rows.append([
             round(item.finding.lat, 7), round(item.finding.lon, 7), STATUS_COLOURS[status],
-            popup_html(item, lang, thumb), layer_index[item.finding.category.code],
+            popup_html(item, lang, thumb), layer_index[item.finding.category.code], item.number,
         ])
     FindingMarkers(rows, layer_names).add_to(m)
     if layer_names:

@@ -2,16 +2,24 @@
 
 A FeatureCollection whose first feature (when the walk has a route) is the route as a
 LineString with properties `{"kind": "route", "walk_id", "title"}`, followed by one Point
-feature per finding, coordinates `[lon, lat]`, with properties:
+feature per finding in route order (walkapp/findings/route_order.py), coordinates
+`[lon, lat]`, with properties:
 
 - `kind`: `"finding"`
 - `id`: the finding's UUID
+- `number`: the finding's number on its walk (the same on every map and list of the walk)
+- `along_route_m`, `off_route_m`: metres along the route to its nearest point, and from it
+  (null without a route; over 50 m off is a detour, listed after the others)
 - `category`: the stable category code; `category_name`: its name in the chosen language
 - `rating`: 0–3 (0 = very unsafe … 3 = safe) or null
 - `description`: the text as written
 - `observed_at`: ISO 8601 with the Copenhagen offset, e.g. `2026-11-29T19:30:00+01:00`
-- `state`: `new`, `triaged`, `duplicate` or `dismissed`
-- `follow_up_status`: the summary status used to colour the follow-up map
+- `state`: `new`, `triaged`, `duplicate`, `dismissed` or `parked`
+- `follow_up_status`: the summary status used to colour the follow-up map: `dismissed`,
+  `duplicate`, `none`, a measure status, or `closed` (exports.queries.follow_up_status)
+- `dismiss_reason`: why a dismissed finding was dismissed, else null
+- `duplicate_of`: the UUID of the finding a duplicate repeats, else null;
+  `duplicate_of_number`: that finding's number on the walk (null on another walk)
 - `measures`: list of `{id, title, status, responsible, due_on}` (`due_on` ISO date or null)
 - `photos`: URLs of the visible photos (hidden photos are never listed)
 
@@ -63,6 +71,9 @@ def finding_feature(
         "properties": {
             "kind": "finding",
             "id": str(finding.id),
+            "number": item.number,
+            "along_route_m": item.along_route_m,
+            "off_route_m": item.off_route_m,
             "category": finding.category.code,
             "category_name": finding.category.name(locale),
             "rating": finding.rating,
@@ -70,6 +81,9 @@ def finding_feature(
             "observed_at": iso8601(finding.observed_at),
             "state": finding.state,
             "follow_up_status": follow_up_status(item),
+            "dismiss_reason": (finding.dismiss_reason or None) if finding.state == "dismissed" else None,
+            "duplicate_of": str(finding.duplicate_of_id) if finding.state == "duplicate" and finding.duplicate_of_id else None,
+            "duplicate_of_number": item.original_number if finding.state == "duplicate" else None,
             "measures": [measure_properties(m) for m in item.measures],
             "photos": [photo_url(p) for p in item.photos] if photo_url else [],
         },

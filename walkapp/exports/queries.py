@@ -9,16 +9,25 @@ filter on `findings`: three statements whatever the size.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import Select, and_, or_
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload, load_only, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from walkapp.extensions import db
 from walkapp.findings.models import Category, Finding, Photo
-from walkapp.labels import short_id
+from walkapp.findings.route_order import route_stops
+from walkapp.labels import (
+    FINDING_STATE_LABELS,
+    FOLLOW_UP_STATUS_LABELS,
+    Label,
+    _l,
+    label_in,
+    short_id,
+)
 from walkapp.measures.models import Measure, PlanItem, measure_findings
 from walkapp.measures.queries import walk_measures
 from walkapp.measures.workflow import CLOSED_STATUSES, DONE_STATUS, OPEN_IN_ORDER
@@ -32,6 +41,12 @@ class ExportFinding:
     finding: Finding
     photos: list[Photo] = field(default_factory=list)
     measures: list[Measure] = field(default_factory=list)
+    # Set by `in_route_order`: the finding's number on its walk (route_order.route_stops),
+    # its place relative to the route, and the number of the finding it duplicates.
+    number: int | None = None
+    along_route_m: float | None = None
+    off_route_m: float | None = None
+    original_number: int | None = None
 
     @property
     def short_id(self) -> str:
@@ -99,6 +114,47 @@ def walk_titles(items: list[ExportFinding]) -> dict[int, str]:
     return {walk_id: title for walk_id, title in rows}
 
 
+def in_route_order(items: list[ExportFinding], walk: Walk | None = None) -> list[ExportFinding]:
+    """The items numbered and ordered by their walk's route (route_order.route_stops), walk
+    by walk (by start, then id), with each duplicate's original number on that walk.
+
+    With `walk`, the items are all that walk's findings and nothing more is read. Otherwise
+    (a finding set, maybe a part of several walks) two statements read the walks and every
+    finding of them, because a number counts every finding of its walk however the set was
+    filtered; their number stays constant whatever the size of the set."""
+    if not items:
+        return []
+    if walk is not None:
+        walks = [walk]
+        of_walk = {walk.id: [item.finding for item in items]}
+    else:
+        ids = {item.finding.walk_id for item in items}
+        walks = list(db.session.execute(
+            db.select(Walk).options(load_only(Walk.id, Walk.title, Walk.route, Walk.starts_at))
+            .where(Walk.id.in_(ids)).order_by(Walk.starts_at, Walk.id)
+        ).scalars())
+        of_walk = {walk_id: [] for walk_id in ids}
+        for finding in db.session.execute(
+            db.select(Finding).options(load_only(Finding.id, Finding.walk_id, Finding.lat, Finding.lon,
+                                                 Finding.observed_at))
+            .where(Finding.walk_id.in_(ids))
+        ).scalars():
+            of_walk[finding.walk_id].append(finding)
+    by_id = {item.finding.id: item for item in items}
+    ordered: list[ExportFinding] = []
+    for each in walks:
+        stops = route_stops(each, of_walk[each.id])
+        numbers = {stop.finding.id: stop.number for stop in stops}
+        for stop in stops:
+            item = by_id.get(stop.finding.id)
+            if item is None:
+                continue
+            item.number, item.along_route_m, item.off_route_m = stop.number, stop.along_route_m, stop.off_route_m
+            item.original_number = numbers.get(item.finding.duplicate_of_id)
+            ordered.append(item)
+    return ordered
+
+
 def load_measure_set(
     matching: Select,
 ) -> tuple[list[tuple[Measure, list[uuid.UUID]]], dict[uuid.UUID, Category]]:
@@ -147,9 +203,12 @@ def load_walk_measures(walk_id: int) -> list[tuple[Measure, list[uuid.UUID]]]:
 
 
 def follow_up_status(item: ExportFinding) -> str:
-    """One status for a finding's colour and summary: "none" without measures; the least
-    advanced open status while any measure is open; else "done" if any measure was carried
-    out, otherwise "closed" (rejected or referred)."""
+    """One status for a finding's colour and summary: "dismissed" or "duplicate" for a finding
+    of that state (whatever its measures: it is not waiting for one); "none" without
+    measures; the least advanced open status while any measure is open; else "done" if any
+    measure was carried out, otherwise "closed" (rejected or referred)."""
+    if item.finding.state in SET_ASIDE_STATES:
+        return item.finding.state
     statuses = [m.status for m in item.measures]
     if not statuses:
         return "none"
@@ -157,6 +216,45 @@ def follow_up_status(item: ExportFinding) -> str:
         if status in statuses:
             return status
     return DONE_STATUS if DONE_STATUS in statuses else "closed"
+
+
+# Findings the triage set aside: drawn grey with why, on every map and in every export.
+SET_ASIDE_STATES = ("dismissed", "duplicate")
+
+# follow_up_status's words: the measures' summary, or why the finding was set aside.
+FOLLOW_UP_LABELS: dict[str, Label] = {
+    **FOLLOW_UP_STATUS_LABELS,
+    **{state: FINDING_STATE_LABELS[state] for state in SET_ASIDE_STATES},
+}
+
+NOTE_LABELS: dict[str, Label] = {
+    "dismissed": _l("Dismissed: %(reason)s"),
+    "duplicate": _l("Duplicate of %(original)s"),
+}
+
+
+def set_aside_note(finding: Finding, original_number: int | None, lang: str | None = None) -> str:
+    """"Afvist: <reason>" / "Dublet af #<number>" for a dismissed or duplicate finding, else "".
+    The original is named by its number on the walk, or by its short id when it belongs to
+    another walk. In `lang`, or in the request's language without one."""
+    if finding.state == "dismissed":
+        reason = (finding.dismiss_reason or "").strip()
+        if not reason:
+            return label_in(FINDING_STATE_LABELS, "dismissed", lang) if lang else str(FINDING_STATE_LABELS["dismissed"])
+        values = {"reason": reason}
+    elif finding.state == "duplicate":
+        original = f"#{original_number}" if original_number else (
+            short_id(finding.duplicate_of_id) if finding.duplicate_of_id else "?")
+        values = {"original": original}
+    else:
+        return ""
+    template = label_in(NOTE_LABELS, finding.state, lang) if lang else str(NOTE_LABELS[finding.state])
+    return template % values
+
+
+def numbers_note(finding: Finding, numbers: Mapping[uuid.UUID, int], lang: str | None = None) -> str:
+    """set_aside_note with the original's number looked up in a walk's numbers."""
+    return set_aside_note(finding, numbers.get(finding.duplicate_of_id), lang)
 
 
 def closed_condition() -> Any:

@@ -6,16 +6,21 @@ separated, `\\r\\n` line ends; numbers are written with a decimal point and time
 `YYYY-MM-DD HH:MM:SS` in Copenhagen time. XLSX cells are typed: numbers as numbers, times as
 date-times (Copenhagen time), due dates as dates; the header row is frozen and filtered.
 
-Findings (one row per finding):
- 1. id – finding UUID                    2. walk – walk title
- 3. category – category name              4. category_code – stable code
- 5. rating – 0 (very unsafe) … 3 (safe)   6. description
- 7. state – finding state                 8. observed_at
- 9. lat                                  10. lon
-11. accuracy_m                           12. estate
-13. follow_up_status – summary of the finding's measures
-14. measures – titles, " | " separated   15. responsible – organisations, " | " separated
-16. due_on – earliest due date           17. photos – number of visible photos
+Findings (one row per finding, walk by walk in route order: walkapp/findings/route_order.py):
+ 1. number – the finding's number on its walk's maps and lists
+ 2. along_route_m – metres along the route to the finding's nearest point of it
+ 3. off_route_m – metres from the route (over 50 m: a detour, listed after the others)
+ 4. id – finding UUID                    5. walk – walk title
+ 6. category – category name              7. category_code – stable code
+ 8. rating – 0 (very unsafe) … 3 (safe)   9. description
+10. state – finding state                11. observed_at
+12. lat                                  13. lon
+14. accuracy_m                           15. estate
+16. follow_up_status – summary of the finding's measures; "Afvist"/"Dublet" for a
+    dismissed or duplicate finding
+17. follow_up_note – why it was set aside ("Afvist: <reason>", "Dublet af #<number>")
+18. measures – titles, " | " separated   19. responsible – organisations, " | " separated
+20. due_on – earliest due date           21. photos – number of visible photos
 
 Measures (one row per measure: linked to a finding of the walk, or every measure the
 /measures list's filters select):
@@ -44,10 +49,14 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
 from walkapp.dates import local_naive
-from walkapp.exports.queries import ExportFinding, follow_up_status
+from walkapp.exports.queries import (
+    FOLLOW_UP_LABELS,
+    ExportFinding,
+    follow_up_status,
+    set_aside_note,
+)
 from walkapp.labels import (
     FINDING_STATE_LABELS,
-    FOLLOW_UP_STATUS_LABELS,
     MEASURE_STATUS_LABELS,
     label_in,
     short_id,
@@ -61,6 +70,9 @@ _PLAIN_NUMBER = re.compile(r"[+-]?\d+([.,]\d+)?")
 SEPARATOR = " | "
 
 FINDING_COLUMNS: list[tuple[str, str, str]] = [
+    ("number", "Nr.", "No."),
+    ("along_route_m", "Meter langs ruten", "Metres along route"),
+    ("off_route_m", "Meter fra ruten", "Metres off route"),
     ("id", "ID", "ID"),
     ("walk", "Vandring", "Walk"),
     ("category", "Kategori", "Category"),
@@ -74,6 +86,7 @@ FINDING_COLUMNS: list[tuple[str, str, str]] = [
     ("accuracy_m", "Nøjagtighed (m)", "Accuracy (m)"),
     ("estate", "Afdeling", "Estate"),
     ("follow_up_status", "Opfølgning", "Follow-up status"),
+    ("follow_up_note", "Afvist/dublet", "Dismissed/duplicate"),
     ("measures", "Tiltag", "Measures"),
     ("responsible", "Ansvarlig", "Responsible"),
     ("due_on", "Frist", "Due date"),
@@ -106,7 +119,8 @@ def neutralise(value: Any) -> Any:
 def finding_rows(
     items: Iterable[ExportFinding], lang: str = "da", walk_titles: dict[int, str] | None = None
 ) -> list[list[Any]]:
-    """Rows (typed Python values) in FINDING_COLUMNS order; walk titles by walk id."""
+    """Rows (typed Python values) in FINDING_COLUMNS order, in the items' order (route order
+    after `in_route_order`); walk titles by walk id."""
     walk_titles = walk_titles or {}
     rows = []
     for item in items:
@@ -114,10 +128,11 @@ def finding_rows(
         due_dates = [m.due_on for m in item.measures if m.due_on]
         responsible = dict.fromkeys(m.responsible_org.name for m in item.measures if m.responsible_org)
         rows.append([
-            str(f.id), walk_titles.get(f.walk_id), f.category.name(lang), f.category.code,
+            item.number, item.along_route_m, item.off_route_m, str(f.id), walk_titles.get(f.walk_id), f.category.name(lang), f.category.code,
             f.rating, f.description, label_in(FINDING_STATE_LABELS, f.state, lang), local_naive(f.observed_at),
             f.lat, f.lon, f.accuracy_m, f.estate.name if f.estate else None,
-            label_in(FOLLOW_UP_STATUS_LABELS, follow_up_status(item), lang),
+            label_in(FOLLOW_UP_LABELS, follow_up_status(item), lang),
+            set_aside_note(f, item.original_number, lang) or None,
             SEPARATOR.join(m.title for m in item.measures), SEPARATOR.join(responsible),
             min(due_dates) if due_dates else None, len(item.photos),
         ])

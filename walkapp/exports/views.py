@@ -16,6 +16,7 @@ from walkapp.exports.geojson_export import feature_collection
 from walkapp.exports.photo_archive import archive_entries, stream_zip
 from walkapp.exports.queries import (
     ExportFinding,
+    in_route_order,
     load_export_findings,
     load_finding_set,
     load_measure_set,
@@ -53,7 +54,8 @@ def attachment(body: Any, mimetype: str, filename: str) -> Response:
 
 
 def walk_findings(walk: Walk) -> list[ExportFinding]:
-    return load_export_findings(Finding.walk_id == walk.id)
+    """Every finding of the walk, numbered and ordered by the route."""
+    return in_route_order(load_export_findings(Finding.walk_id == walk.id), walk)
 
 
 # The triage list's filter fields; sort, page and view do not change which findings match.
@@ -74,8 +76,9 @@ def finding_set_filters() -> TriageFilters:
 
 
 def finding_set(filters: TriageFilters) -> list[ExportFinding]:
-    """The findings the triage list shows for these filters (its own query), eager-loaded."""
-    return load_finding_set(triage.filtered_select(filters), limit=FINDING_SET_LIMIT)
+    """The findings the triage list shows for these filters (its own query), eager-loaded,
+    walk by walk in route order with their numbers on their walks."""
+    return in_route_order(load_finding_set(triage.filtered_select(filters), limit=FINDING_SET_LIMIT))
 
 
 def geojson_response(collection: dict, filename: str) -> Response:

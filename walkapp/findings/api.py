@@ -12,14 +12,16 @@ from flask_babel import gettext as _
 from walkapp.db import reads_only
 from walkapp.extensions import db
 from walkapp.findings import access, queries, services
+from walkapp.findings.access import Viewer
 from walkapp.findings.api_input import bad as _bad
 from walkapp.findings.api_input import current_viewer, processed_photo, store_and_record
 from walkapp.findings.api_input import observed_at_field as _observed_at
 from walkapp.findings.api_input import uuid_field as _uuid
-from walkapp.findings.models import DESCRIPTION_MAX, LOCATION_SOURCES
+from walkapp.findings.models import DESCRIPTION_MAX, LOCATION_SOURCES, Finding
 from walkapp.findings.serializers import feature_collection, finding_json, photo_json
 from walkapp.findings.storage import photos_root
 from walkapp.geo import valid_lat_lon
+from walkapp.measures.recurrence import earlier_with_status
 from walkapp.request_input import json_object
 
 bp = Blueprint("findings_api", __name__, url_prefix="/api/v1")
@@ -104,6 +106,12 @@ def _clean_fields(payload: dict[str, Any], fields: tuple[str, ...]) -> dict[str,
     return clean
 
 
+def _finding_body(finding: Finding, viewer: Viewer) -> dict[str, Any]:
+    """The finding's JSON with the same-kind findings near it, on its walk and on earlier walks."""
+    earlier = earlier_with_status([finding.id]).get(finding.id)
+    return finding_json(finding, viewer, services.nearby_ids([finding])[finding.id], earlier)
+
+
 @bp.post("/walks/<int:walk_id>/findings")
 def create_finding(walk_id: int):
     """Store a finding made on a phone; re-sending it is harmless (same id → same finding)."""
@@ -121,7 +129,7 @@ def create_finding(walk_id: int):
     # The answer (nearby findings: the walk's every finding) is read after the commit, so the
     # write lock is held for the insert only.
     with reads_only(db.session):
-        body = finding_json(finding, viewer, services.nearby_ids([finding])[finding.id])
+        body = _finding_body(finding, viewer)
     return jsonify(body), (201 if created else 200)
 
 
@@ -132,7 +140,8 @@ def list_findings(walk_id: int):
     walk = access.walk_for_viewer(walk_id, viewer)
     findings = queries.walk_findings_with_photos(walk)
     nearby = services.nearby_ids(findings, findings)
-    collection = feature_collection(findings, viewer, nearby)
+    earlier = earlier_with_status(db.select(Finding.id).where(Finding.walk_id == walk.id))
+    collection = feature_collection(findings, viewer, nearby, earlier)
     db.session.commit()
     response = Response(geojson.dumps(collection), mimetype="application/geo+json")
     response.headers["Cache-Control"] = "no-store"
@@ -151,7 +160,7 @@ def update_finding(finding_id: str):
         raise _bad("invalid_coordinates", _("Send both latitude and longitude."))
     changes = _clean_fields(payload, wanted)
     services.update_finding(finding, viewer, changes)
-    body = finding_json(finding, viewer, services.nearby_ids([finding])[finding.id])
+    body = _finding_body(finding, viewer)
     db.session.commit()
     return jsonify(body)
 
@@ -178,7 +187,7 @@ def add_to_finding(finding_id: str):
     addition_id = _uuid(payload.get("id"))
     clean = _clean_fields(payload, ("description", "rating"))
     services.add_to_finding(finding, viewer, addition_id, clean["description"], clean["rating"])
-    body = finding_json(finding, viewer, services.nearby_ids([finding])[finding.id])
+    body = _finding_body(finding, viewer)
     db.session.commit()
     return jsonify(body)
 

@@ -15,10 +15,10 @@ def record_change(finding: Finding, user: User | None, field_name: str, old: str
 
 
 def mark_triaged(findings: list[Finding], by_user: User | None) -> None:
-    """New findings that got a measure are triaged, each change in the finding's history;
-    other states are left alone. Called by measures.services.create_measure only."""
+    """New (or parked) findings that got a measure are triaged, each change in the finding's
+    history; other states are left alone. Called when a finding gets a measure."""
     for finding in findings:
-        if finding.state == "new":
-            record_change(finding, by_user, "state", "new", "triaged")
+        if finding.state in ("new", "parked"):
+            record_change(finding, by_user, "state", finding.state, "triaged")
             finding.state = "triaged"
     db.session.flush()

@@ -133,7 +133,21 @@ class FindingChange(db.Model):
     new_value: Mapped[str] = mapped_column(Text, default="")
 
 
-class Photo(db.Model):
+class StoredImage:
+    """The columns of a re-encoded image in photo storage, shared by a finding's photos and a
+    follow-up check's photos (both go through the same pipeline and storage)."""
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    storage_key: Mapped[str] = mapped_column(String(100), unique=True)
+    # SHA-256 of the uploaded bytes: the same upload twice is recognised.
+    sha256: Mapped[str] = mapped_column(String(64))
+    width: Mapped[int] = mapped_column(Integer)
+    height: Mapped[int] = mapped_column(Integer)
+    size_bytes: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now_utc)
+
+
+class Photo(StoredImage, db.Model):
     """A re-encoded photo stored under the instance folder; never under static/."""
 
     __tablename__ = "photos"
@@ -142,19 +156,17 @@ class Photo(db.Model):
         CheckConstraint("width > 0 AND height > 0", name="size_positive"),
     )
 
-    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
     finding_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("findings.id", ondelete="CASCADE"), index=True
     )
-    storage_key: Mapped[str] = mapped_column(String(100), unique=True)
-    # SHA-256 of the uploaded bytes: the same upload twice is recognised.
-    sha256: Mapped[str] = mapped_column(String(64))
-    width: Mapped[int] = mapped_column(Integer)
-    height: Mapped[int] = mapped_column(Integer)
-    size_bytes: Mapped[int] = mapped_column(Integer, default=0)
     taken_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     # Hidden from every export (faces, number plates).
     hidden: Mapped[bool] = mapped_column(Boolean, default=False)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now_utc)
+    # Set when staff blurred parts of the photo: the stored files were rewritten and no copy of
+    # the original remains. original_sha256 is the hash of the bytes the phone uploaded, kept (a
+    # hash, not the picture) so that the outbox re-sending the original is recognised as this
+    # photo and does not bring the original back.
+    redacted_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    original_sha256: Mapped[str | None] = mapped_column(String(64), nullable=True)
 
     finding: Mapped[Finding] = relationship(back_populates="photos")

@@ -52,8 +52,12 @@ def reporter_role(finding: Finding) -> str | None:
     return None
 
 
-def finding_json(finding: Finding, viewer: Viewer, nearby: list[str] | None = None) -> dict[str, Any]:
-    """The finding as the capture page and the outbox see it."""
+def finding_json(
+    finding: Finding, viewer: Viewer, nearby: list[str] | None = None,
+    earlier: list[dict[str, Any]] | None = None,
+) -> dict[str, Any]:
+    """The finding as the capture page and the outbox see it; `earlier` lists the findings of
+    earlier walks at the same spot (walkapp.measures.recurrence.earlier_with_status)."""
     return {
         "id": str(finding.id),
         "walk_id": finding.walk_id,
@@ -76,16 +80,19 @@ def finding_json(finding: Finding, viewer: Viewer, nearby: list[str] | None = No
             photo_json(p) for p in finding.photos if viewer.is_staff or not p.hidden
         ],
         "nearby": nearby or [],
+        "earlier": earlier or [],
     }
 
 
 def feature_collection(
-    findings: list[Finding], viewer: Viewer, nearby: dict[uuid.UUID, list[str]]
+    findings: list[Finding], viewer: Viewer, nearby: dict[uuid.UUID, list[str]],
+    earlier: dict[uuid.UUID, list[dict[str, Any]]] | None = None,
 ) -> geojson.FeatureCollection:
     """GeoJSON of a walk's findings: Point [lon, lat], properties = finding JSON minus lat/lon."""
     features = []
+    earlier = earlier or {}
     for finding in findings:
-        properties = finding_json(finding, viewer, nearby.get(finding.id))
+        properties = finding_json(finding, viewer, nearby.get(finding.id), earlier.get(finding.id))
         del properties["lat"], properties["lon"]
         features.append(geojson.Feature(
             id=str(finding.id),

@@ -25,6 +25,7 @@ from walkapp.findings.storage import delete_photo_files, new_storage_key, save_p
 from walkapp.geo import distance_m, point_in_polygon
 from walkapp.orgs.models import Estate
 from walkapp.walks.models import Walk
+from walkapp.walks.services import start_walk_on_first_finding
 
 NEARBY_M = 25.0
 # ~25 m in degrees of latitude, and of longitude at 70° N: a cheap box before haversine.
@@ -118,6 +119,12 @@ def create_finding(walk: Walk, viewer: Viewer, data: dict[str, Any]) -> tuple[Fi
     if viewer.is_staff or walk.status != "closed":
         values["estate_id"] = estate_for_point(walk, values["lat"], values["lon"])
         inserted = insert_ignoring_conflict(values, Finding, ["id"])
+    if inserted:
+        # Nobody has to remember "Start vandringen": the first finding starts a planned walk.
+        start_walk_on_first_finding(
+            walk, by_user=viewer.user if viewer.is_staff else None,
+            by_participant=None if viewer.is_staff else viewer.participant,
+        )
     finding = _load_finding(values["id"])
     if finding is None:
         # Only reachable when the walk is closed and this id was never stored.

@@ -7,7 +7,6 @@ from datetime import datetime
 from sqlalchemy import (
     CheckConstraint,
     ForeignKey,
-    Integer,
     String,
     Text,
     UniqueConstraint,
@@ -17,7 +16,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from walkapp.db import UTCDateTime, now_utc
 from walkapp.extensions import db
-from walkapp.findings.models import Finding
+from walkapp.findings.models import Finding, StoredImage
 from walkapp.walks.models import Participant, Walk
 
 # fixed: it is solved; still: still a problem; worse: worse than at the earlier walk.
@@ -64,7 +63,7 @@ class FindingCheck(db.Model):
     )
 
 
-class CheckPhoto(db.Model):
+class CheckPhoto(StoredImage, db.Model):
     """A re-encoded photo of a check, stored like a finding's photo (never under static/)."""
 
     __tablename__ = "check_photos"
@@ -73,16 +72,9 @@ class CheckPhoto(db.Model):
         CheckConstraint("width > 0 AND height > 0", name="size_positive"),
     )
 
-    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
     check_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("finding_checks.id", ondelete="CASCADE"), index=True
     )
-    storage_key: Mapped[str] = mapped_column(String(100), unique=True)
-    sha256: Mapped[str] = mapped_column(String(64))
-    width: Mapped[int] = mapped_column(Integer)
-    height: Mapped[int] = mapped_column(Integer)
-    size_bytes: Mapped[int] = mapped_column(Integer, default=0)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now_utc)
 
     check: Mapped[FindingCheck] = relationship(back_populates="photos")
 

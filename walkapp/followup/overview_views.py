@@ -1,11 +1,7 @@
 """The printable overview of possible measures for a walk."""
 from __future__ import annotations
 
-import math
 from collections import OrderedDict
-from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
@@ -17,10 +13,13 @@ from wtforms.validators import InputRequired
 
 from walkapp.auth.security import planner_required, staff_required
 from walkapp.db import now_utc
+from walkapp.exports.queries import SET_ASIDE_STATES, numbers_note
 from walkapp.extensions import db
 from walkapp.findings import queries as finding_queries
 from walkapp.findings.models import Category, Finding
 from walkapp.findings.photo_urls import photo_url
+from walkapp.findings.route_order import numbers_by_finding, route_stops
+from walkapp.followup.svg_map import project_map
 from walkapp.i18n import current_language, date_in_range_validator
 from walkapp.labels import PARTICIPANT_ROLE_LABELS
 from walkapp.measures import queries as measure_queries
@@ -40,56 +39,6 @@ class SentOnForm(FlaskForm):
                                                     date_in_range_validator])
 
 
-# ---------------------------------------------------------------- route map (pure)
-
-
-@dataclass
-class SvgMap:
-    view_box: str
-    route_path: str
-    points: list[dict[str, Any]]
-    width: int
-    height: int
-
-
-def project_map(
-    route: Sequence[Sequence[float]], points: Sequence[tuple[float, float, Any]],
-    width: int = 640, height: int = 400, pad: int = 24,
-) -> SvgMap | None:
-    """Project [lon, lat] route positions and (lat, lon, payload) points into an SVG box.
-
-    Equirectangular with longitude scaled by cos(latitude): at walk scale (a few hundred
-    metres) that is indistinguishable from Web Mercator and needs no tiles, so the printout
-    is crisp and works offline."""
-    lons = [p[0] for p in route] + [p[1] for p in points]
-    lats = [p[1] for p in route] + [p[0] for p in points]
-    if not lons:
-        return None
-    mid_lat = math.radians((min(lats) + max(lats)) / 2)
-    kx = math.cos(mid_lat)
-    min_x, max_x = min(lons) * kx, max(lons) * kx
-    min_y, max_y = min(lats), max(lats)
-    span = max(max_x - min_x, max_y - min_y, 1e-5)
-    scale = min((width - 2 * pad) / max(max_x - min_x, span * 1e-3, 1e-9),
-                (height - 2 * pad) / max(max_y - min_y, span * 1e-3, 1e-9))
-    used_w, used_h = (max_x - min_x) * scale, (max_y - min_y) * scale
-    off_x, off_y = (width - used_w) / 2, (height - used_h) / 2
-
-    def xy(lat: float, lon: float) -> tuple[float, float]:
-        return (round(off_x + (lon * kx - min_x) * scale, 1),
-                round(height - off_y - (lat - min_y) * scale, 1))
-
-    path = " ".join(
-        ("M" if i == 0 else "L") + "{:.1f},{:.1f}".format(*xy(lat, lon))
-        for i, (lon, lat) in enumerate(route)
-    )
-    projected = []
-    for lat, lon, payload in points:
-        x, y = xy(lat, lon)
-        projected.append({"x": x, "y": y, "item": payload})
-    return SvgMap(f"0 0 {width} {height}", path, projected, width, height)
-
-
 # ---------------------------------------------------------------- grouping
 
 
@@ -97,7 +46,7 @@ def group_by_category(findings: list[Finding]) -> OrderedDict[Category, list[Fin
     """Findings that still count (not dismissed, not duplicates) by category, in category order."""
     groups: dict[Category, list[Finding]] = {}
     for finding in findings:
-        if finding.state in ("dismissed", "duplicate"):
+        if finding.state in SET_ASIDE_STATES:
             continue
         groups.setdefault(finding.category, []).append(finding)
     return OrderedDict(sorted(groups.items(), key=lambda item: (item[0].sort_order, item[0].code)))
@@ -108,23 +57,32 @@ def group_by_category(findings: list[Finding]) -> OrderedDict[Category, list[Fin
 
 def _render(walk: Walk, form: SentOnForm, status: int = 200):
     locale = current_language()
-    findings = finding_queries.walk_findings(
-        walk, joinedload(Finding.category), selectinload(Finding.photos),
-        order_by=finding_queries.ALONG_THE_ROUTE)
-    numbers = {f.id: i for i, f in enumerate(findings, start=1)}
+    # One numbering for the map and both lists (route order, every finding of the walk):
+    # a dismissed or duplicate finding keeps its number, is drawn grey and listed with why.
+    stops = route_stops(walk, finding_queries.walk_findings(
+        walk, joinedload(Finding.category), selectinload(Finding.photos)))
+    numbers = numbers_by_finding(stops)
+    findings = [stop.finding for stop in stops]
+    kept = [f for f in findings if f.state not in SET_ASIDE_STATES]
+    set_aside = [(f, numbers_note(f, numbers)) for f in findings if f.state in SET_ASIDE_STATES]
     measures = measure_queries.walk_measures(
         walk.id, joinedload(Measure.responsible_org),
         selectinload(Measure.plan_items).joinedload(PlanItem.estate), selectinload(Measure.findings))
     by_role = walk_services.participants_by_role(walk)
     route = (walk.route or {}).get("coordinates") or []
-    svg = project_map(route, [(f.lat, f.lon, numbers[f.id]) for f in findings])
+    svg = project_map(route, [
+        (f.lat, f.lon, {"number": numbers[f.id], "set_aside": f.state in SET_ASIDE_STATES})
+        for f in findings
+    ])
     plan_items = sorted(
         (item for m in measures for item in m.plan_items),
         key=lambda item: (item.plan_year, item.estate.name, item.id),
     )
     return render_template(
         "walks/report.html", walk=walk, form=form, locale=locale, svg=svg,
-        findings=findings, numbers=numbers, groups=group_by_category(findings),
+        findings=findings, kept=kept, set_aside=set_aside, numbers=numbers,
+        groups=group_by_category(findings),
+        numbers_of=lambda m: sorted(numbers[f.id] for f in m.findings if f.id in numbers),
         participants=[(PARTICIPANT_ROLE_LABELS.get(r, r), n) for r, n in sorted(by_role.items())],
         participant_total=sum(by_role.values()),
         proposed=[m for m in measures if m.status == workflow.INITIAL_STATUS],

@@ -1,7 +1,7 @@
 """A walk's follow-up page and its meeting as a calendar file."""
 from __future__ import annotations
 
-from datetime import UTC, datetime, time
+from datetime import UTC, datetime
 
 from flask import Blueprint, render_template
 from flask_babel import gettext as _
@@ -21,6 +21,9 @@ from walkapp.urls import external_url, public_host
 from walkapp.walks.models import Walk
 
 bp = Blueprint("followup", __name__)
+
+# The length written into the follow-up meeting's calendar entry.
+FOLLOW_UP_MINUTES = 60
 
 
 @bp.route("/walks/<int:walk_id>/follow-up")
@@ -50,19 +53,22 @@ def follow_up(walk_id: int):
 @bp.route("/walks/<int:walk_id>/follow-up.ics")
 @staff_required
 def follow_up_ics(walk_id: int):
-    """The follow-up meeting as a calendar event (17:00 Copenhagen time, one hour)."""
+    """The follow-up meeting as a calendar event: one hour at its Copenhagen time, or the
+    whole day when only the date is agreed (never a time nobody chose)."""
     walk = db.get_or_404(Walk, walk_id)
     if walk.follow_up_on is None:
         raise ApiError(404, "no_follow_up_date", _("The walk has no follow-up date yet."))
-    start = datetime.combine(walk.follow_up_on, time(17, 0), tzinfo=LOCAL_TZ)
-    body = ics.timed_event(
-        uid=f"walk-{walk.id}-follow-up@{public_host()}",
-        start=start,
-        minutes=60,
-        summary=_("Follow-up meeting: %(title)s", title=walk.title),
-        description=_("Follow-up on the measures from the walk on %(date)s.",
-                      date=show_date(to_local(walk.starts_at).date())),
-        url=external_url("followup.follow_up", walk_id=walk.id),
-        stamp=datetime.now(UTC),
-    )
+    event = {
+        "uid": f"walk-{walk.id}-follow-up@{public_host()}",
+        "summary": _("Follow-up meeting: %(title)s", title=walk.title),
+        "description": _("Follow-up on the measures from the walk on %(date)s.",
+                         date=show_date(to_local(walk.starts_at).date())),
+        "url": external_url("followup.follow_up", walk_id=walk.id),
+        "stamp": datetime.now(UTC),
+    }
+    if walk.follow_up_time is None:
+        body = ics.all_day_event(day=walk.follow_up_on, **event)
+    else:
+        start = datetime.combine(walk.follow_up_on, walk.follow_up_time, tzinfo=LOCAL_TZ)
+        body = ics.timed_event(start=start, minutes=FOLLOW_UP_MINUTES, **event)
     return ics_response(body, f"walk-{walk.id}-follow-up.ics")

@@ -128,7 +128,7 @@ def get_measure(measure_id: int):
     return jsonify(services.measure_json(_measure_or_404(measure_id)))
 
 
-EDITABLE = ("title", "description", "responsible_org", "due_on", "cost_estimate_dkk")
+EDITABLE = ("title", "description", "responsible_org", "due_on", "cost_estimate_dkk", "public_note")
 
 
 @bp.route("/measures/<int:measure_id>", methods=["PATCH"])
@@ -157,6 +157,8 @@ def update_measure(measure_id: int):
         changes["title"] = data["title"]
     if "description" in data:
         changes["description"] = _text(data, "description")
+    if "public_note" in data:
+        changes["public_note"] = _text(data, "public_note")
     if "responsible_org" in data:
         org = None
         if data["responsible_org"] not in (None, ""):

@@ -38,6 +38,9 @@ class MeasureEditForm(MeasureForm):
     """Edit a measure's details; `version` is the one the page was drawn from."""
 
     version = HiddenField(validators=[InputRequired()])
+    public_note = TextAreaField(
+        _l("Reason for residents"), validators=[Optional(), Length(max=TEXT_MAX)],
+        description=_l("Shown on the walk's public feedback page, e.g. why the measure was rejected."))
 
 
 class TransitionForm(FlaskForm):
@@ -49,6 +52,8 @@ class TransitionForm(FlaskForm):
     estate = SelectField(_l("Estate"), coerce=_optional_int, validate_choice=True)
     plan_year = IntegerField(_l("Plan year"), validators=[Optional()])
     amount_dkk = IntegerField(_l("Amount (DKK)"), validators=[Optional()])
+    # "1" once the user has confirmed a final step on the confirmation page.
+    confirm = HiddenField()
 
 
 # The measure services' error codes and the form field each one is about (edit and status forms).
@@ -61,11 +66,15 @@ ERROR_FIELDS: dict[str, str] = {
     "invalid_plan_year": "plan_year",
     "invalid_amount": "amount_dkk",
     "invalid_note": "note",
+    "invalid_public_note": "public_note",
+    "note_required": "note",
 }
 
 
 def show_error_at_field(form: FlaskForm, exc: ApiError) -> None:
-    """Show a service's refusal under the field it is about, when the form has that field."""
-    name = ERROR_FIELDS.get(exc.code)
-    if name is not None and name in form:
-        form[name].errors = [*form[name].errors, exc.message]
+    """Show a service's refusal under the field it is about, when the form has that field;
+    a refusal listing several problems (`errors`) shows each under its own field."""
+    for problem in exc.extra.get("errors") or [{"error": exc.code, "message": exc.message}]:
+        name = ERROR_FIELDS.get(problem["error"])
+        if name is not None and name in form and problem["message"] not in form[name].errors:
+            form[name].errors = [*form[name].errors, problem["message"]]

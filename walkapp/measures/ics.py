@@ -46,7 +46,8 @@ def all_day_event(*, uid: str, day: date, summary: str, description: str = "",
         # 9999-12-31 has no next day in iCalendar's four-digit years; without DTEND an
         # all-day event lasts that one day (RFC 5545, 3.6.1).
         event.add("duration", timedelta(days=1))
-    event.add("transp", "TRANSPARENT")  # a deadline does not block the calendar
+    # A deadline, or a meeting whose hour is not agreed yet, does not block the whole day.
+    event.add("transp", "TRANSPARENT")
     return _calendar(event)
 
 

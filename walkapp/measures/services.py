@@ -27,11 +27,17 @@ TEXT_MAX = 5000
 AMOUNT_MAX_DKK = 1_000_000_000
 
 
+def is_planner(user: Any) -> bool:
+    """Coordinators and admins: they may take the table's planners-only steps (reopening)."""
+    return bool(user is not None and getattr(user, "is_authenticated", False)
+                and user.role in ("admin", "coordinator"))
+
+
 def can_change_status(user: Any, measure: Measure) -> bool:
     """Coordinators, admins and staff of the measure's responsible organisation."""
     if user is None or not getattr(user, "is_authenticated", False):
         return False
-    if user.role in ("admin", "coordinator"):
+    if is_planner(user):
         return True
     return measure.responsible_org_id is not None and user.organisation_id == measure.responsible_org_id
 
@@ -121,11 +127,12 @@ def update_measure(
     responsible_org: Any = UNSET,
     due_on: Any = UNSET,
     cost_estimate_dkk: Any = UNSET,
+    public_note: Any = UNSET,
 ) -> Measure:
-    """Edit a measure's title, description, responsible organisation, due date or cost
-    estimate; fields left UNSET stay as they are. A change bumps the version."""
+    """Edit a measure's title, description, responsible organisation, due date, cost
+    estimate or public note; fields left UNSET stay as they are. A change bumps the version."""
     given = {"title": title, "description": description, "responsible_org": responsible_org,
-             "due_on": due_on, "cost_estimate_dkk": cost_estimate_dkk}
+             "due_on": due_on, "cost_estimate_dkk": cost_estimate_dkk, "public_note": public_note}
     # In the order of _EDIT_CHECKS, so a request with several bad fields always gets the same error.
     changes = {name: check(given[name]) for name, check in _EDIT_CHECKS.items()
                if given[name] is not UNSET}
@@ -168,6 +175,15 @@ def _check_cost(cost_estimate_dkk: Any) -> int | None:
     return cost_estimate_dkk
 
 
+def _check_public_note(note: Any) -> str:
+    if note is not None and not isinstance(note, str):
+        raise ApiError(400, "invalid_public_note", _("The reason for residents must be text."))
+    if len(note or "") > TEXT_MAX:
+        raise ApiError(400, "invalid_public_note",
+                       _("The reason for residents may be at most %(max)s characters.", max=TEXT_MAX))
+    return (note or "").strip()
+
+
 # Editable field → its check (the value to store, or an ApiError 400), in the order checked.
 _EDIT_CHECKS: dict[str, Callable[[Any], Any]] = {
     "title": _check_title,
@@ -175,6 +191,7 @@ _EDIT_CHECKS: dict[str, Callable[[Any], Any]] = {
     "responsible_org": _check_responsible_org,
     "due_on": _check_due_on,
     "cost_estimate_dkk": _check_cost,
+    "public_note": _check_public_note,
 }
 
 
@@ -192,22 +209,38 @@ def _flush_versioned(measure: Measure) -> Measure:
     return measure
 
 
-def _validate_plan(
-    estate: Estate | None, plan_year: int | None, amount_dkk: int | None
-) -> None:
+def plan_errors(
+    estate: Estate | None, plan_year: Any, amount_dkk: Any
+) -> dict[str, tuple[str, str]]:
+    """Every problem with a plan entry at once: field name → (error code, message)."""
     first, last = plan_year_range()
+    errors: dict[str, tuple[str, str]] = {}
     if estate is None:
-        raise ApiError(400, "estate_required",
-                       _("Choose the estate whose 10-year plan the measure goes into."))
+        errors["estate"] = ("estate_required",
+                            _("Choose the estate whose 10-year plan the measure goes into."))
     if (plan_year is None or isinstance(plan_year, bool) or not isinstance(plan_year, int)
             or not first <= plan_year <= last):
-        raise ApiError(400, "invalid_plan_year",
-                       _("The plan year must be between %(first)s and %(last)s.",
-                         first=first, last=last))
+        errors["plan_year"] = ("invalid_plan_year",
+                               _("The plan year must be between %(first)s and %(last)s.",
+                                 first=first, last=last))
     if amount_dkk is None:
-        raise ApiError(400, "invalid_amount", _("Give the amount in DKK (0 or more)."))
-    _check_amount(amount_dkk, "invalid_amount",
-                  _("The amount must be a whole number of kroner, 0 or more."))
+        errors["amount_dkk"] = ("invalid_amount", _("Give the amount in DKK (0 or more)."))
+    else:
+        try:
+            _check_amount(amount_dkk, "invalid_amount",
+                          _("The amount must be a whole number of kroner, 0 or more."))
+        except ApiError as exc:
+            errors["amount_dkk"] = (exc.code, exc.message)
+    return errors
+
+
+def _validate_plan(estate: Estate | None, plan_year: int | None, amount_dkk: int | None) -> None:
+    """400 naming the first problem as `error`, and every problem in `errors`."""
+    errors = plan_errors(estate, plan_year, amount_dkk)
+    if errors:
+        code, message = next(iter(errors.values()))
+        raise ApiError(400, code, message, errors=[
+            {"field": name, "error": err, "message": text} for name, (err, text) in errors.items()])
 
 
 def _stale(measure_id: int) -> ApiError:
@@ -239,6 +272,7 @@ def change_status(
     if expected_version != measure.version:
         raise _stale(measure.id)
     _check_transition(measure, to_status)
+    _check_step_rules(workflow.step(measure.status, to_status), by_user, note)
     if to_status == "in_plan":
         _validate_plan(estate, plan_year, amount_dkk)
     from_status = measure.status
@@ -276,6 +310,18 @@ def _check_transition(measure: Measure, to_status: str) -> None:
         )
 
 
+def _check_step_rules(step: workflow.Step | None, by_user: Any, note: str) -> None:
+    """403 when the step is for planners only, 400 when it needs a reason and has none."""
+    if step is None:
+        return
+    if step.planners_only and not is_planner(by_user):
+        raise ApiError(403, "forbidden",
+                       _("Only coordinators and admins can reopen a closed measure."))
+    if step.reason_required and not note:
+        raise ApiError(400, "note_required",
+                       _("Write why the measure is reopened; the reason is kept in its history."))
+
+
 # ------------------------------------------------------------------ presentation
 
 
@@ -298,8 +344,11 @@ def measure_json(measure: Measure) -> dict[str, Any]:
         "due_on": measure.due_on.isoformat() if measure.due_on else None,
         "overdue": is_overdue(measure),
         "cost_estimate_dkk": measure.cost_estimate_dkk,
+        "public_note": measure.public_note or "",
         "finding_ids": sorted(str(f.id) for f in measure.findings),
         "allowed_transitions": workflow.next_statuses(measure.status),
+        # Planners only, with a written `note`.
+        "reopen_transitions": workflow.reopen_statuses(measure.status),
         "plan_items": [
             {"id": item.id, "estate": {"id": item.estate_id, "name": item.estate.name},
              "plan_year": item.plan_year, "amount_dkk": item.amount_dkk}

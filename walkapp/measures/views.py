@@ -120,6 +120,9 @@ def _render_detail(measure: Measure, form: TransitionForm | None = None, status:
     may_change = services.can_change_status(current_user, measure)
     if form is None:
         form = TransitionForm(formdata=None)
+        # The plan amount starts as the measure's cost estimate; a form sent back keeps what
+        # the user typed (or cleared).
+        form.amount_dkk.data = measure.cost_estimate_dkk
     form.estate.choices = _estate_choices()
     form.version.data = str(measure.version)
     if form.estate.data is None:
@@ -130,8 +133,10 @@ def _render_detail(measure: Measure, form: TransitionForm | None = None, status:
     return render_template(
         "measures/show.html", measure=measure, form=form, may_change=may_change,
         may_edit=services.can_edit_measure(current_user, measure),
-        next_statuses=workflow.next_statuses(measure.status), status_label=services.status_label,
-        dropped_statuses=workflow.DROPPED_STATUSES,
+        may_reopen=services.is_planner(current_user),
+        next_statuses=workflow.next_statuses(measure.status),
+        reopen_statuses=workflow.reopen_statuses(measure.status),
+        status_label=services.status_label,
         overdue=queries.is_overdue(measure), user_names=names, problem=problem,
         first_year=first, last_year=last,
         verdicts=verdict_rows(followup_queries.measure_checks(measure)),
@@ -156,12 +161,22 @@ def change_status(measure_id: int):
                        _("Only coordinators and the responsible organisation can change the status."))
     form = TransitionForm()
     form.estate.choices = _estate_choices()
+    to_status = form.to.data or ""
     if not form.validate_on_submit() or not form.version.data.isdigit():
+        if to_status == "in_plan":
+            _show_plan_errors(form)
         return _render_detail(measure, form, 400, _("Please correct the errors below."))
     estate = db.session.get(Estate, form.estate.data) if form.estate.data else None
+    # A final step is confirmed on a page of its own first (works without JavaScript). Only a
+    # step that would be taken now: a stale page or an illegal step gets its refusal instead.
+    if (workflow.needs_confirmation(to_status) and form.confirm.data != "1"
+            and workflow.is_allowed(measure.status, to_status)
+            and int(form.version.data) == measure.version):
+        return render_template("measures/confirm.html", measure=measure, form=form,
+                               to_status=to_status, status_label=services.status_label)
     try:
         services.change_status(
-            measure, to_status=form.to.data or "", by_user=current_user._get_current_object(),
+            measure, to_status=to_status, by_user=current_user._get_current_object(),
             expected_version=int(form.version.data), note=form.note.data or "",
             plan_year=form.plan_year.data, amount_dkk=form.amount_dkk.data, estate=estate,
         )
@@ -172,6 +187,16 @@ def change_status(measure_id: int):
     flash(_("Status changed to “%(status)s”.", status=services.status_label(measure.status)),
           "success")
     return redirect(url_for("measures.show_measure", measure_id=measure.id))
+
+
+def _show_plan_errors(form: TransitionForm) -> None:
+    """Next to the form's own errors (e.g. a year that is not a number), every other problem
+    with the plan fields, so one submit tells the user everything to fix."""
+    estate = db.session.get(Estate, form.estate.data) if form.estate.data else None
+    for name, (_code, message) in services.plan_errors(
+            estate, form.plan_year.data, form.amount_dkk.data).items():
+        if not form[name].errors:
+            form[name].errors = [*form[name].errors, message]
 
 
 def _refused(exc: ApiError, measure_id: int, form, render_form):
@@ -253,6 +278,7 @@ def edit_measure(measure_id: int):
             "title": measure.title, "description": measure.description,
             "responsible_org": measure.responsible_org_id, "due_on": measure.due_on,
             "cost_estimate_dkk": measure.cost_estimate_dkk, "version": str(measure.version),
+            "public_note": measure.public_note,
         })
     else:
         form = MeasureEditForm()
@@ -268,6 +294,7 @@ def edit_measure(measure_id: int):
             expected_version=int(form.version.data), title=form.title.data,
             description=form.description.data or "", responsible_org=org,
             due_on=form.due_on.data, cost_estimate_dkk=form.cost_estimate_dkk.data,
+            public_note=form.public_note.data or "",
         )
     except ApiError as exc:
         return _refused(exc, measure_id, form, lambda measure, exc: (render_template(

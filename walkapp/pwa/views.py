@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -30,6 +31,7 @@ SHELL_FILES = (
     "js/capture-send.js",
     "js/capture-map.js",
     "js/capture-list.js",
+    "js/capture-earlier.js",
     "js/capture-sheet.js",
     "js/capture-checks.js",
     "js/capture.js",
@@ -43,6 +45,10 @@ SHELL_FILES = (
 )
 CATEGORY_ICON_DIR = "icons/categories"
 SW_SOURCE = "js/sw.js"
+# sw.js is written as the module it is in static/js/ ("./outbox-send.js"), but it is served at
+# the root so that it may control the whole app: its relative imports are pointed at the static
+# files, so the worker and the capture page import the very same modules.
+_RELATIVE_IMPORT = re.compile(r'^(import\s[^;"]*?)"\./([\w.-]+\.js)"', re.MULTILINE)
 
 
 def _static_root() -> Path:
@@ -87,9 +93,20 @@ def _capture_page_pattern() -> str:
     return url_for("participation.capture", walk_id=_ID_SLOT).replace(str(_ID_SLOT), "__id__")
 
 
+def worker_source() -> str:
+    """sw.js with its relative imports turned into the static URLs of the modules they name."""
+    source = (_static_root() / SW_SOURCE).read_text(encoding="utf-8")
+    folder = SW_SOURCE.rsplit("/", 1)[0]
+
+    def to_static(match: re.Match) -> str:
+        return f'{match.group(1)}"{url_for("static", filename=f"{folder}/{match.group(2)}")}"'
+
+    return _RELATIVE_IMPORT.sub(to_static, source)
+
+
 @bp.get("/sw.js")
 def service_worker():
-    """The service worker, with its precache list and version prepended to the static source."""
+    """The service worker (a module worker), with its precache list and version put in front."""
     files = shell_static_files()
     precache = [url_for("pwa.offline"), *(url_for("static", filename=name) for name in files)]
     settings = {
@@ -105,13 +122,9 @@ def service_worker():
         "staticPrefix": url_for("static", filename=""),
         "apiPrefix": request.script_root + current_app.blueprints["findings_api"].url_prefix + "/",
         "capturePage": _capture_page_pattern(),
-        # The worker flushes the outbox on Background Sync: storage first, then sending.
-        "outboxUrls": [url_for("static", filename="js/outbox.js"),
-                       url_for("static", filename="js/outbox-send.js")],
         "offlineText": _("No connection right now. Findings you have saved are kept on your phone."),
     }
-    source = (_static_root() / SW_SOURCE).read_text(encoding="utf-8")
-    body = f"self.SW_SETTINGS = {json.dumps(settings)};\n{source}"
+    body = f"const SW_SETTINGS = {json.dumps(settings)};\n{worker_source()}"
     response = Response(body, mimetype="application/javascript")
     response.headers["Service-Worker-Allowed"] = "/"
     response.headers["Cache-Control"] = "no-cache"

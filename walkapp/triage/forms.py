@@ -58,6 +58,9 @@ class FilterForm(FlaskForm):
     )
     org = SelectField(_l("Responsible organisation"), default="")
     mstatus = SelectField(_l("Measure status"), choices=opts([ANY, *MEASURE_STATUS_LABELS.items()]), default="")
+    recurring = SelectField(
+        _l("Recurring spot"), choices=opts([ANY, ("1", _l("Reported on an earlier walk"))]), default=""
+    )
     sort = SelectField(_l("Sort"), choices=opts(SORT_LABELS.items()), default="newest")
     page = IntegerField(_l("Page"), validators=[Optional(), NumberRange(min=1)])
 
@@ -84,7 +87,7 @@ class FilterForm(FlaskForm):
         return TriageFilters(
             walk_id=number("walk"), estate_id=number("estate"), category=value("category"),
             state=value("state"), rating=number("rating"), has_photo=value("photo"),
-            org_id=number("org"), measure_status=value("mstatus"),
+            org_id=number("org"), measure_status=value("mstatus"), recurring=value("recurring") == "1",
             text=(value("q") or "")[:200], sort=sort if sort in SORTS else "newest",
             page=number("page") or 1,
         )

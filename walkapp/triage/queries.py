@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from flask_babel import gettext as _
@@ -16,6 +16,7 @@ from walkapp.auth.models import User
 from walkapp.errors import ApiError
 from walkapp.extensions import db
 from walkapp.findings.models import Category, Finding, Photo
+from walkapp.findings.recurrence import EarlierFinding, earlier_findings, recurring_ids
 from walkapp.labels import PARTICIPANT_ROLE_LABELS, label
 from walkapp.measures.models import Measure, measure_findings
 from walkapp.walks.models import Participant, Walk
@@ -43,6 +44,11 @@ class TriageFilters:
     sort: str = "newest"
     page: int = 1
     errors: list[str] = field(default_factory=list)
+    # Only findings at a spot reported on an earlier walk (walkapp.findings.recurrence).
+    recurring: bool = False
+    # The recurring ids among the other filters' findings, found once per request: the count,
+    # the page and the exports each build the SELECT again.
+    _recurring_ids: set[uuid.UUID] | None = field(default=None, repr=False, compare=False)
 
 
 def _escape_like(text: str) -> str:
@@ -81,6 +87,12 @@ def filtered_select(filters: TriageFilters) -> Select:
         # ILIKE is compiled to lower() LIKE lower() on SQLite, so the same code runs on both.
         pattern = f"%{_escape_like(filters.text.strip())}%"
         stmt = stmt.where(Finding.description.ilike(pattern, escape="\\"))
+    if filters.recurring:
+        # The 25 m test is Python's (walkapp.geo.distance_m), so the matching ids are found first.
+        if filters._recurring_ids is None:
+            others = filtered_select(replace(filters, recurring=False))
+            filters._recurring_ids = recurring_ids(others.with_only_columns(Finding.id))
+        stmt = stmt.where(Finding.id.in_(sorted(filters._recurring_ids)))
     return stmt
 
 
@@ -131,6 +143,8 @@ class TriagePage:
     pages: int
     measures: dict[uuid.UUID, list[Measure]]
     reporters: dict[uuid.UUID, str] = field(default_factory=dict)
+    # The earlier findings at the same spot of each recurring finding on the page.
+    earlier: dict[uuid.UUID, list[EarlierFinding]] = field(default_factory=dict)
 
 
 def triage_page(filters: TriageFilters) -> TriagePage:
@@ -161,7 +175,7 @@ def triage_page(filters: TriageFilters) -> TriagePage:
     } if page_ids else {}
     findings = [loaded[fid] for fid in page_ids if fid in loaded]
     return TriagePage(findings, total, page, pages, measures_for(f.id for f in findings),
-                      reporter_labels(findings))
+                      reporter_labels(findings), earlier_findings(page_ids))
 
 
 def map_points(filters: TriageFilters) -> list[dict[str, Any]]:
@@ -261,5 +275,6 @@ def walk_choices() -> list[Walk]:
 
 def filters_from_args(args: Mapping[str, str]) -> dict[str, str]:
     """The non-empty filter arguments, to rebuild page and view links."""
-    keys = ("walk", "estate", "category", "state", "rating", "photo", "org", "mstatus", "q", "sort")
+    keys = ("walk", "estate", "category", "state", "rating", "photo", "org", "mstatus", "recurring",
+            "q", "sort")
     return {k: args[k] for k in keys if args.get(k)}

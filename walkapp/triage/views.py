@@ -17,6 +17,7 @@ from walkapp.extensions import db
 from walkapp.findings.access import Viewer
 from walkapp.findings.models import Category, Finding, FindingChange, Photo
 from walkapp.findings.photo_urls import photo_url
+from walkapp.findings.recurrence import RECURRING_M, earlier_findings
 from walkapp.findings.services import category_by_code, update_finding
 from walkapp.i18n import current_language
 from walkapp.labels import FINDING_STATE_LABELS, RATING_WORDS, label, rating_label, short_id
@@ -218,8 +219,10 @@ def _render_detail(finding: Finding, form: FindingEditForm, status: int = 200):
         "name_en": finding.category.name_en, "description": (finding.description or "")[:140],
         "state": finding.state,
     }], "route": finding.walk.route, "single": True}
+    earlier = earlier_findings([finding.id]).get(finding.id, [])
     return render_template(
         "findings/finding.html", finding=finding, form=form, history=history,
+        earlier=earlier, earlier_radius=RECURRING_M, earlier_measures=queries.measures_for(e.finding_id for e in earlier),
         measures=queries.measures_for([finding.id]).get(finding.id, []),
         reporter=queries.reporter_labels([finding])[finding.id],
         original=original, locale=locale, map_data=map_data, photo_url=photo_url,

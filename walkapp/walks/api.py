@@ -1,7 +1,8 @@
 """Walks JSON API: create, show and list walks."""
 from __future__ import annotations
 
-from datetime import date, datetime
+import re
+from datetime import date, datetime, time
 from typing import Any
 
 from flask import Blueprint, current_app, jsonify, request, url_for
@@ -42,6 +43,7 @@ def walk_json(walk: Walk, participants: int | None = None, findings: int | None 
         "follow_up_on": walk.follow_up_on.isoformat() if walk.follow_up_on else None,
         # The walk this one follows up (opfølgningsvandring), or null.
         "previous_walk_id": walk.previous_walk_id,
+        "follow_up_time": walk.follow_up_time.strftime("%H:%M") if walk.follow_up_time else None,
         "estates": [{"id": e.id, "name": e.name} for e in walk.estates],
         "notes": walk.notes,
         "url": external_url("walks.show_walk", walk_id=walk.id),
@@ -118,6 +120,25 @@ def _follow_up_on(value: Any) -> date | None:
     return follow_up_on
 
 
+_HH_MM = re.compile(r"[0-9]{2}:[0-9]{2}")
+
+
+def _follow_up_time(value: Any, follow_up_on: date | None) -> time | None:
+    """"HH:MM" (Copenhagen time) of the follow-up meeting; only together with its date."""
+    if value is None or value == "":
+        return None
+    try:
+        # Exactly "HH:MM": fromisoformat alone also takes "1730" and "17.30".
+        if not isinstance(value, str) or not _HH_MM.fullmatch(value):
+            raise ValueError
+        meeting_time = time.fromisoformat(value)
+    except ValueError:
+        raise _bad("invalid_follow_up_time", _("follow_up_time must be a time HH:MM, e.g. 17:30.")) from None
+    if follow_up_on is None:
+        raise _bad("invalid_follow_up_time", _("follow_up_time needs follow_up_on (the date)."))
+    return meeting_time
+
+
 def _estates(value: Any) -> list:
     if value is None:
         return []
@@ -138,6 +159,7 @@ def parse_walk_body(body: Any) -> services.WalkData:
     meeting_point = _text(body, "meeting_point", 300, "invalid_meeting_point")
     lat, lon = _meeting_location(body)
     route = _route(body.get("route"))
+    follow_up_on = _follow_up_on(body.get("follow_up_on"))
     return services.WalkData(
         kind=kind,
         title=title,
@@ -147,7 +169,8 @@ def parse_walk_body(body: Any) -> services.WalkData:
         meeting_lon=lon,
         route=route,
         estates=_estates(body.get("estates")),
-        follow_up_on=_follow_up_on(body.get("follow_up_on")),
+        follow_up_on=follow_up_on,
+        follow_up_time=_follow_up_time(body.get("follow_up_time"), follow_up_on),
         notes=_text(body, "notes", 10000, "invalid_notes"),
     )
 

@@ -17,6 +17,7 @@ from wtforms import (
     SelectMultipleField,
     StringField,
     TextAreaField,
+    TimeField,
 )
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
@@ -58,6 +59,10 @@ class WalkForm(FlaskForm):
         _l("Follow-up date"), validators=[Optional(), date_in_range_validator],
         description=_l("The agreed follow-up meeting, typically about six months later."),
     )
+    follow_up_time = TimeField(
+        _l("Follow-up time"), validators=[Optional()],
+        description=_l("Danish time. Without a time the calendar entry lasts the whole day."),
+    )
     notes = TextAreaField(_l("Notes"), validators=[Optional(), Length(max=10000)])
     # GeoJSON LineString written by static/js/route-editor.js; empty means no route.
     route = HiddenField(_l("Route"))
@@ -92,6 +97,10 @@ class WalkForm(FlaskForm):
     def meeting_location(self) -> tuple[float | None, float | None]:
         """(lat, lon) of the meeting point on the map, or (None, None)."""
         return self._meeting_location()
+
+    def validate_follow_up_time(self, field) -> None:
+        if field.data is not None and self.follow_up_on.data is None and not self.follow_up_on.errors:
+            raise ValidationError(_("Give the follow-up date as well as the time."))
 
     def validate_route(self, field) -> None:
         raw = (field.data or "").strip()

@@ -84,6 +84,8 @@ class Walk(db.Model):
     )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now_utc)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now_utc, onupdate=now_utc)
+    # When `flask retention --apply` removed this walk's personal data (photos, names, typed text).
+    retention_applied_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
 
     estates: Mapped[list[Estate]] = relationship(secondary=walk_estates, order_by="Estate.name")
     participants: Mapped[list[Participant]] = relationship(

@@ -4,18 +4,20 @@ from __future__ import annotations
 import copy
 import secrets
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, time
 
 from flask_babel import gettext as _
 from sqlalchemy import func
 
+from walkapp.auth.models import User
 from walkapp.dates import local_naive, local_to_utc
+from walkapp.db import now_utc
 from walkapp.errors import ApiError
 from walkapp.extensions import db
 from walkapp.labels import WALK_KIND_LABELS, WALK_STATUS_LABELS, label
 from walkapp.orgs.lookups import find_estate
 from walkapp.orgs.models import Estate
-from walkapp.walks.models import Participant, Walk
+from walkapp.walks.models import Participant, Walk, WalkStatusChange
 
 # No 0/O, 1/I/L or U/V look-alikes: codes are read aloud and typed from paper on cold evenings.
 JOIN_CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTWXYZ"
@@ -28,6 +30,9 @@ JOIN_CODE_LENGTH = 13
 STATUS_TRANSITIONS: frozenset[tuple[str, str]] = frozenset(
     {("planned", "active"), ("active", "closed"), ("closed", "active")}
 )
+# WalkStatusChange.reason when a capture started a planned walk (a stable code; its label is in
+# walkapp.labels.WALK_STATUS_REASON_LABELS).
+FIRST_FINDING = "first_finding"
 
 
 def new_join_code() -> str:
@@ -70,6 +75,8 @@ class WalkData:
     estates: list[Estate] = field(default_factory=list)
     follow_up_on: date | None = None
     notes: str = ""
+    # Local (Copenhagen) time of the follow-up meeting; None: the day is agreed, the hour not.
+    follow_up_time: time | None = None
 
 
 def _apply(walk: Walk, data: WalkData) -> None:
@@ -82,6 +89,7 @@ def _apply(walk: Walk, data: WalkData) -> None:
     walk.route = data.route
     walk.estates = list(data.estates)
     walk.follow_up_on = data.follow_up_on
+    walk.follow_up_time = data.follow_up_time
     walk.notes = data.notes
 
 
@@ -101,17 +109,72 @@ def update_walk(walk: Walk, data: WalkData) -> Walk:
     return walk
 
 
-def change_walk_status(walk: Walk, to_status: str) -> Walk:
-    """Move a walk along planned → active → closed (or reopen a closed one)."""
-    if (walk.status, to_status) not in STATUS_TRANSITIONS:
+def _move_status(
+    walk: Walk, from_status: str, to_status: str, *,
+    by_user: User | None, by_participant: Participant | None, reason: str,
+) -> bool:
+    """Move the walk from `from_status` to `to_status` and record it, unless another request
+    moved it first: the UPDATE only matches a row still in `from_status` (PostgreSQL re-checks
+    it after a concurrent writer commits; SQLite holds the write lock), so two first findings or
+    two clicks on "Start" write one history row. True when this call moved it."""
+    moved = db.session.execute(
+        db.update(Walk)
+        .where(Walk.id == walk.id, Walk.status == from_status)
+        .values(status=to_status, updated_at=now_utc())
+        .execution_options(synchronize_session=False)
+    ).rowcount == 1
+    # The in-memory walk follows the row without another UPDATE at the next flush.
+    db.session.refresh(walk, ["status", "updated_at"])
+    if moved:
+        db.session.add(WalkStatusChange(
+            walk_id=walk.id, from_status=from_status, to_status=to_status,
+            by_user_id=by_user.id if by_user is not None else None,
+            by_participant_id=by_participant.id if by_participant is not None else None,
+            reason=reason,
+        ))
+        db.session.flush()
+    return moved
+
+
+def change_walk_status(walk: Walk, to_status: str, by_user: User | None = None) -> Walk:
+    """Move a walk along planned → active → closed (or reopen a closed one), in its history."""
+    from_status = walk.status
+    if (from_status, to_status) not in STATUS_TRANSITIONS:
         raise ApiError(
             409, "invalid_status_change",
             _("A walk cannot change from %(from_status)s to %(to_status)s.",
-              from_status=status_label(walk.status), to_status=status_label(to_status)),
+              from_status=status_label(from_status), to_status=status_label(to_status)),
         )
-    walk.status = to_status
-    db.session.flush()
+    if not _move_status(walk, from_status, to_status, by_user=by_user, by_participant=None, reason=""):
+        raise ApiError(
+            409, "invalid_status_change",
+            _("Someone else changed the walk's status meanwhile; it is now %(status)s.",
+              status=status_label(walk.status)),
+        )
     return walk
+
+
+def start_walk_on_first_finding(
+    walk: Walk, by_user: User | None = None, by_participant: Participant | None = None
+) -> bool:
+    """A planned walk becomes active when a finding is stored on it, in the same transaction and
+    in its history ("first_finding"); True when this finding started it."""
+    if walk.status != "planned":
+        return False
+    return _move_status(walk, "planned", "active", by_user=by_user, by_participant=by_participant,
+                        reason=FIRST_FINDING)
+
+
+def status_history(walk: Walk) -> list[tuple[WalkStatusChange, User | None, Participant | None]]:
+    """The walk's status changes, oldest first, each with the staff user or participant who made it."""
+    rows = db.session.execute(
+        db.select(WalkStatusChange, User, Participant)
+        .outerjoin(User, User.id == WalkStatusChange.by_user_id)
+        .outerjoin(Participant, Participant.id == WalkStatusChange.by_participant_id)
+        .where(WalkStatusChange.walk_id == walk.id)
+        .order_by(WalkStatusChange.at, WalkStatusChange.id)
+    ).all()
+    return [(change, user, participant) for change, user, participant in rows]
 
 
 def next_statuses(walk: Walk) -> list[str]:

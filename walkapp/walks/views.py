@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import io
 import json
-from datetime import datetime, time
 
 import segno
 from flask import Blueprint, Response, abort, flash, g, redirect, render_template, request, url_for
@@ -13,15 +12,15 @@ from flask_login import current_user
 from wtforms import SelectChoice
 
 from walkapp.auth.security import planner_required, staff_required
-from walkapp.dates import local_to_utc
-from walkapp.db import now_utc
 from walkapp.errors import ApiError
+from walkapp.exports.queries import SET_ASIDE_STATES, numbers_note
 from walkapp.extensions import db
 from walkapp.findings import queries as finding_queries
-from walkapp.findings.models import Category
+from walkapp.findings.models import Category, Finding
+from walkapp.findings.route_order import numbers_by_finding, route_stops
 from walkapp.followup import queries as followup_queries
 from walkapp.i18n import current_language
-from walkapp.labels import PARTICIPANT_ROLE_LABELS
+from walkapp.labels import PARTICIPANT_ROLE_LABELS, WALK_STATUS_REASON_LABELS, label
 from walkapp.orgs.models import Estate, Organisation
 from walkapp.walks import services
 from walkapp.walks.follow_up_form import FollowUpWalkForm
@@ -38,6 +37,12 @@ STATUS_ACTIONS = {
     ("active", "closed"): _l("Close the walk"),
     ("closed", "active"): _l("Reopen the walk"),
 }
+# The walks list's sections, in the order they are read.
+WALK_LIST_GROUPS = (
+    ("active", _l("Walks under way")),
+    ("planned", _l("Planned walks")),
+    ("closed", _l("Closed walks")),
+)
 
 
 def grouped_code(code: str) -> str:
@@ -81,6 +86,7 @@ def _walk_data(form: WalkForm) -> services.WalkData:
         route=form.route_geometry,
         estates=[e for e in estates if e is not None],
         follow_up_on=form.follow_up_on.data,
+        follow_up_time=form.follow_up_time.data,
         notes=form.notes.data or "",
     )
 
@@ -93,22 +99,19 @@ def _render_form(form: WalkForm, walk: Walk | None):
 @bp.route("/walks")
 @staff_required
 def list_walks():
-    """All walks and inspections: upcoming first (soonest first), then earlier ones, newest first."""
-    local_today = datetime.combine(
-        services.utc_to_local(now_utc()).date(), time(0, 0)
-    )
-    today_start = local_to_utc(local_today)
-    upcoming = db.session.execute(
-        db.select(Walk).where(Walk.starts_at >= today_start).order_by(Walk.starts_at, Walk.id)
-    ).scalars().all()
-    earlier = db.session.execute(
-        db.select(Walk).where(Walk.starts_at < today_start).order_by(Walk.starts_at.desc(), Walk.id.desc())
-    ).scalars().all()
-    ids = [w.id for w in (*upcoming, *earlier)]
+    """All walks and inspections by status: under way, planned (soonest first), closed (newest first)."""
+    walks = db.session.execute(db.select(Walk).order_by(Walk.starts_at, Walk.id)).scalars().all()
+    groups = {
+        status: [w for w in walks if w.status == status] for status, _heading in WALK_LIST_GROUPS
+    }
+    # What is going on now or lately comes first; what is coming is read soonest first.
+    groups["active"].reverse()
+    groups["closed"].reverse()
+    ids = [w.id for w in walks]
     return render_template(
         "walks/list.html",
-        upcoming=upcoming,
-        earlier=earlier,
+        groups=[(status, heading, groups[status]) for status, heading in WALK_LIST_GROUPS],
+        walk_total=len(walks),
         participants=services.participant_counts(ids),
         findings=finding_queries.finding_counts(ids),
         kind_label=services.kind_label,
@@ -146,6 +149,7 @@ def edit_walk(walk_id: int):
         form.meeting_lon.data = "" if walk.meeting_lon is None else repr(walk.meeting_lon)
         form.estates.data = [e.id for e in walk.estates]
         form.follow_up_on.data = walk.follow_up_on
+        form.follow_up_time.data = walk.follow_up_time
         form.notes.data = walk.notes
         form.route.data = json.dumps(walk.route) if walk.route else ""
     elif form.validate_on_submit():
@@ -154,6 +158,27 @@ def edit_walk(walk_id: int):
         flash(_("The walk has been saved."), "success")
         return redirect(url_for("walks.show_walk", walk_id=walk.id))
     return _render_form(form, walk)
+
+
+def map_findings(walk: Walk, findings: list[Finding], locale: str) -> list[dict]:
+    """The walk map's points in route order with their numbers on the walk; a dismissed or
+    duplicate finding is marked set aside (drawn grey) with why ("Afvist: …", "Dublet af #…")."""
+    stops = route_stops(walk, findings)
+    numbers = numbers_by_finding(stops)
+    points = []
+    for stop in stops:
+        f = stop.finding
+        points.append({
+            "number": stop.number,
+            "lat": f.lat,
+            "lon": f.lon,
+            "rating": f.rating,
+            "category": f.category.name(locale),
+            "description": (f.description or "")[:200],
+            "set_aside": f.state in SET_ASIDE_STATES,
+            "note": numbers_note(f, numbers),
+        })
+    return points
 
 
 @bp.route("/walks/<int:walk_id>")
@@ -169,16 +194,7 @@ def show_walk(walk_id: int):
             {"lat": walk.meeting_lat, "lon": walk.meeting_lon, "label": walk.meeting_point}
             if walk.meeting_lat is not None else None
         ),
-        "findings": [
-            {
-                "lat": f.lat,
-                "lon": f.lon,
-                "rating": f.rating,
-                "category": f.category.name(locale),
-                "description": (f.description or "")[:200],
-            }
-            for f in findings
-        ],
+        "findings": map_findings(walk, findings, locale),
         "labels": {"meeting": _("Meeting point")},
     }
     by_role = services.participants_by_role(walk)
@@ -199,7 +215,29 @@ def show_walk(walk_id: int):
         kind_label=services.kind_label,
         status_label=services.status_label,
         follow_up_walk=_follow_up_walk_block(walk),
+        status_history=_status_history_rows(walk),
     )
+
+
+def _status_history_rows(walk: Walk) -> list[dict]:
+    """The walk's status history as the walk page lists it: when, from → to, by whom, why."""
+    rows = []
+    for change, user, participant in services.status_history(walk):
+        if user is not None:
+            by = user.name or user.email
+        elif participant is not None:
+            role = label(PARTICIPANT_ROLE_LABELS, participant.role)
+            by = f"{participant.display_name} ({role})" if participant.display_name else role
+        else:
+            by = ""
+        rows.append({
+            "at": change.at,
+            "from": services.status_label(change.from_status) if change.from_status else "",
+            "to": services.status_label(change.to_status),
+            "by": by,
+            "reason": label(WALK_STATUS_REASON_LABELS, change.reason) if change.reason else "",
+        })
+    return rows
 
 
 @bp.route("/walks/<int:walk_id>/status", methods=["POST"])
@@ -209,7 +247,7 @@ def change_status(walk_id: int):
     walk = _get_walk(walk_id)
     to_status = request.form.get("status", "")
     try:
-        services.change_walk_status(walk, to_status)
+        services.change_walk_status(walk, to_status, by_user=current_user)
     except ApiError as error:
         db.session.rollback()
         flash(error.message, "error")
