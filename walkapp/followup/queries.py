@@ -32,8 +32,8 @@ def checkable_findings(walk: Walk) -> list[Finding]:
     ).scalars())
 
 
-def measures_by_finding(finding_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, list[Measure]]:
-    """The measures of each finding, oldest first."""
+def measures_by_finding(finding_ids: Iterable[uuid.UUID], *options: Any) -> dict[uuid.UUID, list[Measure]]:
+    """The measures of each finding, oldest first, in one statement (with the loader options)."""
     ids = list(finding_ids)
     if not ids:
         return {}
@@ -41,6 +41,7 @@ def measures_by_finding(finding_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, lis
         db.select(measure_findings.c.finding_id, Measure)
         .join(Measure, Measure.id == measure_findings.c.measure_id)
         .where(measure_findings.c.finding_id.in_(ids))
+        .options(*options)
         .order_by(Measure.id)
     ).all()
     result: dict[uuid.UUID, list[Measure]] = defaultdict(list)
