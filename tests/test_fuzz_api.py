@@ -43,7 +43,7 @@ MAX_EXAMPLES = {"GET": 50}
 WRITE_EXAMPLES = 100
 ERROR_CODE = re.compile(r"^[a-z_]+$")
 # Blueprints whose endpoints a participant of the walk may call; every endpoint is fuzzed as staff.
-PARTICIPANT_BLUEPRINTS = {"findings_api", "auth_api"}
+PARTICIPANT_BLUEPRINTS = {"findings_api", "auth_api", "followup_api"}
 
 
 def api_endpoints() -> list[tuple[str, str, str]]:

@@ -151,6 +151,8 @@ def _register_blueprints(app: Flask) -> None:
     from walkapp.findings.category_admin import bp as findings_bp
     from walkapp.findings.photo_views import bp as photos_bp
     from walkapp.findings.redaction_api import bp as redaction_api_bp
+    from walkapp.followup.api import bp as followup_api_bp
+    from walkapp.followup.check_photo_views import bp as check_photos_bp
     from walkapp.followup.feedback_api import bp as feedback_api_bp
     from walkapp.followup.feedback_views import bp as feedback_bp
     from walkapp.followup.meeting_api import bp as meeting_api_bp
@@ -170,7 +172,7 @@ def _register_blueprints(app: Flask) -> None:
     for blueprint in (
         auth_bp, auth_api_bp, orgs_bp, walks_bp, walks_api_bp, participation_bp, report_bp,
         findings_bp, findings_api_bp, redaction_api_bp, photos_bp, triage_bp, measures_bp,
-        measures_api_bp, followup_bp, meeting_bp, meeting_api_bp, dashboard_bp, pwa_bp, exports_bp,
-        open311_bp, feedback_bp, feedback_api_bp, privacy_bp,
+        measures_api_bp, followup_bp, followup_api_bp, check_photos_bp, meeting_bp, meeting_api_bp,
+        dashboard_bp, pwa_bp, exports_bp, open311_bp, feedback_bp, feedback_api_bp, privacy_bp,
     ):
         app.register_blueprint(blueprint)

@@ -20,6 +20,7 @@ from walkapp.findings.storage import (
     remove_files,
     stored_files,
 )
+from walkapp.followup.models import CheckPhoto
 from walkapp.privacy.retention import (
     WalkRetention,
     apply_walk_retention,
@@ -71,6 +72,10 @@ def photos_check_command(repair: bool):
     files = stored_files(root)
     rows = [tuple(row) for row in db.session.execute(
         db.select(Photo.id, Photo.finding_id, Photo.storage_key).order_by(Photo.id)
+    )]
+    # The follow-up walk's check photos live in the same folder: their files are not orphans.
+    rows += [tuple(row) for row in db.session.execute(
+        db.select(CheckPhoto.id, CheckPhoto.check_id, CheckPhoto.storage_key).order_by(CheckPhoto.id)
     )]
     db.session.rollback()
     check = check_photo_files(rows, files)

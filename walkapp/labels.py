@@ -144,3 +144,11 @@ def short_id(finding_id: uuid.UUID | str) -> str:
 def label(table: Mapping[str, object], code: str | None) -> str:
     """The translated label of a code, or the code itself when the table doesn't know it."""
     return str(table.get(code or "", code or ""))
+
+
+# The follow-up walk's verdict on a finding of the previous walk (FindingCheck.verdict).
+CHECK_VERDICT_LABELS = {
+    "fixed": _l("Fixed"),
+    "still": _l("Still a problem"),
+    "worse": _l("Worse"),
+}

@@ -31,6 +31,7 @@ from walkapp.dates import LOCAL_TZ, local_today
 from walkapp.extensions import db
 from walkapp.findings.models import Category, Finding
 from walkapp.findings.recurrence import NOT_COUNTED_STATES, recurring_ids
+from walkapp.followup.queries import still_unsafe_count
 from walkapp.labels import ORG_TYPE_PARTNER_KINDS, PARTNER_KIND_LABELS, ROLE_PARTNER_KINDS
 from walkapp.measures.models import MEASURE_STATUSES, Measure, StatusChange, measure_findings
 from walkapp.measures.workflow import DONE_OR_IN_PLAN, DONE_STATUS
@@ -243,6 +244,13 @@ def bar_chart(series: list[tuple[str, list[int]]], labels: list[str],
             for gi, label in enumerate(labels)]
     return {"width": width, "height": height, "bars": bars, "axis": axis,
             "baseline": pad_top + plot_h, "series": [name for name, _ in series]}
+
+
+def done_but_still_unsafe(year: int, organisation_id: int | None = None, estate_id: int | None = None) -> int:
+    """"Udført, men stadig utrygt": done measures that a follow-up walk held in the year (in
+    the scope) found still a problem or worse, after they were done. Each measure once."""
+    walk_ids = [w.id for w in held_walks(year, organisation_id, estate_id)]
+    return still_unsafe_count(walk_ids)
 
 
 def recurring_spots(year: int, organisation_id: int | None = None, estate_id: int | None = None) -> int:

@@ -92,6 +92,8 @@ def show_dashboard():
         estates=db.session.execute(db.select(Estate).order_by(Estate.name)).scalars().all(),
         target_labels=TARGET_LABELS, chart=chart, history=list(zip(years, history, strict=True)),
         categories=categories, status_label=status_label,
+        still_unsafe=[(y, figures.done_but_still_unsafe(y, organisation.id if organisation else None,
+                                                       estate.id if estate else None)) for y in years],
         recurring_spots=[(y, figures.recurring_spots(y, organisation.id if organisation else None,
                                                      estate.id if estate else None)) for y in years],
         partner_labels=PARTNER_KIND_LABELS, missing_partners=_missing_partner_notes(data, year),

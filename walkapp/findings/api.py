@@ -2,22 +2,21 @@
 from __future__ import annotations
 
 import math
-import uuid
 from collections.abc import Callable
-from datetime import datetime
 from typing import Any
 
 import geojson
 from flask import Blueprint, Response, current_app, jsonify, request
 from flask_babel import gettext as _
 
-from walkapp.dates import phone_time
 from walkapp.db import reads_only
-from walkapp.errors import ApiError
 from walkapp.extensions import db
 from walkapp.findings import access, queries, services
 from walkapp.findings.access import Viewer, current_viewer
-from walkapp.findings.images import ImageRejected, process_upload
+from walkapp.findings.api_input import bad as _bad
+from walkapp.findings.api_input import observed_at_field as _observed_at
+from walkapp.findings.api_input import processed_photo, store_and_record
+from walkapp.findings.api_input import uuid_field as _uuid
 from walkapp.findings.models import DESCRIPTION_MAX, LOCATION_SOURCES, Finding
 from walkapp.findings.redaction_services import redacted_photo_for_upload
 from walkapp.findings.serializers import feature_collection, finding_json, photo_json
@@ -30,19 +29,6 @@ bp = Blueprint("findings_api", __name__, url_prefix="/api/v1")
 
 # Generous: a GPS fix indoors can be off by kilometres, but not by more than the planet.
 ACCURACY_MAX_M = 100_000
-
-
-def _bad(code: str, message: str) -> ApiError:
-    return ApiError(400, code, message)
-
-
-def _uuid(value: Any) -> uuid.UUID:
-    if not isinstance(value, str):
-        raise _bad("invalid_id", _("The id must be a UUID."))
-    try:
-        return uuid.UUID(value)
-    except ValueError:
-        raise _bad("invalid_id", _("The id must be a UUID.")) from None
 
 
 def _number(value: Any) -> bool:
@@ -119,18 +105,6 @@ def _clean_fields(payload: dict[str, Any], fields: tuple[str, ...]) -> dict[str,
         if any(name in fields for name in names):
             clean.update(validate(payload))
     return clean
-
-
-def _observed_at(value: Any) -> tuple[datetime | None, str]:
-    """(UTC instant or None when it has none, the string as sent) of the phone's timestamp.
-    Only a value that is no timestamp at all is refused; a wrong clock is the service's to judge."""
-    message = _("The time must be an ISO 8601 timestamp with an offset.")
-    if not isinstance(value, str):
-        raise _bad("invalid_observed_at", message)
-    try:
-        return phone_time(value), value
-    except ValueError:
-        raise _bad("invalid_observed_at", message) from None
 
 
 def _finding_body(finding: Finding, viewer: Viewer) -> dict[str, Any]:
@@ -232,37 +206,20 @@ def add_photo(finding_id: str):
         finding = access.finding_for_viewer(finding_id, viewer)
         access.ensure_can_contribute(finding, viewer)
         finding_key = finding.id
-    if not data:
-        raise _bad("missing_photo", _("No photo was sent."))
-    photo_id = _uuid(request.form["id"]) if request.form.get("id") else None
-    try:
-        image = process_upload(data, max_pixels=current_app.config["PHOTO_MAX_PIXELS"])
-    except ImageRejected as exc:
-        raise ApiError(exc.status, exc.code, _image_message(exc.code)) from None
+    image = processed_photo(data)
     del data
+    photo_id = _uuid(request.form["id"]) if request.form.get("id") else None
     with reads_only(db.session):
         redacted = redacted_photo_for_upload(finding_key, image.sha256, photo_id)
         if redacted is not None:
             # A phone's outbox re-sending the original of a photo staff blurred since: the
             # blurred photo answers, and the original is never written anywhere.
             return jsonify(photo_json(redacted)), 200
-    root = photos_root(current_app.instance_path)
-    storage_key = services.store_photo_files(root, image)
-    kept = False
-    try:
+
+    def record(storage_key: str) -> tuple[dict, bool]:
         finding = access.finding_for_viewer(str(finding_key), viewer)
         photo, created = services.add_photo(finding, image, photo_id, storage_key)
-        body = photo_json(photo)
-        db.session.commit()
-        kept = created
-    finally:
-        if not kept:  # the same photo was already there, or the row never made it
-            services.remove_photo_files(root, [storage_key])
+        return photo_json(photo), created
+
+    body, created = store_and_record(image, record)
     return jsonify(body), (201 if created else 200)
-
-
-def _image_message(code: str) -> str:
-    return {
-        "unsupported_image": _("This file type is not supported. Send a JPEG, PNG, WebP or HEIC photo."),
-        "image_too_large": _("The photo has too many pixels (at most about 40 megapixels)."),
-    }.get(code, _("The photo could not be read. It may be damaged or incomplete."))

@@ -3,12 +3,12 @@ from __future__ import annotations
 
 import uuid
 
-from flask import Blueprint, abort, current_app, send_file
+from flask import Blueprint, abort
 from flask_login import current_user
 
 from walkapp.extensions import db
 from walkapp.findings.models import Finding, Photo
-from walkapp.findings.storage import photo_path, photos_root
+from walkapp.findings.photo_response import photo_file_response
 from walkapp.walks.participants import current_participant
 
 bp = Blueprint("photos", __name__)
@@ -37,15 +37,7 @@ def _visible_photo(photo_id: str) -> Photo:
 
 
 def _send(photo: Photo, thumb: bool):
-    path = photo_path(photos_root(current_app.instance_path), photo.storage_key, thumb=thumb)
-    db.session.commit()
-    if not path.is_file():
-        abort(404)
-    response = send_file(path, mimetype="image/jpeg", conditional=True, max_age=86400)
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    # Private: photos can show people and homes, so shared caches must not keep them.
-    response.headers["Cache-Control"] = "private, max-age=86400"
-    return response
+    return photo_file_response(photo.storage_key, thumb)
 
 
 @bp.get("/photos/<photo_id>.jpg")

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 import geojson
@@ -28,12 +29,13 @@ def iso(value) -> str | None:
     return value.isoformat() if value is not None else None
 
 
-def photo_json(photo: Photo) -> dict[str, Any]:
-    """{id, url, thumb_url, width, height} of one photo."""
+def photo_json(photo: Photo, url: Callable[..., str] = photo_url) -> dict[str, Any]:
+    """{id, url, thumb_url, width, height} of one photo (`url(photo, thumb=…)` gives its URLs:
+    a finding's photo by default, a check's photo from walkapp.followup)."""
     return {
         "id": str(photo.id),
-        "url": photo_url(photo),
-        "thumb_url": photo_url(photo, thumb=True),
+        "url": url(photo),
+        "thumb_url": url(photo, thumb=True),
         "width": photo.width,
         "height": photo.height,
     }

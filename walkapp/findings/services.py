@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -15,13 +14,13 @@ from flask_babel import gettext as _
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import selectinload
 
-from walkapp.dates import believable_clock, phone_text, phone_time
 from walkapp.db import now_utc
 from walkapp.errors import ApiError
 from walkapp.extensions import db
 from walkapp.findings.access import Viewer, walk_closed
 from walkapp.findings.images import ProcessedImage
 from walkapp.findings.models import Category, Finding, FindingChange, Photo
+from walkapp.findings.phone_clock import SentTime, observed_values, same_phone_time
 from walkapp.findings.redaction_services import redacted_photo_for_upload
 from walkapp.findings.storage import delete_photo_files, new_storage_key, save_photo_files
 from walkapp.geo import distance_m, point_in_polygon
@@ -66,7 +65,7 @@ def estate_for_point(walk: Walk, lat: float, lon: float) -> int | None:
     return None
 
 
-def _insert_ignoring_conflict(
+def insert_ignoring_conflict(
     values: dict[str, Any], model: type, index_elements: list[str] | None
 ) -> bool:
     """INSERT … ON CONFLICT DO NOTHING in the dialect at hand; True when a row was inserted.
@@ -90,39 +89,11 @@ def _load_finding(finding_id: uuid.UUID) -> Finding | None:
     ).scalar_one_or_none()
 
 
-def _phone_claim(finding: Finding) -> datetime | None:
-    """The instant the phone said a stored finding was made (None: it named none)."""
-    if finding.phone_observed_at is None:
-        return finding.observed_at
-    try:
-        return phone_time(finding.phone_observed_at)
-    except ValueError:
-        return None
-
-
-def _same_content(finding: Finding, values: dict[str, Any], sent: tuple[datetime | None, str] | None) -> bool:
-    """Whether a re-sent finding is the stored one. The time is compared as the phone sent it
-    (`sent`: its instant and string; None when it sent none): a clock that was not believed is
-    stored as the receive time, which a re-send cannot repeat."""
+def _same_content(finding: Finding, values: dict[str, Any], sent: SentTime) -> bool:
+    """Whether a re-sent finding is the stored one (the time as phone_clock compares it)."""
     if any(getattr(finding, field) != values[field] for field in CONTENT_FIELDS):
         return False
-    if sent is None:
-        return True
-    instant, raw = sent
-    if finding.phone_observed_at is not None and finding.phone_observed_at == phone_text(raw):
-        return True
-    return instant is not None and _phone_claim(finding) == instant
-
-
-def _observed_values(walk: Walk, sent: tuple[datetime | None, str] | None, now: datetime) -> dict[str, Any]:
-    """observed_at and phone_observed_at to store: the phone's time when believable, else the
-    receive time with the phone's string kept for staff. A finding is never refused for its clock."""
-    if sent is None:
-        return {"observed_at": now, "phone_observed_at": None}
-    instant, raw = sent
-    if believable_clock(instant, now=now, walk_starts_at=walk.starts_at):
-        return {"observed_at": instant, "phone_observed_at": None}
-    return {"observed_at": now, "phone_observed_at": phone_text(raw)}
+    return same_phone_time(finding, sent)
 
 
 def create_finding(walk: Walk, viewer: Viewer, data: dict[str, Any]) -> tuple[Finding, bool]:
@@ -143,12 +114,12 @@ def create_finding(walk: Walk, viewer: Viewer, data: dict[str, Any]) -> tuple[Fi
         "location_source": data["location_source"],
         "rating": data["rating"],
         "description": data["description"],
-        **_observed_values(walk, sent, now_utc()),
+        **observed_values(walk.starts_at, sent, now_utc()),
     }
     inserted = False
     if viewer.is_staff or walk.status != "closed":
         values["estate_id"] = estate_for_point(walk, values["lat"], values["lon"])
-        inserted = _insert_ignoring_conflict(values, Finding, ["id"])
+        inserted = insert_ignoring_conflict(values, Finding, ["id"])
     if inserted:
         # Nobody has to remember "Start vandringen": the first finding starts a planned walk.
         start_walk_on_first_finding(
@@ -244,6 +215,21 @@ def store_photo_files(root: Path, image: ProcessedImage) -> str:
     return storage_key
 
 
+def insert_photo_row(model: type, owner: Any, values: dict[str, Any]) -> tuple[Any, bool]:
+    """Insert a photo row (a finding's or a check's) whose files are stored, idempotently on
+    UNIQUE(owner, sha256): (row, True) when new, (the row already there, False) otherwise;
+    409 `conflict` when its id is another owner's photo. `owner` is the owner id column."""
+    inserted = insert_ignoring_conflict(values, model, None)
+    photo = db.session.execute(
+        db.select(model).where(owner == values[owner.key], model.sha256 == values["sha256"])
+        .execution_options(populate_existing=True)
+    ).scalar_one_or_none()
+    if photo is None:
+        # The id is taken by a photo of another finding or check.
+        raise ApiError(409, "conflict", _("A different photo with this id already exists."))
+    return photo, inserted and photo.storage_key == values["storage_key"]
+
+
 def add_photo(
     finding: Finding, image: ProcessedImage, photo_id: uuid.UUID | None, storage_key: str
 ) -> tuple[Photo, bool]:
@@ -258,15 +244,7 @@ def add_photo(
         "sha256": image.sha256, "width": image.width, "height": image.height,
         "size_bytes": len(image.jpeg), "taken_at": image.taken_at,
     }
-    inserted = _insert_ignoring_conflict(values, Photo, None)
-    photo = db.session.execute(
-        db.select(Photo).where(Photo.finding_id == finding.id, Photo.sha256 == image.sha256)
-        .execution_options(populate_existing=True)
-    ).scalar_one_or_none()
-    if photo is None:
-        # The id is taken by a photo of another finding.
-        raise ApiError(409, "conflict", _("A different photo with this id already exists."))
-    return photo, inserted and photo.storage_key == storage_key
+    return insert_photo_row(Photo, Photo.finding_id, values)
 
 
 def remove_photo_files(root: Path, storage_keys: Iterable[str]) -> None:

@@ -13,7 +13,8 @@ from walkapp.extensions import db
 from walkapp.findings.models import Finding, FindingChange
 from walkapp.findings.queries import walk_findings
 from walkapp.findings.route_order import RouteStop, route_stops
-from walkapp.measures.models import Measure, measure_findings
+from walkapp.followup.queries import measures_by_finding
+from walkapp.measures.models import Measure
 from walkapp.walks.models import Walk
 
 # States the meeting may still decide; every other state is a decision already taken.
@@ -54,23 +55,6 @@ def _state_changes(finding_ids: list[uuid.UUID]) -> dict[uuid.UUID, FindingChang
         .order_by(FindingChange.at, FindingChange.id)
     ).scalars()
     return {row.finding_id: row for row in rows}
-
-
-def _measures_by_finding(finding_ids: list[uuid.UUID]) -> dict[uuid.UUID, list[Measure]]:
-    """Each finding's measures, oldest first (one statement, organisations joined)."""
-    if not finding_ids:
-        return {}
-    rows = db.session.execute(
-        db.select(measure_findings.c.finding_id, Measure)
-        .join(Measure, Measure.id == measure_findings.c.measure_id)
-        .where(measure_findings.c.finding_id.in_(finding_ids))
-        .options(joinedload(Measure.responsible_org))
-        .order_by(Measure.id)
-    ).all()
-    result: dict[uuid.UUID, list[Measure]] = {}
-    for finding_id, measure in rows:
-        result.setdefault(finding_id, []).append(measure)
-    return result
 
 
 def measure_summary(measure: Measure) -> dict[str, Any]:
@@ -125,7 +109,7 @@ def walk_agenda(walk: Walk) -> Agenda:
     ids = [stop.finding.id for stop in stops]
     numbers = {stop.finding.id: stop.number for stop in stops}
     changes = _state_changes(ids)
-    by_finding = _measures_by_finding(ids)
+    by_finding = measures_by_finding(ids, joinedload(Measure.responsible_org))
     names = user_names({c.by_user_id for c in changes.values()})
     decisions = {
         stop.finding.id: decision_of(stop.finding, changes.get(stop.finding.id),

@@ -12,6 +12,7 @@ from walkapp.auth.security import staff_required
 from walkapp.dates import LOCAL_TZ, to_local
 from walkapp.errors import ApiError
 from walkapp.extensions import db
+from walkapp.followup import queries as followup_queries
 from walkapp.i18n import show_date
 from walkapp.measures import ics, queries, services
 from walkapp.measures.downloads import ics_response
@@ -45,6 +46,7 @@ def follow_up(walk_id: int):
         "measures/follow_up.html", walk=walk, measures=measures, changes=changes, by_id=by_id,
         user_names=user_names({c.by_user_id for c in changes}),
         status_label=services.status_label, is_overdue=queries.is_overdue,
+        still_unsafe=followup_queries.still_unsafe(by_id),
     )
 
 

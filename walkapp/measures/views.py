@@ -16,6 +16,8 @@ from walkapp.errors import ApiError
 from walkapp.exports.plan_export import plan_workbook
 from walkapp.exports.tabular import XLSX_MIMETYPE
 from walkapp.extensions import db
+from walkapp.followup import queries as followup_queries
+from walkapp.followup.verdicts import verdict_rows
 from walkapp.i18n import current_language
 from walkapp.measures import ics, plan, queries, services, workflow
 from walkapp.measures.downloads import ics_response
@@ -137,6 +139,8 @@ def _render_detail(measure: Measure, form: TransitionForm | None = None, status:
         status_label=services.status_label,
         overdue=queries.is_overdue(measure), user_names=names, problem=problem,
         first_year=first, last_year=last,
+        verdicts=verdict_rows(followup_queries.measure_checks(measure)),
+        still_unsafe=bool(followup_queries.still_unsafe([measure.id])),
     ), status
 
 

@@ -23,6 +23,7 @@ SHELL_FILES = (
     "vendor/leaflet/images/marker-shadow.png",
     "css/app.css",
     "css/capture.css",
+    "css/capture-checks.css",
     # Every module the capture page imports: a module missing offline fails the whole page.
     "js/map.js",
     "js/fetch-json.js",
@@ -32,6 +33,7 @@ SHELL_FILES = (
     "js/capture-list.js",
     "js/capture-earlier.js",
     "js/capture-sheet.js",
+    "js/capture-checks.js",
     "js/capture.js",
     "js/outbox.js",
     "js/outbox-send.js",

@@ -41,6 +41,8 @@ def walk_json(walk: Walk, participants: int | None = None, findings: int | None 
         "join_code": walk.join_code,
         "join_url": join_url(walk.join_code),
         "follow_up_on": walk.follow_up_on.isoformat() if walk.follow_up_on else None,
+        # The walk this one follows up (opfølgningsvandring), or null.
+        "previous_walk_id": walk.previous_walk_id,
         "follow_up_time": walk.follow_up_time.strftime("%H:%M") if walk.follow_up_time else None,
         "estates": [{"id": e.id, "name": e.name} for e in walk.estates],
         "notes": walk.notes,
@@ -184,6 +186,11 @@ def create_walk():
     data = parse_walk_body(json_object())
     walk = services.create_walk(data, created_by_id=current_user.id)
     db.session.commit()
+    return _created(walk)
+
+
+def _created(walk: Walk):
+    """201 with a new walk's JSON and its URL."""
     response = jsonify(walk_json(walk, participants=0, findings=0))
     response.status_code = 201
     response.headers["Location"] = url_for("walks_api.get_walk", walk_id=walk.id)
@@ -218,3 +225,21 @@ def list_walks():
             for w in walks
         ]
     })
+
+
+@bp.post("/walks/<int:walk_id>/follow-up-walk")
+@staff_required
+def create_follow_up_walk(walk_id: int):
+    """Plan the follow-up walk of a walk (same route, meeting point and estates) → 201."""
+    walk = db.session.get(Walk, walk_id)
+    if walk is None:
+        raise ApiError(404, "not_found", _("The walk was not found."))
+    body = json_object()
+    starts_at = _starts_at(body.get("starts_at"))
+    title = _text(body, "title", 200, "invalid_title")
+    follow_up = services.plan_follow_up_walk(
+        walk, starts_at, title.strip() or services.default_follow_up_title(walk),
+        created_by_id=current_user.id,
+    )
+    db.session.commit()
+    return _created(follow_up)

@@ -18,7 +18,9 @@ from wtforms import RadioField, SelectChoice, StringField
 from wtforms.validators import DataRequired, Length, Optional
 
 from walkapp.extensions import db, limiter
+from walkapp.findings.access import current_viewer
 from walkapp.findings.models import Category
+from walkapp.followup.capture_data import follow_up_capture_data
 from walkapp.i18n import current_language
 from walkapp.labels import PARTICIPANT_ROLE_LABELS
 from walkapp.walks.models import PARTICIPANT_ROLES, Participant, Walk
@@ -162,4 +164,5 @@ def capture(walk_id: int):
             # The worker controls the whole app: the installed app starts at the root.
             "scope": url_for("auth.index"),
         },
+        follow_up=follow_up_capture_data(walk, current_viewer()),
     )

@@ -1,6 +1,7 @@
 """Walk services: join codes, creating and updating walks, status changes, counts."""
 from __future__ import annotations
 
+import copy
 import secrets
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
@@ -224,3 +225,37 @@ def participants_by_role(walk: Walk) -> dict[str, int]:
         .group_by(Participant.role)
     ).all()
     return {role: count for role, count in rows}
+
+
+def plan_follow_up_walk(walk: Walk, starts_at: datetime, title: str, created_by_id: int | None) -> Walk:
+    """A new planned walk following `walk` up (opfølgningsvandring): the same kind, route,
+    meeting point and estates, linked by previous_walk_id, with its own join code."""
+    follow_up = create_walk(
+        WalkData(
+            kind=walk.kind,
+            title=title,
+            starts_at=starts_at,
+            meeting_point=walk.meeting_point,
+            meeting_lat=walk.meeting_lat,
+            meeting_lon=walk.meeting_lon,
+            # A copy: the two walks' routes are edited apart from each other afterwards.
+            route=copy.deepcopy(walk.route),
+            estates=list(walk.estates),
+        ),
+        created_by_id=created_by_id,
+    )
+    follow_up.previous_walk_id = walk.id
+    db.session.flush()
+    return follow_up
+
+
+def follow_up_walks(walk: Walk) -> list[Walk]:
+    """The walks planned as follow-ups of this one, soonest first."""
+    return list(db.session.execute(
+        db.select(Walk).where(Walk.previous_walk_id == walk.id).order_by(Walk.starts_at, Walk.id)
+    ).scalars())
+
+
+def default_follow_up_title(walk: Walk) -> str:
+    """The title a follow-up walk is offered: "Opfølgning: <title>" (cut to the column)."""
+    return _("Follow-up: %(title)s", title=walk.title)[:200]

@@ -5,7 +5,7 @@ import io
 import json
 
 import segno
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -16,12 +16,14 @@ from walkapp.errors import ApiError
 from walkapp.exports.queries import SET_ASIDE_STATES, numbers_note
 from walkapp.extensions import db
 from walkapp.findings import queries as finding_queries
-from walkapp.findings.models import Finding
+from walkapp.findings.models import Category, Finding
 from walkapp.findings.route_order import numbers_by_finding, route_stops
+from walkapp.followup import queries as followup_queries
 from walkapp.i18n import current_language
 from walkapp.labels import PARTICIPANT_ROLE_LABELS, WALK_STATUS_REASON_LABELS, label
 from walkapp.orgs.models import Estate, Organisation
 from walkapp.walks import services
+from walkapp.walks.follow_up_form import FollowUpWalkForm
 from walkapp.walks.forms import WalkForm
 from walkapp.walks.links import join_url
 from walkapp.walks.models import Walk
@@ -212,6 +214,7 @@ def show_walk(walk_id: int):
         ],
         kind_label=services.kind_label,
         status_label=services.status_label,
+        follow_up_walk=_follow_up_walk_block(walk),
         status_history=_status_history_rows(walk),
     )
 
@@ -280,3 +283,48 @@ def qr_svg(walk_id: int):
     response.headers["Content-Disposition"] = f'inline; filename="walk-{walk.id}-qr.svg"'
     response.headers["Cache-Control"] = "private, no-store"
     return response
+
+
+# ---------------------------------------------------------------- follow-up walk
+
+
+def _follow_up_walk_block(walk: Walk) -> dict:
+    """What the walk page's follow-up walk block shows: the walks it follows up and is followed
+    up by, the planning form (title prefilled, or as refused) and the route's walks side by side."""
+    # A refused form comes from plan_follow_up_walk, which renders the page through show_walk.
+    form = g.get("follow_up_form")
+    if form is None:
+        form = FollowUpWalkForm(formdata=None)
+        form.follow_up_title.data = services.default_follow_up_title(walk)
+    chain = followup_queries.walk_chain(walk)
+    history = followup_queries.chain_history(chain) if len(chain) > 1 else []
+    codes = sorted({code for row in history for code in row["counts"]})
+    locale = current_language()
+    names = {c.code: c.name(locale) for c in db.session.execute(
+        db.select(Category).where(Category.code.in_(codes))).scalars()} if codes else {}
+    return {
+        "previous": walk.previous_walk,
+        "next": services.follow_up_walks(walk),
+        "form": form,
+        "history": history,
+        "walks": {w.id: w for w in chain},
+        "categories": [(code, names.get(code, code)) for code in codes],
+    }
+
+
+@bp.route("/walks/<int:walk_id>/follow-up-walk", methods=["POST"])
+@staff_required
+def plan_follow_up_walk(walk_id: int):
+    """"Planlæg opfølgningsvandring": a new walk on the same route, then its page."""
+    walk = _get_walk(walk_id)
+    form = FollowUpWalkForm()
+    if not form.validate_on_submit():
+        g.follow_up_form = form
+        return show_walk(walk.id), 400
+    follow_up = services.plan_follow_up_walk(
+        walk, form.follow_up_starts_at.data, form.follow_up_title.data, created_by_id=current_user.id
+    )
+    db.session.commit()
+    flash(_("The follow-up walk has been planned."), "success")
+    return redirect(url_for("walks.show_walk", walk_id=follow_up.id))
+
