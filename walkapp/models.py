@@ -1,13 +1,13 @@
 """Imports every model so metadata (and Alembic autogenerate) sees the whole schema."""
 from walkapp.auth.models import ApiToken, User
-from walkapp.findings.models import Category, Finding, FindingChange, Photo
+from walkapp.findings.models import Audio, Category, Finding, FindingChange, Photo
 from walkapp.followup.models import CheckPhoto, FeedbackPage, FindingCheck
 from walkapp.measures.models import Measure, PlanItem, StatusChange, measure_findings
 from walkapp.orgs.models import Estate, Organisation
 from walkapp.walks.models import Participant, Walk, WalkStatusChange, walk_estates
 
 __all__ = [
-    "ApiToken", "Category", "CheckPhoto", "FeedbackPage", "FindingCheck", "WalkStatusChange", "Estate", "Finding", "FindingChange", "Measure", "Organisation",
+    "ApiToken", "Audio", "Category", "CheckPhoto", "FeedbackPage", "FindingCheck", "WalkStatusChange", "Estate", "Finding", "FindingChange", "Measure", "Organisation",
     "Participant", "Photo", "PlanItem", "StatusChange", "User", "Walk", "measure_findings",
     "walk_estates",
 ]

@@ -25,7 +25,13 @@ from walkapp.walks.models import Participant, Walk
 # "parked": the follow-up meeting put off deciding it; it can still be decided like a new one.
 FINDING_STATES = ("new", "triaged", "duplicate", "dismissed", "parked")
 # "photo": the place came from the photo's own EXIF GPS, read on the phone before upload.
-LOCATION_SOURCES = ("gps", "map", "photo")
+# "route_point": chosen from a list of the route's numbered points or the meeting point, and
+# "text": described in a few words (`location_text`) — both without touching the map.
+LOCATION_SOURCES = ("gps", "map", "photo", "route_point", "text")
+# "good": a place that feels safe or pleasant and should stay so (never a problem to fix).
+FINDING_KINDS = ("problem", "good")
+LANGUAGE_CODE_MAX = 16
+LOCATION_TEXT_MAX = 200
 DESCRIPTION_MAX = 2000
 
 
@@ -61,8 +67,10 @@ class Finding(db.Model):
         CheckConstraint("rating IS NULL OR (rating >= 0 AND rating <= 3)", name="rating_range"),
         CheckConstraint("accuracy_m IS NULL OR accuracy_m >= 0", name="accuracy_positive"),
         CheckConstraint(
-            "location_source IN ('gps', 'map', 'photo')", name="location_source_known"
+            "location_source IN ('gps', 'map', 'photo', 'route_point', 'text')",
+            name="location_source_known",
         ),
+        CheckConstraint("kind IN ('problem', 'good')", name="kind_known"),
         CheckConstraint(
             "state IN ('new', 'triaged', 'duplicate', 'dismissed', 'parked')", name="state_known"
         ),
@@ -83,7 +91,13 @@ class Finding(db.Model):
     lat: Mapped[float] = mapped_column(Float)
     lon: Mapped[float] = mapped_column(Float)
     accuracy_m: Mapped[float | None] = mapped_column(Float, nullable=True)
-    location_source: Mapped[str] = mapped_column(String(10), default="gps")
+    location_source: Mapped[str] = mapped_column(String(12), default="gps")
+    # The participant's own words for the place ("ved opgang 12") when placed without the map.
+    location_text: Mapped[str] = mapped_column(String(LOCATION_TEXT_MAX), default="", server_default="")
+    kind: Mapped[str] = mapped_column(String(10), default="problem", server_default="problem")
+    # The language the text was written in (the participant side's language, e.g. "ar"); the
+    # text itself is kept as typed.
+    language: Mapped[str | None] = mapped_column(String(LANGUAGE_CODE_MAX), nullable=True)
     # 0 = very unsafe … 3 = safe; optional.
     rating: Mapped[int | None] = mapped_column(Integer, nullable=True)
     description: Mapped[str] = mapped_column(Text, default="")
@@ -109,6 +123,9 @@ class Finding(db.Model):
     estate: Mapped[Estate | None] = relationship()
     photos: Mapped[list[Photo]] = relationship(
         back_populates="finding", cascade="all, delete-orphan", order_by="Photo.created_at"
+    )
+    audio: Mapped[list[Audio]] = relationship(
+        back_populates="finding", cascade="all, delete-orphan", order_by="Audio.created_at"
     )
 
     def __repr__(self) -> str:
@@ -170,3 +187,29 @@ class Photo(StoredImage, db.Model):
     original_sha256: Mapped[str | None] = mapped_column(String(64), nullable=True)
 
     finding: Mapped[Finding] = relationship(back_populates="photos")
+
+
+class Audio(db.Model):
+    """A participant's voice note for a finding (at most 2 minutes), kept like a photo: in
+    photo storage, never under static/, served only through an access-checked view."""
+
+    __tablename__ = "audio"
+    __table_args__ = (
+        UniqueConstraint("finding_id", "sha256"),
+        CheckConstraint("duration_s IS NULL OR (duration_s >= 0 AND duration_s <= 130)",
+                        name="duration_range"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    finding_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("findings.id", ondelete="CASCADE"), index=True
+    )
+    storage_key: Mapped[str] = mapped_column(String(100), unique=True)
+    sha256: Mapped[str] = mapped_column(String(64))
+    # Checked from the bytes, not the upload's name: audio/webm, audio/ogg or audio/mp4.
+    mime: Mapped[str] = mapped_column(String(40))
+    duration_s: Mapped[float | None] = mapped_column(Float, nullable=True)
+    size_bytes: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now_utc)
+
+    finding: Mapped[Finding] = relationship(back_populates="audio")
