@@ -222,3 +222,26 @@ def test_the_projected_screen_needs_no_scrolling(browser, live_server, app, coor
             assert page.inner_text("#current-text").startswith("Stien bag cykelkælderen")
         finally:
             context.close()
+
+
+def test_the_meeting_shows_what_was_reported_at_the_same_spot_before(browser, live_server, app, coordinator,
+                                                                      make_walk, make_finding):
+    """A finding at last year's spot of the same category: the projected screen says so, with the
+    year and the distance, so the meeting sees it is a recurring problem."""
+    from datetime import UTC, datetime
+
+    earlier_walk = make_walk(status="closed", starts_at=datetime(2025, 10, 8, 17, 0, tzinfo=UTC))
+    make_finding(earlier_walk["id"], category="lighting", lat=55.66640, lon=12.60500)
+    walk = make_walk(status="closed", previous_walk_id=earlier_walk["id"],
+                     starts_at=datetime(2026, 10, 7, 17, 0, tzinfo=UTC))
+    # About 10 m north of last year's finding.
+    make_finding(walk["id"], category="lighting", lat=55.66649, lon=12.60500)
+    context, page = _meeting_page(browser, live_server, coordinator["email"], walk["id"])
+    try:
+        box = page.locator("#current-earlier")
+        box.wait_for(state="visible")
+        text = box.inner_text()
+        assert "Meldt her før" in text
+        assert "2025, 10 m derfra" in text
+    finally:
+        context.close()
