@@ -48,6 +48,12 @@ def category_by_code(code: str) -> Category | None:
     ).scalar_one_or_none()
 
 
+def ensure_problems(findings: Iterable[Finding]) -> None:
+    """400 `good_place` when any of the findings is a good place: those get no measure."""
+    if any(f.kind == "good" for f in findings):
+        raise ApiError(400, "good_place", _("A good place is not a problem and cannot get a measure."))
+
+
 def estate_for_point(walk: Walk, lat: float, lon: float) -> int | None:
     """The estate whose boundary holds the point: the walk's estates first, then all estates;
     a walk with a single estate owns points outside every drawn boundary."""
@@ -114,6 +120,7 @@ def create_finding(walk: Walk, viewer: Viewer, data: dict[str, Any]) -> tuple[Fi
         "location_source": data["location_source"],
         "rating": data["rating"],
         "description": data["description"],
+        "kind": data.get("kind", "problem"),
         **observed_values(walk.starts_at, sent, now_utc()),
     }
     inserted = False
