@@ -37,6 +37,7 @@ _BOX_LON = 0.0008
 CONTENT_FIELDS = (
     "walk_id", "participant_id", "user_id", "category_id", "lat", "lon", "accuracy_m",
     "location_source", "rating", "description",
+    "kind",
 )
 EDITABLE_FIELDS = ("category", "rating", "description", "lat", "lon", "accuracy_m", "location_source")
 
