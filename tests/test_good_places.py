@@ -87,9 +87,11 @@ def test_resending_the_same_id_as_another_kind_is_a_conflict(app, participant, w
 def test_capture_sheet_offers_the_choice_first(participant, walk):
     html = participant.get(f"/walks/{walk['id']}/capture").get_data(as_text=True)
     sheet = html[html.index('id="sheet"'):]
-    # The kind step comes before the categories, in Danish.
-    assert sheet.index('id="step-kind"') < sheet.index('id="step-category"')
-    assert "Noget utrygt" in sheet and "Et godt sted" in sheet
+    # The kind comes before the categories, in Danish, a problem until changed.
+    assert sheet.index('id="kind-choice"') < sheet.index('class="category-grid"')
+    problem = re.search(r'data-kind="problem" aria-pressed="(\w+)">\s*<span class="kind-name">Noget utrygt<', sheet)
+    good = re.search(r'data-kind="good" aria-pressed="(\w+)">\s*<span class="kind-name">Et godt sted<', sheet)
+    assert problem and good and (problem.group(1), good.group(1)) == ("true", "false")
 
 
 # ---------------------------------------------------------------- dashboard

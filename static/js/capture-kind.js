@@ -1,42 +1,36 @@
-/* Capture page, the sheet's first step: "Noget utrygt" or "Et godt sted" (the finding's kind).
- * capture-sheet.js calls startKind when the sheet opens and sends kindOf(draft) with the
- * finding; the category step follows the choice as before. */
+/* Capture page, the sheet's first choice: "Noget utrygt" or "Et godt sted" (the finding's kind),
+ * two toggle buttons above the categories. capture-sheet.js calls startKind when the sheet
+ * opens and sends kindOf(draft) with the finding; choosing a category goes on as before. */
 import { $, state } from "./capture-state.js";
 
 const KINDS = ["problem", "good"];
 
-/* The draft's kind as the API takes it; "problem" until someone chose otherwise. */
-export function kindOf(draft) {
-  return draft && KINDS.indexOf(draft.kind) >= 0 ? draft.kind : "problem";
+/* A finding's or draft's kind as the API takes it; "problem" unless it is a good place. */
+export function kindOf(finding) {
+  return finding && KINDS.indexOf(finding.kind) >= 0 ? finding.kind : "problem";
 }
 
-/* Show the kind step instead of the category step, for a sheet just opened. */
-export function startKind(draft) {
-  const step = $("step-kind");
-  if (!step || !draft) return;
-  draft.kind = "problem";
-  $("step-category").hidden = true;
-  $("step-details").hidden = true;
-  step.hidden = false;
-  $("sheet").setAttribute("aria-labelledby", "kind-title");
-  const first = step.querySelector(".kind-button");
-  if (first) first.focus();
-}
-
-function chooseKind(kind) {
-  const draft = state.draft;
-  if (!draft) return;
-  draft.kind = kind;
-  const step = $("step-kind");
-  step.hidden = true;
-  $("sheet").setAttribute("aria-labelledby", "sheet-title");
+function showKind(kind) {
+  const group = $("kind-choice");
+  if (!group) return;
+  group.querySelectorAll(".kind-button").forEach(function (button) {
+    button.setAttribute("aria-pressed", String(button.getAttribute("data-kind") === kind));
+  });
   $("sheet").classList.toggle("good-place", kind === "good");
-  $("details-title").textContent = step.getAttribute(kind === "good" ? "data-title-good" : "data-title-problem");
-  $("step-category").hidden = false;
-  const first = document.querySelector(".category-button");
-  if (first) first.focus();
+  $("details-title").textContent = group.getAttribute(kind === "good" ? "data-title-good" : "data-title-problem");
 }
 
-document.querySelectorAll("#step-kind .kind-button").forEach(function (button) {
-  button.addEventListener("click", function () { chooseKind(button.getAttribute("data-kind")); });
+/* A sheet just opened: a problem until someone presses "Et godt sted". */
+export function startKind(draft) {
+  if (!draft) return;
+  draft.kind = "problem";
+  showKind("problem");
+}
+
+document.querySelectorAll("#kind-choice .kind-button").forEach(function (button) {
+  button.addEventListener("click", function () {
+    if (!state.draft) return;
+    state.draft.kind = kindOf({ kind: button.getAttribute("data-kind") });
+    showKind(state.draft.kind);
+  });
 });
