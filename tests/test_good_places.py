@@ -234,3 +234,9 @@ def test_seeding_again_adds_nothing(app):
         seed_reference_data()
         db.session.commit()
         assert db.session.execute(db.select(db.func.count(Category.id))).scalar_one() == before
+
+
+def test_walk_page_map_marks_the_good_place(staff, mixed_walk):
+    html = staff.get(f"/walks/{mixed_walk['id']}").get_data(as_text=True)
+    data = json.loads(re.search(r'id="walk-map-data">(.*?)</script>', html, re.S).group(1))
+    assert [(p["number"], p["good"]) for p in data["findings"]] == [(1, False), (2, False), (3, True)]

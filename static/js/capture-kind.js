@@ -10,6 +10,16 @@ export function kindOf(finding) {
   return finding && KINDS.indexOf(finding.kind) >= 0 ? finding.kind : "problem";
 }
 
+/* "Godt sted" as a badge for a good place in the list, or null for a problem. */
+export function goodBadge(finding) {
+  const group = $("kind-choice");
+  if (kindOf(finding) !== "good" || !group) return null;
+  const badge = document.createElement("span");
+  badge.className = "badge good-place";
+  badge.textContent = group.getAttribute("data-title-good");
+  return badge;
+}
+
 function showKind(kind) {
   const group = $("kind-choice");
   if (!group) return;

@@ -32,6 +32,12 @@ def test_good_place_is_sent_as_good_and_green_on_the_map(page, pixel7_context, l
     marker.wait_for()
     assert marker.evaluate("e => getComputedStyle(e).backgroundColor") == "rgb(0, 200, 83)"
 
+    page.click("#show-list")
+    badge = page.locator(f'.finding-item[data-id="{finding_id}"] .badge.good-place')
+    badge.wait_for()
+    assert badge.text_content() == "Godt sted"
+    page.click("#show-map")
+
     # The next finding starts as a problem again.
     page.click("#new-finding")
     assert page.get_attribute("#kind-choice .kind-problem", "aria-pressed") == "true"
