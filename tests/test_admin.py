@@ -11,9 +11,9 @@ from tests.conftest import csrf_token, login, post_form
 from walkapp.auth.models import User
 from walkapp.extensions import db
 from walkapp.findings.models import Category, Finding
-from walkapp.seed import CATEGORIES
 from walkapp.orgs.boundaries import BoundaryError, parse_boundary
 from walkapp.orgs.models import Estate, Organisation
+from walkapp.seed import CATEGORIES
 
 # walkapp/auth/forms.py (ROLE_CHOICES) and auth/views.py (organisation choices) still pass
 # tuples, which WTForms 3.3 deprecates; reported to the lead. Remove this once they use SelectChoice.
