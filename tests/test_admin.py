@@ -13,6 +13,7 @@ from walkapp.extensions import db
 from walkapp.findings.models import Category, Finding
 from walkapp.orgs.boundaries import BoundaryError, parse_boundary
 from walkapp.orgs.models import Estate, Organisation
+from walkapp.seed import CATEGORIES
 
 # walkapp/auth/forms.py (ROLE_CHOICES) and auth/views.py (organisation choices) still pass
 # tuples, which WTForms 3.3 deprecates; reported to the lead. Remove this once they use SelectChoice.
@@ -320,7 +321,7 @@ def test_bad_category_input_is_refused(admin, app, field, value):
     assert f'id="{field}-error"' in page
     assert _category(app, "broken_bench") is None
     with app.app_context():
-        assert db.session.execute(db.select(db.func.count(Category.id))).scalar_one() == 9
+        assert db.session.execute(db.select(db.func.count(Category.id))).scalar_one() == len(CATEGORIES)
 
 
 # ---------------------------------------------------------------- users

@@ -109,6 +109,7 @@ def test_all_organisations_2025(seeded, client, api_token):
         "inspections_held": 1,
         "overviews_sent": 2,
         "findings_by_category": {"graffiti": 1, "lighting": 3, "litter": 1, "vegetation": 1},
+        "good_places": 0,
         "measures_by_status": empty_statuses(done=3, rejected=1, in_plan=1, in_progress=1),
         "measures_done": 3,  # M1, M4, M6
         "measures_put_in_plan": 2,  # M3, and M5, which has left the plan since

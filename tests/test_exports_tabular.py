@@ -98,7 +98,7 @@ def test_findings_xlsx_typed_cells_frozen_header_autofilter(logged_in, walk_with
     sheet = _sheet(logged_in.get(f"/walks/{walk_with_data['walk']}/export.xlsx"))
     assert [c.value for c in sheet[1]] == [da for _k, da, _en in FINDING_COLUMNS]
     assert sheet.freeze_panes == "A2"
-    assert sheet.auto_filter.ref == f"A1:U{sheet.max_row}"
+    assert sheet.auto_filter.ref == f"A1:V{sheet.max_row}"  # V: the 22nd column, "Type"
     keys = [k for k, _d, _e in FINDING_COLUMNS]
     rows = {r[3].value: dict(zip(keys, r, strict=True)) for r in sheet.iter_rows(min_row=2)}
     hostile = rows[walk_with_data["hostile"]]

@@ -74,6 +74,12 @@ FINDING_STATE_LABELS = {
     "parked": _l("Parked"),
 }
 
+# A finding's kind (walkapp.findings.models.FINDING_KINDS): the "Type" of the exports.
+FINDING_KIND_LABELS = {
+    "problem": _l("Problem"),
+    "good": _l("Good place"),
+}
+
 MEASURE_STATUS_LABELS = {
     "proposed": _l("Proposed"),
     "agreed": _l("Agreed"),

@@ -48,6 +48,14 @@ CATEGORIES = [
     ("litter", "Affald", "Litter", "litter"),
     ("traffic", "Trafik", "Traffic", "traffic"),
     ("other", "Andet", "Other", "other"),
+    # The safety walk checklist's themes. After "other", so the sort order of an installation
+    # seeded before them stays as it was (seed-reference adds only what is missing).
+    ("entrance", "Opgange og indgange", "Stairwells and entrances", "entrance"),
+    ("wayfinding", "Skiltning og orientering", "Signs and wayfinding", "wayfinding"),
+    ("path", "Stier, belægning og fremkommelighed", "Paths, paving and getting through", "path"),
+    ("parking", "Parkering", "Parking", "parking"),
+    ("transit", "Stoppesteder", "Bus and train stops", "transit"),
+    ("life", "Liv og øjne på gaden", "Life and eyes on the street", "life"),
 ]
 
 

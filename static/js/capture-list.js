@@ -10,6 +10,7 @@ import { $, Outbox, T, canCapture, categoryByCode, categoryName, el, findingUrl,
 import { flush, requestSync } from "./capture-send.js";
 import { map, pinMap } from "./capture-map.js";
 import { earlierHint } from "./capture-earlier.js";
+import { goodBadge } from "./capture-kind.js";
 
 var S = state;
 
@@ -43,6 +44,8 @@ onRender(function renderList(findings) {
     if (cat) head.appendChild(el("img", { src: categoryIconUrl(cat.icon), alt: "", width: "32", height: "32" }));
     head.appendChild(el("strong", {}, categoryName(f.category, f.category_name)));
     if (f.mine) head.appendChild(el("span", { "class": "badge mine" }, T.mine));
+    var good = goodBadge(f);
+    if (good) head.appendChild(good);
     head.appendChild(el("span", { "class": "badge sync-" + state }, T[state]));
     li.appendChild(head);
     var hint = earlierHint(f);

@@ -120,7 +120,8 @@ function findingIcon(f, state) {
   var cat = categoryByCode[f.category];
   var face = el("span", { "class": "marker-finding-face" });
   face.appendChild(el("img", { src: categoryIconUrl(cat && cat.icon), alt: "", width: "26", height: "26" }));
-  var classes = "marker-finding" + (f.mine ? " mine" : "") + (state === "sent" ? "" : " unsent");
+  var classes = "marker-finding" + (f.mine ? " mine" : "") + (state === "sent" ? "" : " unsent") +
+    (f.kind === "good" ? " good-place" : "");
   return L.divIcon({ className: classes, html: face, iconSize: [TAP, TAP], iconAnchor: [TAP / 2, TAP / 2] });
 }
 

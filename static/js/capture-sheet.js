@@ -10,6 +10,7 @@ import { $, Outbox, T, additionsUrl, allFindings, api, categoryName, el, finding
   refreshOutbox, state, uuid, walk } from "./capture-state.js";
 import { flush, requestSync } from "./capture-send.js";
 import { map, pinMap } from "./capture-map.js";
+import { kindOf, startKind } from "./capture-kind.js";
 
 var S = state;
 
@@ -62,6 +63,7 @@ function openSheet() {
   document.body.classList.add("sheet-open");
   var first = document.querySelector(".category-button");
   if (first) first.focus();
+  startKind(S.draft);
 }
 
 function closeSheet() {
@@ -173,6 +175,7 @@ function nearDuplicate(d) {
   var best = null;
   allFindings().forEach(function (f) {
     if (f.id === d.id || f.category !== d.category || typeof f.lat !== "number") return;
+    if (kindOf(f) !== kindOf(d)) return; // a good place is never "the same" as a problem
     var metres = haversine(d.lat, d.lon, f.lat, f.lon);
     if (metres <= DUPLICATE_METRES && (!best || metres < best.metres)) best = { finding: f, metres: metres };
   });
@@ -220,6 +223,7 @@ function queue(d, decision) {
     id: d.id, lat: d.lat, lon: d.lon, accuracy_m: d.accuracy, location_source: d.source,
     category: d.category, rating: d.rating, description: d.description, observed_at: isoNow(),
   };
+  body.kind = kindOf(d);
   chain = Outbox.addFinding(walk.id, api.findings, body, findingUrl(d.id));
   d.photos.forEach(function (p) {
     chain = chain.then(function () { return Outbox.addPhoto(d.id, photosUrl(d.id), p.blob, p.id); });

@@ -12,6 +12,9 @@ export const settings = settingsBlock ? JSON.parse(settingsBlock.textContent) : 
 export const RATING_COLOURS = ["#a4001d", "#d35400", "#b7950b", "#0a6b2d"];
 export const NO_RATING_COLOUR = "#555";
 
+// A good place ("Godt sted"): green on every map, with a dark green ring of its own.
+export const GOOD_PLACE_COLOUR = "#00c853";
+
 export function ratingColour(rating) {
   return rating === null || rating === undefined ? NO_RATING_COLOUR : RATING_COLOURS[rating] || NO_RATING_COLOUR;
 }

@@ -7,7 +7,7 @@
  * from user text inlined into JS). Popups are built with textContent, so descriptions typed
  * by participants cannot inject markup. Works without a tile URL (plain background).
  */
-import { L, createMap, meetingIcon, ratingColour, showDefaultView, toLatLngs } from "./map.js";
+import { GOOD_PLACE_COLOUR, L, createMap, meetingIcon, ratingColour, showDefaultView, toLatLngs } from "./map.js";
 
 // The grey of a dismissed or duplicate finding (the follow-up map's "dismissed" grey).
 const SET_ASIDE_COLOUR = "#bdbdbd";
@@ -54,7 +54,9 @@ function show(data) {
     if (!isFinite(f.lat) || !isFinite(f.lon)) return;
     const style = f.set_aside
       ? { radius: 8, color: "#777", weight: 2, dashArray: "3 2", fillColor: SET_ASIDE_COLOUR, fillOpacity: 0.9, className: "finding-marker set-aside" }
-      : { radius: 9, color: "#fff", weight: 2, fillColor: ratingColour(f.rating), fillOpacity: 0.95, className: "finding-marker" };
+      : f.good
+        ? { radius: 9, color: "#0b3d2e", weight: 3, fillColor: GOOD_PLACE_COLOUR, fillOpacity: 0.95, className: "finding-marker good-place" }
+        : { radius: 9, color: "#fff", weight: 2, fillColor: ratingColour(f.rating), fillOpacity: 0.95, className: "finding-marker" };
     const title = (f.number ? "#" + f.number + " " : "") + (f.category || "");
     L.circleMarker([f.lat, f.lon], style)
       .bindPopup(popup([title, f.note || "", f.description || ""]))

@@ -5,6 +5,8 @@ Definitions (also the API's contract):
   active or closed, or has findings (a walk nobody pressed "Start" on was still held);
 - the scope is the walks and inspections visiting an estate of the housing organisation / the
   estate when a filter is given, all of them otherwise;
+- good places (`Finding.kind == "good"`) are no problems: left out of `findings_by_category`
+  and `recurring_spots`, and counted apart as `good_places`;
 - findings and `measures_by_status` (current status) are those of the walks held in the year
   (a measure counts once even when it covers several findings);
 - a measure counts as done / put in the plan in the year it became so: the year (Copenhagen
@@ -81,16 +83,23 @@ def _median_days(pairs: list[tuple[datetime, datetime]]) -> float | None:
 
 
 def _findings_by_category(walk_ids: list[int]) -> dict[str, int]:
-    """Number of the walks' findings per category code."""
+    """Number of the walks' problem findings (not good places) per category code."""
     return {
         code: n for code, n in db.session.execute(
             db.select(Category.code, func.count(Finding.id))
             .join(Finding, Finding.category_id == Category.id)
-            .where(Finding.walk_id.in_(walk_ids))
+            .where(Finding.walk_id.in_(walk_ids), Finding.kind == "problem")
             .group_by(Category.code)
             .order_by(Category.code)
         )
     }
+
+
+def _good_places(walk_ids: list[int]) -> int:
+    """Number of the walks' good places ("Gode steder")."""
+    return db.session.execute(
+        db.select(func.count(Finding.id)).where(Finding.walk_id.in_(walk_ids), Finding.kind == "good")
+    ).scalar_one()
 
 
 def _measure_ids(walk_ids: list[int]) -> Select:
@@ -193,8 +202,10 @@ def dashboard_figures(year: int, organisation_id: int | None = None, estate_id: 
     safety_walks = [w for w in walks if w.kind == "walk"]
     findings_by_category: dict[str, int] = {}
     measures_by_status: dict[str, int] = dict.fromkeys(MEASURE_STATUSES, 0)
+    good_places = 0
     if walk_ids:  # no held walk: no findings, no measures of the year's walks
         findings_by_category = _findings_by_category(walk_ids)
+        good_places = _good_places(walk_ids)
         measures_by_status = _measures_by_status(_measure_ids(walk_ids))
     reached = measures_reached(year, DONE_OR_IN_PLAN, organisation_id, estate_id)
     overviews_sent = sum(1 for w in safety_walks if w.overview_sent_on is not None)
@@ -204,6 +215,7 @@ def dashboard_figures(year: int, organisation_id: int | None = None, estate_id: 
         "inspections_held": sum(1 for w in walks if w.kind == "inspection"),
         "overviews_sent": overviews_sent,
         "findings_by_category": findings_by_category,
+        "good_places": good_places,
         "measures_by_status": measures_by_status,
         "measures_done": measures_reached(year, {DONE_STATUS}, organisation_id, estate_id),
         "measures_put_in_plan": measures_reached(year, DONE_OR_IN_PLAN - {DONE_STATUS}, organisation_id,
@@ -261,5 +273,6 @@ def recurring_spots(year: int, organisation_id: int | None = None, estate_id: in
         return 0
     return len(recurring_ids(
         db.select(Finding.id)
-        .where(Finding.walk_id.in_(walk_ids), Finding.state.not_in(NOT_COUNTED_STATES))
+        .where(Finding.walk_id.in_(walk_ids), Finding.state.not_in(NOT_COUNTED_STATES),
+               Finding.kind == "problem")
     ))

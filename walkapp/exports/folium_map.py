@@ -56,13 +56,17 @@ STATUS_COLOURS: dict[str, str] = {
     # Set aside by the triage: lighter greys, so they read as "not waiting for anything".
     "dismissed": "#bdbdbd",
     "duplicate": "#dedede",
+    # A good place: green like "done", but a brighter one of its own (the legend tells them apart).
+    "good": "#00c853",
 }
 
 TEXT = {
     "da": {"rating": "Tryghed", "measures": "Tiltag", "status": "Status", "responsible": "Ansvarlig",
-           "due": "Frist", "no_measure": "Intet tiltag endnu", "route": "Rute", "legend": "Opfølgning"},
+           "due": "Frist", "no_measure": "Intet tiltag endnu", "route": "Rute", "legend": "Opfølgning",
+           "good": "Godt sted"},
     "en": {"rating": "Safety", "measures": "Measures", "status": "Status", "responsible": "Responsible",
-           "due": "Due", "no_measure": "No measure yet", "route": "Route", "legend": "Follow-up"},
+           "due": "Due", "no_measure": "No measure yet", "route": "Route", "legend": "Follow-up",
+           "good": "Good place"},
 }
 
 
@@ -179,6 +183,8 @@ def popup_html(item: ExportFinding, lang: str, thumb_uri: str | None) -> str:
                 bits.append(f"{t['due']}: {danish_date(m.due_on)}")
             parts.append("<li>" + "<br>".join(bits) + "</li>")
         parts.append("</ul></div>")
+    elif f.kind == "good":
+        parts.append(f"<div class='good-place'><em>{t['good']}</em></div>")
     elif not note:
         parts.append(f"<div><em>{t['no_measure']}</em></div>")
     if thumb_uri:

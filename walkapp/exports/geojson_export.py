@@ -14,9 +14,11 @@ feature per finding in route order (walkapp/findings/route_order.py), coordinate
 - `rating`: 0–3 (0 = very unsafe … 3 = safe) or null
 - `description`: the text as written
 - `observed_at`: ISO 8601 with the Copenhagen offset, e.g. `2026-11-29T19:30:00+01:00`
+- `finding_kind`: `problem`, or `good` for a good place ("Godt sted")
+- `marker-color`: the finding's colour on the follow-up map (simplestyle; good places green)
 - `state`: `new`, `triaged`, `duplicate`, `dismissed` or `parked`
 - `follow_up_status`: the summary status used to colour the follow-up map: `dismissed`,
-  `duplicate`, `none`, a measure status, or `closed` (exports.queries.follow_up_status)
+  `duplicate`, `good`, `none`, a measure status, or `closed` (exports.queries.follow_up_status)
 - `dismiss_reason`: why a dismissed finding was dismissed, else null
 - `duplicate_of`: the UUID of the finding a duplicate repeats, else null;
   `duplicate_of_number`: that finding's number on the walk (null on another walk)
@@ -32,6 +34,7 @@ from datetime import date, datetime
 from typing import Any
 
 from walkapp.dates import to_local
+from walkapp.exports.folium_map import STATUS_COLOURS
 from walkapp.exports.queries import ExportFinding, follow_up_status
 from walkapp.geo import to_geojson_position
 
@@ -64,6 +67,7 @@ def finding_feature(
 ) -> dict[str, Any]:
     """One finding as a GeoJSON Point feature."""
     finding = item.finding
+    status = follow_up_status(item)
     return {
         "type": "Feature",
         "id": str(finding.id),
@@ -79,8 +83,10 @@ def finding_feature(
             "rating": finding.rating,
             "description": finding.description,
             "observed_at": iso8601(finding.observed_at),
+            "finding_kind": finding.kind,
+            "marker-color": STATUS_COLOURS[status],
             "state": finding.state,
-            "follow_up_status": follow_up_status(item),
+            "follow_up_status": status,
             "dismiss_reason": (finding.dismiss_reason or None) if finding.state == "dismissed" else None,
             "duplicate_of": str(finding.duplicate_of_id) if finding.state == "duplicate" and finding.duplicate_of_id else None,
             "duplicate_of_number": item.original_number if finding.state == "duplicate" else None,

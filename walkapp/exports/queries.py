@@ -21,6 +21,7 @@ from walkapp.extensions import db
 from walkapp.findings.models import Category, Finding, Photo
 from walkapp.findings.route_order import route_stops
 from walkapp.labels import (
+    FINDING_KIND_LABELS,
     FINDING_STATE_LABELS,
     FOLLOW_UP_STATUS_LABELS,
     Label,
@@ -206,9 +207,12 @@ def follow_up_status(item: ExportFinding) -> str:
     """One status for a finding's colour and summary: "dismissed" or "duplicate" for a finding
     of that state (whatever its measures: it is not waiting for one); "none" without
     measures; the least advanced open status while any measure is open; else "done" if any
-    measure was carried out, otherwise "closed" (rejected or referred)."""
+    measure was carried out, otherwise "closed" (rejected or referred); "good" for a good
+    place that was not set aside (it waits for no measure)."""
     if item.finding.state in SET_ASIDE_STATES:
         return item.finding.state
+    if item.finding.kind == "good":
+        return "good"
     statuses = [m.status for m in item.measures]
     if not statuses:
         return "none"
@@ -225,6 +229,7 @@ SET_ASIDE_STATES = ("dismissed", "duplicate")
 FOLLOW_UP_LABELS: dict[str, Label] = {
     **FOLLOW_UP_STATUS_LABELS,
     **{state: FINDING_STATE_LABELS[state] for state in SET_ASIDE_STATES},
+    "good": FINDING_KIND_LABELS["good"],
 }
 
 NOTE_LABELS: dict[str, Label] = {

@@ -21,6 +21,7 @@ Findings (one row per finding, walk by walk in route order: walkapp/findings/rou
 17. follow_up_note – why it was set aside ("Afvist: <reason>", "Dublet af #<number>")
 18. measures – titles, " | " separated   19. responsible – organisations, " | " separated
 20. due_on – earliest due date           21. photos – number of visible photos
+22. kind – "Type": "Problem" or "Godt sted" (a good place)
 
 Measures (one row per measure: linked to a finding of the walk, or every measure the
 /measures list's filters select):
@@ -56,6 +57,7 @@ from walkapp.exports.queries import (
     set_aside_note,
 )
 from walkapp.labels import (
+    FINDING_KIND_LABELS,
     FINDING_STATE_LABELS,
     MEASURE_STATUS_LABELS,
     label_in,
@@ -91,6 +93,7 @@ FINDING_COLUMNS: list[tuple[str, str, str]] = [
     ("responsible", "Ansvarlig", "Responsible"),
     ("due_on", "Frist", "Due date"),
     ("photos", "Billeder", "Photos"),
+    ("kind", "Type", "Type"),
 ]
 
 MEASURE_COLUMNS: list[tuple[str, str, str]] = [
@@ -135,6 +138,7 @@ def finding_rows(
             set_aside_note(f, item.original_number, lang) or None,
             SEPARATOR.join(m.title for m in item.measures), SEPARATOR.join(responsible),
             min(due_dates) if due_dates else None, len(item.photos),
+            label_in(FINDING_KIND_LABELS, f.kind, lang),
         ])
     return rows
 

@@ -17,7 +17,7 @@ from walkapp.findings.api_input import bad as _bad
 from walkapp.findings.api_input import observed_at_field as _observed_at
 from walkapp.findings.api_input import processed_photo, store_and_record
 from walkapp.findings.api_input import uuid_field as _uuid
-from walkapp.findings.models import DESCRIPTION_MAX, LOCATION_SOURCES, Finding
+from walkapp.findings.models import DESCRIPTION_MAX, FINDING_KINDS, LOCATION_SOURCES, Finding
 from walkapp.findings.redaction_services import redacted_photo_for_upload
 from walkapp.findings.serializers import feature_collection, finding_json, photo_json
 from walkapp.findings.storage import photos_root
@@ -86,6 +86,13 @@ def _clean_description(payload: dict[str, Any]) -> dict[str, Any]:
     return {"description": description}
 
 
+def _clean_kind(payload: dict[str, Any]) -> dict[str, Any]:
+    kind = payload.get("kind", "problem")
+    if kind not in FINDING_KINDS:
+        raise _bad("invalid_kind", _("The kind must be problem or good."))
+    return {"kind": kind}
+
+
 # (fields, validator of those fields in a payload → their clean values). The order is the
 # order of the checks, so a payload with several bad fields always gets the same error.
 _FIELD_VALIDATORS: tuple[tuple[tuple[str, ...], Callable[[dict[str, Any]], dict[str, Any]]], ...] = (
@@ -95,6 +102,7 @@ _FIELD_VALIDATORS: tuple[tuple[tuple[str, ...], Callable[[dict[str, Any]], dict[
     (("category",), _clean_category),
     (("rating",), _clean_rating),
     (("description",), _clean_description),
+    (("kind",), _clean_kind),
 )
 
 
@@ -123,6 +131,7 @@ def create_finding(walk_id: int):
     data.update(_clean_fields(payload, (
         "lat", "lon", "accuracy_m", "location_source", "category", "rating", "description",
     )))
+    data.update(_clean_fields(payload, ("kind",)))
     if payload.get("observed_at") is not None:
         data["observed_at"] = _observed_at(payload["observed_at"])
     finding, created = services.create_finding(walk, viewer, data)

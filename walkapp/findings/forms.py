@@ -19,6 +19,12 @@ ICON_LABELS = {
     "litter": _l("Bin (litter)"),
     "traffic": _l("Car (traffic)"),
     "other": _l("Question mark (other)"),
+    "entrance": _l("Doorway with steps (entrances)"),
+    "wayfinding": _l("Signpost (wayfinding)"),
+    "path": _l("Path with paving (paths)"),
+    "parking": _l("P sign (parking)"),
+    "transit": _l("Bus stop sign (stops)"),
+    "life": _l("People (life on the street)"),
 }
 
 

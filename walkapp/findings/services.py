@@ -37,6 +37,7 @@ _BOX_LON = 0.0008
 CONTENT_FIELDS = (
     "walk_id", "participant_id", "user_id", "category_id", "lat", "lon", "accuracy_m",
     "location_source", "rating", "description",
+    "kind",
 )
 EDITABLE_FIELDS = ("category", "rating", "description", "lat", "lon", "accuracy_m", "location_source")
 
@@ -46,6 +47,12 @@ def category_by_code(code: str) -> Category | None:
     return db.session.execute(
         db.select(Category).where(Category.code == code, Category.active.is_(True))
     ).scalar_one_or_none()
+
+
+def ensure_problems(findings: Iterable[Finding]) -> None:
+    """400 `good_place` when any of the findings is a good place: those get no measure."""
+    if any(f.kind == "good" for f in findings):
+        raise ApiError(400, "good_place", _("A good place is not a problem and cannot get a measure."))
 
 
 def estate_for_point(walk: Walk, lat: float, lon: float) -> int | None:
@@ -114,6 +121,7 @@ def create_finding(walk: Walk, viewer: Viewer, data: dict[str, Any]) -> tuple[Fi
         "location_source": data["location_source"],
         "rating": data["rating"],
         "description": data["description"],
+        "kind": data.get("kind", "problem"),
         **observed_values(walk.starts_at, sent, now_utc()),
     }
     inserted = False

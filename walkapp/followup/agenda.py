@@ -105,7 +105,8 @@ def walk_agenda(walk: Walk) -> Agenda:
     Five statements whatever the number of findings: findings with categories, their state
     changes, their measures, the deciders' names (the walk is the caller's)."""
     findings = walk_findings(walk, joinedload(Finding.category))
-    stops = route_stops(walk, findings)
+    # Good places keep their number on the walk but are no item: they never get a measure.
+    stops = [stop for stop in route_stops(walk, findings) if stop.finding.kind != "good"]
     ids = [stop.finding.id for stop in stops]
     numbers = {stop.finding.id: stop.number for stop in stops}
     changes = _state_changes(ids)

@@ -13,6 +13,7 @@ from walkapp.errors import ApiError
 from walkapp.extensions import db
 from walkapp.findings.history import mark_triaged, record_change
 from walkapp.findings.models import Finding
+from walkapp.findings.services import ensure_problems
 from walkapp.followup.agenda import UNDECIDED_STATES, walk_agenda
 from walkapp.measures import services as measure_services
 from walkapp.measures.models import Measure, measure_findings
@@ -113,6 +114,7 @@ def meeting_measure(finding: Finding, measure_id: Any) -> Measure | None:
 def attach_to_measure(finding: Finding, measure: Measure, by_user: User) -> Measure:
     """Link the finding to a measure already decided at this meeting (it becomes triaged)."""
     ensure_undecided(finding)
+    ensure_problems([finding])
     record_change(finding, by_user, "measure", "", str(measure.id))
     measure.findings.append(finding)
     mark_triaged([finding], by_user)

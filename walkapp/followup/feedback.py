@@ -127,6 +127,7 @@ class FeedbackItem:
     number: int
     category: str
     measures: list[FeedbackMeasure]
+    good: bool = False  # a good place ("Godt sted"): green, and waits for no measure
 
 
 @dataclass(frozen=True)
@@ -171,17 +172,21 @@ def feedback_content(walk: Walk, locale: str) -> FeedbackContent:
         FeedbackItem(
             number=stop.number, category=stop.finding.category.name(locale),
             measures=[_feedback_measure(m) for m in by_finding.get(stop.finding.id, [])],
+            good=stop.finding.kind == "good",
         )
         for stop in shown
     ]
     counts: dict[Category, int] = {}
     for stop in shown:
+        if stop.finding.kind == "good":  # not something that was noted as unsafe
+            continue
         counts[stop.finding.category] = counts.get(stop.finding.category, 0) + 1
     category_counts = [
         (category.name(locale), count)
         for category, count in sorted(counts.items(), key=lambda kv: (kv[0].sort_order, kv[0].code))
     ]
     svg = project_map(route_coordinates(walk),
-                      [(stop.finding.lat, stop.finding.lon, stop.number) for stop in shown])
+                      [(stop.finding.lat, stop.finding.lon,
+                        {"number": stop.number, "good": stop.finding.kind == "good"}) for stop in shown])
     return FeedbackContent(items=items, category_counts=category_counts,
                            not_taken_forward=len(stops) - len(shown), svg=svg)

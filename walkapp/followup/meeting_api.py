@@ -14,6 +14,7 @@ from walkapp.dates import date_in_range
 from walkapp.errors import ApiError
 from walkapp.extensions import db
 from walkapp.findings.models import Finding
+from walkapp.findings.services import ensure_problems
 from walkapp.followup import decisions
 from walkapp.followup.agenda import agenda_json, walk_agenda
 from walkapp.i18n import date_range_error
@@ -92,6 +93,8 @@ def decide(finding_id: str):
                        _("Choose one of: %(actions)s.", actions=", ".join(decisions.ACTIONS)))
     # Before the input is checked: a finding decided meanwhile answers who decided it.
     decisions.ensure_undecided(finding)
+    if action in ("measure", "attach"):
+        ensure_problems([finding])  # 400 good_place before the rest of the input is read
     user = current_user._get_current_object()
     status = 200
     if action == "measure":

@@ -43,10 +43,11 @@ class SentOnForm(FlaskForm):
 
 
 def group_by_category(findings: list[Finding]) -> OrderedDict[Category, list[Finding]]:
-    """Findings that still count (not dismissed, not duplicates) by category, in category order."""
+    """Problems that still count (not dismissed, not duplicates, not good places) by category,
+    in category order."""
     groups: dict[Category, list[Finding]] = {}
     for finding in findings:
-        if finding.state in SET_ASIDE_STATES:
+        if finding.state in SET_ASIDE_STATES or finding.kind == "good":
             continue
         groups.setdefault(finding.category, []).append(finding)
     return OrderedDict(sorted(groups.items(), key=lambda item: (item[0].sort_order, item[0].code)))
@@ -63,7 +64,9 @@ def _render(walk: Walk, form: SentOnForm, status: int = 200):
         walk, joinedload(Finding.category), selectinload(Finding.photos)))
     numbers = numbers_by_finding(stops)
     findings = [stop.finding for stop in stops]
-    kept = [f for f in findings if f.state not in SET_ASIDE_STATES]
+    kept = [f for f in findings if f.state not in SET_ASIDE_STATES and f.kind != "good"]
+    # Listed apart ("Gode steder") and green on the map: places to keep as they are.
+    good = [f for f in findings if f.state not in SET_ASIDE_STATES and f.kind == "good"]
     set_aside = [(f, numbers_note(f, numbers)) for f in findings if f.state in SET_ASIDE_STATES]
     measures = measure_queries.walk_measures(
         walk.id, joinedload(Measure.responsible_org),
@@ -71,7 +74,8 @@ def _render(walk: Walk, form: SentOnForm, status: int = 200):
     by_role = walk_services.participants_by_role(walk)
     route = (walk.route or {}).get("coordinates") or []
     svg = project_map(route, [
-        (f.lat, f.lon, {"number": numbers[f.id], "set_aside": f.state in SET_ASIDE_STATES})
+        (f.lat, f.lon, {"number": numbers[f.id], "set_aside": f.state in SET_ASIDE_STATES,
+                        "good": f.kind == "good"})
         for f in findings
     ])
     plan_items = sorted(
@@ -80,7 +84,7 @@ def _render(walk: Walk, form: SentOnForm, status: int = 200):
     )
     return render_template(
         "walks/report.html", walk=walk, form=form, locale=locale, svg=svg,
-        findings=findings, kept=kept, set_aside=set_aside, numbers=numbers,
+        findings=findings, kept=kept, good=good, set_aside=set_aside, numbers=numbers,
         groups=group_by_category(findings),
         numbers_of=lambda m: sorted(numbers[f.id] for f in m.findings if f.id in numbers),
         participants=[(PARTICIPANT_ROLE_LABELS.get(r, r), n) for r, n in sorted(by_role.items())],

@@ -15,6 +15,7 @@ from walkapp.errors import ApiError
 from walkapp.extensions import db
 from walkapp.findings.history import mark_triaged
 from walkapp.findings.models import Finding
+from walkapp.findings.services import ensure_problems
 from walkapp.labels import MEASURE_STATUS_LABELS, label
 from walkapp.measures import workflow
 from walkapp.measures.models import Measure, PlanItem, StatusChange
@@ -72,6 +73,7 @@ def create_measure(
     title = _check_title(title)
     if not findings:
         raise ApiError(400, "findings_required", _("Choose at least one finding for the measure."))
+    ensure_problems(findings)
     if len(description or "") > TEXT_MAX:
         raise ApiError(400, "invalid_description",
                        _("The description may be at most %(max)s characters.", max=TEXT_MAX))

@@ -16,6 +16,7 @@ from walkapp.errors import ApiError
 from walkapp.exports.plan_export import plan_workbook
 from walkapp.exports.tabular import XLSX_MIMETYPE
 from walkapp.extensions import db
+from walkapp.findings.services import ensure_problems
 from walkapp.followup import queries as followup_queries
 from walkapp.followup.verdicts import verdict_rows
 from walkapp.i18n import current_language
@@ -85,6 +86,7 @@ def new_measure():
     if not findings:
         flash(_("Choose one or more findings in the finding list first."), "error")
         return redirect(url_for("triage.list_findings"))
+    ensure_problems(findings)
     form = MeasureForm()
     form.responsible_org.choices = _org_choices()
     if request.method == "GET" and len(findings) == 1 and not form.title.data:

@@ -24,6 +24,7 @@ SHELL_FILES = (
     "css/app.css",
     "css/capture.css",
     "css/capture-checks.css",
+    "css/capture-kind.css",
     # Every module the capture page imports: a module missing offline fails the whole page.
     "js/map.js",
     "js/fetch-json.js",
@@ -33,6 +34,7 @@ SHELL_FILES = (
     "js/capture-list.js",
     "js/capture-earlier.js",
     "js/capture-sheet.js",
+    "js/capture-kind.js",
     "js/capture-checks.js",
     "js/capture.js",
     "js/outbox.js",

@@ -18,7 +18,7 @@ from walkapp.findings.access import Viewer
 from walkapp.findings.models import Category, Finding, FindingChange, Photo
 from walkapp.findings.photo_urls import photo_url
 from walkapp.findings.recurrence import RECURRING_M, earlier_findings
-from walkapp.findings.services import category_by_code, update_finding
+from walkapp.findings.services import category_by_code, ensure_problems, update_finding
 from walkapp.i18n import current_language
 from walkapp.labels import FINDING_STATE_LABELS, RATING_WORDS, label, rating_label, short_id
 from walkapp.measures.services import create_measure, status_label
@@ -153,6 +153,7 @@ def bulk_action():
     user = current_user._get_current_object()
     action = form.action.data
     if action == "measure":
+        ensure_problems(findings)  # before the redirect to the measure form, too
         title = (form.title.data or "").strip()
         org = _bulk_organisation(form.responsible_org.data)
         if not title:

@@ -176,6 +176,7 @@ def map_findings(walk: Walk, findings: list[Finding], locale: str) -> list[dict]
             "category": f.category.name(locale),
             "description": (f.description or "")[:200],
             "set_aside": f.state in SET_ASIDE_STATES,
+            "good": f.kind == "good",
             "note": numbers_note(f, numbers),
         })
     return points
