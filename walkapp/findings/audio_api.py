@@ -48,7 +48,12 @@ def add_audio_note(finding_id: str):
     # As for photos: reading the body and writing the file happen while no transaction is open
     # (on SQLite a writing transaction holds the write lock until its commit).
     upload = request.files.get("audio")
-    data = upload.read() if upload is not None else b""
+    data = b""
+    if upload is not None:
+        # Closed at once: a large upload is spooled to a temporary file, which would otherwise
+        # stay open until garbage collection when the upload is refused.
+        with upload.stream:
+            data = upload.read()
     with reads_only(db.session):
         viewer = current_viewer()
         finding = access.finding_for_viewer(finding_id, viewer)
