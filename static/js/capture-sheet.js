@@ -10,6 +10,7 @@ import { $, Outbox, T, additionsUrl, allFindings, api, categoryName, el, finding
   refreshOutbox, state, uuid, walk } from "./capture-state.js";
 import { flush, requestSync } from "./capture-send.js";
 import { map, pinMap } from "./capture-map.js";
+import { queueVoiceNote } from "./voice-note.js";
 
 var S = state;
 
@@ -214,7 +215,7 @@ function queue(d, decision) {
     d.photos.forEach(function (p) {
       chain = chain.then(function () { return Outbox.addPhoto(targetId, photosUrl(targetId), p.blob, p.id); });
     });
-    return chain;
+    return chain.then(function () { return queueVoiceNote(d, targetId); });
   }
   var body = {
     id: d.id, lat: d.lat, lon: d.lon, accuracy_m: d.accuracy, location_source: d.source,
@@ -224,7 +225,7 @@ function queue(d, decision) {
   d.photos.forEach(function (p) {
     chain = chain.then(function () { return Outbox.addPhoto(d.id, photosUrl(d.id), p.blob, p.id); });
   });
-  return chain;
+  return chain.then(function () { return queueVoiceNote(d, d.id); });
 }
 
 /* Never store a pin nobody placed: it would sit at the map's centre, far from the finding.
