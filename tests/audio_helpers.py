@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import io
 import struct
-import zlib
 from pathlib import Path
 
 from tests.capture_api_helpers import send
