@@ -148,6 +148,7 @@ def _register_blueprints(app: Flask) -> None:
     from walkapp.exports.open311 import bp as open311_bp
     from walkapp.exports.views import bp as exports_bp
     from walkapp.findings.api import bp as findings_api_bp
+    from walkapp.findings.audio_api import bp as audio_bp
     from walkapp.findings.category_admin import bp as findings_bp
     from walkapp.findings.photo_views import bp as photos_bp
     from walkapp.findings.redaction_api import bp as redaction_api_bp
@@ -171,7 +172,7 @@ def _register_blueprints(app: Flask) -> None:
 
     for blueprint in (
         auth_bp, auth_api_bp, orgs_bp, walks_bp, walks_api_bp, participation_bp, report_bp,
-        findings_bp, findings_api_bp, redaction_api_bp, photos_bp, triage_bp, measures_bp,
+        findings_bp, findings_api_bp, redaction_api_bp, photos_bp, audio_bp, triage_bp, measures_bp,
         measures_api_bp, followup_bp, followup_api_bp, check_photos_bp, meeting_bp, meeting_api_bp,
         dashboard_bp, pwa_bp, exports_bp, open311_bp, feedback_bp, feedback_api_bp, privacy_bp,
     ):

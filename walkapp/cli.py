@@ -10,7 +10,7 @@ from flask.cli import AppGroup, with_appcontext
 from walkapp.auth.models import ROLES, User
 from walkapp.auth.services import create_user, find_user_by_email, issue_token
 from walkapp.extensions import db
-from walkapp.findings.models import Photo
+from walkapp.findings.models import Audio, Photo
 from walkapp.findings.storage import (
     PhotoCheck,
     StoredFile,
@@ -45,7 +45,8 @@ def _list(heading: str, lines: list[str]) -> None:
 
 
 def _report(check: PhotoCheck, root: Path) -> None:
-    click.echo(f"Photos folder {root}: {check.rows} photo rows, {check.files} files.")
+    click.echo(f"Photos folder {root}: {check.rows} photo rows, {check.audio_rows} voice note rows, "
+               f"{check.files} files.")
     _list("Rows without files", [
         f"photo {photo_id} of finding {finding_id}: missing {' and '.join(missing)} ({key})"
         for photo_id, finding_id, key, missing in check.rows_without_files
@@ -77,8 +78,12 @@ def photos_check_command(repair: bool):
     rows += [tuple(row) for row in db.session.execute(
         db.select(CheckPhoto.id, CheckPhoto.check_id, CheckPhoto.storage_key).order_by(CheckPhoto.id)
     )]
+    # Voice notes are kept in the same folder as well.
+    audio_rows = [tuple(row) for row in db.session.execute(
+        db.select(Audio.id, Audio.finding_id, Audio.storage_key).order_by(Audio.id)
+    )]
     db.session.rollback()
-    check = check_photo_files(rows, files)
+    check = check_photo_files(rows, files, audio_rows=audio_rows)
     _report(check, root)
     removed: list[StoredFile] = []
     if repair and check.removable:
@@ -179,7 +184,7 @@ def _retention_line(item: WalkRetention) -> str:
     source = "status history" if item.closed_from == "history" else "no status history: last change"
     return (f"Walk {item.walk_id} {item.title!r}, closed {item.closed_at:%Y-%m-%d} ({source}): "
             f"{len(item.photos)} photos, {len(item.check_photos)} check photos, {item.names} names, "
-            f"{item.texts} texts, {item.notes} check notes")
+            f"{item.texts} texts, {item.notes} check notes, {len(item.audio)} voice notes")
 
 
 @click.command("retention")
@@ -212,6 +217,7 @@ def retention_command(apply_: bool):
     click.echo(f"Total: {len(plan)} walks, {sum(len(i.photos) for i in plan)} photos, "
                f"{sum(len(i.check_photos) for i in plan)} check photos, {sum(i.names for i in plan)} "
                f"names, {sum(i.texts for i in plan)} texts, {sum(i.notes for i in plan)} check notes.")
+    click.echo(f"Voice notes: {sum(len(i.audio) for i in plan)}.")
     if apply_:
         checkpoint_sqlite()
     else:

@@ -11,6 +11,7 @@ import { $, Outbox, T, additionsUrl, allFindings, api, categoryName, el, finding
 import { flush, requestSync } from "./capture-send.js";
 import { map, pinMap } from "./capture-map.js";
 import { kindOf, startKind } from "./capture-kind.js";
+import { queueVoiceNote } from "./voice-note.js";
 
 var S = state;
 
@@ -217,7 +218,7 @@ function queue(d, decision) {
     d.photos.forEach(function (p) {
       chain = chain.then(function () { return Outbox.addPhoto(targetId, photosUrl(targetId), p.blob, p.id); });
     });
-    return chain;
+    return chain.then(function () { return queueVoiceNote(d, targetId); });
   }
   var body = {
     id: d.id, lat: d.lat, lon: d.lon, accuracy_m: d.accuracy, location_source: d.source,
@@ -228,7 +229,7 @@ function queue(d, decision) {
   d.photos.forEach(function (p) {
     chain = chain.then(function () { return Outbox.addPhoto(d.id, photosUrl(d.id), p.blob, p.id); });
   });
-  return chain;
+  return chain.then(function () { return queueVoiceNote(d, d.id); });
 }
 
 /* Never store a pin nobody placed: it would sit at the map's centre, far from the finding.

@@ -32,6 +32,12 @@ function request(item, token) {
     form.append("id", item.id);
     form.append("photo", item.blob, item.filename || "photo.jpg");
     init.body = form;
+  } else if (item.kind === "audio") {
+    var note = new FormData();
+    note.append("id", item.id);
+    if (item.seconds != null) note.append("duration_s", String(item.seconds));
+    note.append("audio", item.blob, "voice-note");
+    init.body = note;
   } else if (item.kind === "delete") {
     init.method = "DELETE";
   } else {
@@ -49,7 +55,7 @@ function accepted(item, status, data) {
   if (item.kind === "finding" || item.kind === "patch") return sameId(data.id, item.findingId);
   // A photo already stored (same bytes) answers with the stored photo's id, which may be an
   // earlier upload's id; any JSON photo answer with an id means the bytes are on the server.
-  if (item.kind === "photo") return data.id != null;
+  if (item.kind === "photo" || item.kind === "audio") return data.id != null;
   return sameId(data.id, item.id) || sameId(data.id, item.findingId);
 }
 

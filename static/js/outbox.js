@@ -88,6 +88,12 @@ export function addPhoto(findingId, url, blob, photoId) {
     .then(function () { notify(); });
 }
 
+/* Queue one voice note (a Blob) for a finding; like a photo, sent after that finding. */
+export function addAudio(findingId, url, blob, audioId, seconds) {
+  return put(base("audio", { id: audioId, findingId: findingId, url: url, blob: blob, seconds: seconds }))
+    .then(function () { notify(); });
+}
+
 /* "Same place": add my text to someone's finding. */
 export function addAddition(findingId, url, body) {
   return put(base("addition", { id: body.id, findingId: findingId, url: url, body: body }))

@@ -1,4 +1,4 @@
-"""Streaming ZIP archive of a walk's photos. Pure module: no Flask imports.
+"""Streaming ZIP archive of a walk's photos and voice notes. Pure module: no Flask imports.
 
 Entries are named `<category code>-<finding short id>-<n>.jpg` (short id: the first 8 hex
 digits of the finding's UUID; n counts that finding's visible photos from 1). Hidden photos
@@ -36,10 +36,27 @@ class _Sink:
         return data
 
 
-def archive_entries(items: Iterable[ExportFinding], path_for: Callable[[object], Path]) -> list[tuple[str, Path]]:
-    """(entry name, file path) for every visible photo whose file exists."""
+# A voice note's entry ends in its container's usual extension, so a player opens it.
+AUDIO_EXTENSIONS = {"audio/webm": "webm", "audio/ogg": "ogg", "audio/mp4": "m4a"}
+
+
+def archive_entries(
+    items: Iterable[ExportFinding], path_for: Callable[[object], Path],
+    audio_for: Callable[[ExportFinding], Iterable[tuple[str, Path]]] | None = None,
+) -> list[tuple[str, Path]]:
+    """(entry name, file path) for every visible photo whose file exists, and every voice note
+    (`audio_for(item)` → (mime, path) of the finding's voice notes) named
+    `<category code>-<finding short id>-voice-<n>.<webm|ogg|m4a>`."""
     entries = []
     for item in items:
+        if audio_for is not None:
+            n = 0
+            for mime, path in audio_for(item):
+                if not Path(path).is_file():
+                    continue
+                n += 1
+                extension = AUDIO_EXTENSIONS.get(mime, "audio")
+                entries.append((f"{item.finding.category.code}-{item.short_id}-voice-{n}.{extension}", Path(path)))
         n = 0
         for photo in item.photos:
             if photo.hidden:

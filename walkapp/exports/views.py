@@ -24,9 +24,10 @@ from walkapp.exports.queries import (
     walk_titles,
 )
 from walkapp.extensions import db
+from walkapp.findings.audio_services import audio_by_finding
 from walkapp.findings.models import Finding
 from walkapp.findings.photo_urls import photo_url
-from walkapp.findings.storage import photo_path, photos_root
+from walkapp.findings.storage import audio_path, photo_path, photos_root
 from walkapp.geo import to_leaflet_path
 from walkapp.measures.queries import filter_measures
 from walkapp.triage import queries as triage
@@ -169,7 +170,13 @@ def walk_photos_zip(walk_id: int):
     """The walk's visible photos as a ZIP archive, streamed."""
     walk = db.get_or_404(Walk, walk_id)
     root = photos_root(current_app.instance_path)
-    entries = archive_entries(walk_findings(walk), lambda photo: photo_path(root, photo.storage_key))
+    items = walk_findings(walk)
+    notes = audio_by_finding([item.finding.id for item in items])
+
+    def audio_for(item: ExportFinding) -> list[tuple[str, Path]]:
+        return [(note.mime, audio_path(root, note.storage_key)) for note in notes.get(item.finding.id, [])]
+
+    entries = archive_entries(items, lambda photo: photo_path(root, photo.storage_key), audio_for)
     response = attachment(stream_with_context(stream_zip(entries)), "application/zip", f"walk-{walk.id}-photos.zip")
     return response
 

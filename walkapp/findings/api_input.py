@@ -6,6 +6,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from flask import current_app
@@ -59,8 +60,17 @@ def processed_photo(data: bytes) -> ProcessedImage:
 def store_and_record(image: ProcessedImage, record: Callable[[str], tuple[dict, bool]]) -> tuple[dict, bool]:
     """Write the photo's files (no transaction open), then `record(storage_key)` → (answer, new)
     and commit; the files are removed again when the row is not new or never committed."""
+    return store_files_and_record(lambda root: services.store_photo_files(root, image), record)
+
+
+def store_files_and_record(
+    write: Callable[[Path], str], record: Callable[[str], tuple[dict, bool]],
+) -> tuple[dict, bool]:
+    """`write(photos root)` → storage key (no transaction open; photos and voice notes), then
+    `record(storage_key)` → (answer, new) and commit; the files are removed again when the row
+    is not new or never committed."""
     root = photos_root(current_app.instance_path)
-    storage_key = services.store_photo_files(root, image)
+    storage_key = write(root)
     kept = False
     try:
         body, created = record(storage_key)

@@ -172,8 +172,9 @@ def update_finding(finding: Finding, viewer: Viewer, changes: dict[str, Any]) ->
 
 
 def delete_finding(finding: Finding) -> list[str]:
-    """Delete a finding with its photos; returns the storage keys to remove after commit."""
-    keys = [photo.storage_key for photo in finding.photos]
+    """Delete a finding with its photos and voice notes; returns the storage keys to remove
+    after commit."""
+    keys = [photo.storage_key for photo in finding.photos] + [note.storage_key for note in finding.audio]
     db.session.delete(finding)
     db.session.flush()
     return keys

@@ -1,4 +1,5 @@
 """Photo files under `<instance>/photos/`, named by a generated key (never by the upload name).
+Voice notes live there too, one file `<key>.audio` each (the container is in the audio row).
 
 Pure module: callers pass the photos root folder. Writes are atomic (temporary file in the
 same folder, then os.replace), so a crash never leaves a half-written photo behind a row; a
@@ -16,6 +17,7 @@ from pathlib import Path
 
 THUMB_SUFFIX = "_thumb.jpg"
 MAIN_SUFFIX = ".jpg"
+AUDIO_SUFFIX = ".audio"
 TEMP_PREFIX = ".tmp-"
 TEMP_SUFFIX = ".part"
 # A file without a row younger than this may belong to an upload still under way (files are
@@ -46,6 +48,12 @@ def photo_path(root: Path, storage_key: str, thumb: bool = False) -> Path:
     return Path(root) / (storage_key + (THUMB_SUFFIX if thumb else MAIN_SUFFIX))
 
 
+def audio_path(root: Path, storage_key: str) -> Path:
+    """Where the voice note with this key lives."""
+    _check_key(storage_key)
+    return Path(root) / (storage_key + AUDIO_SUFFIX)
+
+
 def _write_atomic(path: Path, data: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=TEMP_PREFIX, suffix=TEMP_SUFFIX)
@@ -71,11 +79,18 @@ def save_photo_files(root: Path, storage_key: str, jpeg: bytes, thumb: bytes) ->
         raise
 
 
+def save_audio_file(root: Path, storage_key: str, data: bytes) -> None:
+    """Write a voice note atomically (a failed write leaves nothing behind)."""
+    _write_atomic(audio_path(root, storage_key), data)
+
+
 def delete_photo_files(root: Path, storage_key: str) -> None:
-    """Remove a photo and its thumbnail; missing files are fine (cleanup may run twice)."""
-    for thumb in (False, True):
+    """Remove a photo and its thumbnail, or a voice note (keys are unique across both, so every
+    deletion path handles both); missing files are fine (cleanup may run twice)."""
+    for path in (photo_path(root, storage_key), photo_path(root, storage_key, thumb=True),
+                 audio_path(root, storage_key)):
         with contextlib.suppress(FileNotFoundError):
-            photo_path(root, storage_key, thumb=thumb).unlink()
+            path.unlink()
 
 
 @dataclass(frozen=True)
@@ -88,6 +103,7 @@ class StoredFile:
     storage_key: str | None = None  # the photo it belongs to, when named like one of ours
     thumb: bool = False
     temporary: bool = False  # a write that never reached os.replace
+    audio: bool = False  # a voice note's file
 
 
 def _classify(root: Path, path: Path, now: float) -> StoredFile:
@@ -95,14 +111,15 @@ def _classify(root: Path, path: Path, now: float) -> StoredFile:
     age = now - path.stat().st_mtime
     if path.name.startswith(TEMP_PREFIX) and path.name.endswith(TEMP_SUFFIX):
         return StoredFile(path, relative, age, temporary=True)
-    for suffix, thumb in ((THUMB_SUFFIX, True), (MAIN_SUFFIX, False)):
+    for suffix, thumb, audio in ((THUMB_SUFFIX, True, False), (MAIN_SUFFIX, False, False),
+                                 (AUDIO_SUFFIX, False, True)):
         if relative.endswith(suffix):
             key = relative[: -len(suffix)]
             try:
                 _check_key(key)
             except ValueError:
                 break
-            return StoredFile(path, relative, age, storage_key=key, thumb=thumb)
+            return StoredFile(path, relative, age, storage_key=key, thumb=thumb, audio=audio)
     return StoredFile(path, relative, age)
 
 
@@ -139,8 +156,9 @@ class PhotoCheck:
     """Photo rows and files compared (see `check_photo_files`)."""
 
     rows: int = 0
+    audio_rows: int = 0
     files: int = 0
-    # (photo id, finding id, storage key, what is missing: "photo" and/or "thumbnail")
+    # (photo id, finding id, storage key, what is missing: "photo" and/or "thumbnail", or "audio")
     rows_without_files: list[tuple[str, str, str, list[str]]] = field(default_factory=list)
     orphans: list[StoredFile] = field(default_factory=list)  # photo-named, no row, old
     leftovers: list[StoredFile] = field(default_factory=list)  # temporary files, old
@@ -152,21 +170,27 @@ class PhotoCheck:
         return self.orphans + self.leftovers
 
 
+def _kind(stored: StoredFile) -> str:
+    return "audio" if stored.audio else "thumbnail" if stored.thumb else "photo"
+
+
 def check_photo_files(
     rows: list[tuple[object, object, str]], files: list[StoredFile], older_than_s: float = LEFTOVER_AGE_S,
+    audio_rows: list[tuple[object, object, str]] = (),
 ) -> PhotoCheck:
-    """Compare photo rows (photo id, finding id, storage key) with the files `stored_files` found.
-    List the files before reading the rows: a photo's files are written before its row, so a
-    file listed then has its row by the time the rows are read, unless it really is an orphan."""
-    check = PhotoCheck(rows=len(rows), files=len(files))
-    present = {(f.storage_key, f.thumb) for f in files if f.storage_key}
+    """Compare photo rows and voice-note rows (id, finding id, storage key) with the files
+    `stored_files` found. List the files before reading the rows: a photo's files are written
+    before its row, so a file listed then has its row by the time the rows are read, unless it
+    really is an orphan."""
+    check = PhotoCheck(rows=len(rows), audio_rows=len(audio_rows), files=len(files))
+    present = {(f.storage_key, _kind(f)) for f in files if f.storage_key}
     keys = set()
-    for photo_id, finding_id, storage_key in rows:
+    expected = [(row, ("photo", "thumbnail")) for row in rows] + [(row, ("audio",)) for row in audio_rows]
+    for (row_id, finding_id, storage_key), kinds in expected:
         keys.add(storage_key)
-        missing = [label for thumb, label in ((False, "photo"), (True, "thumbnail"))
-                   if (storage_key, thumb) not in present]
+        missing = [kind for kind in kinds if (storage_key, kind) not in present]
         if missing:
-            check.rows_without_files.append((str(photo_id), str(finding_id), storage_key, missing))
+            check.rows_without_files.append((str(row_id), str(finding_id), storage_key, missing))
     for stored in files:
         if stored.storage_key is None and not stored.temporary:
             check.unknown.append(stored)

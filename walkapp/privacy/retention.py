@@ -1,7 +1,7 @@
 """Retention: RETENTION_MONTHS after a walk was closed, its personal data goes.
 
-Removed: every photo (findings' and follow-up checks', rows and files), the participants'
-display names and the text participants typed (descriptions of their findings, "Samme sted"
+Removed: every photo (findings' and follow-up checks', rows and files), every voice note (rows
+and files: a voice identifies a person), the participants' display names and the text participants typed (descriptions of their findings, "Samme sted"
 additions, check notes, and the copies of that text in the finding's history). Kept: category,
 place, rating, state, measures, plan items and everything the dashboard counts, so the
 programme's yearly figures do not change.
@@ -24,7 +24,7 @@ from sqlalchemy import func, or_, update
 
 from walkapp.db import now_utc
 from walkapp.extensions import db
-from walkapp.findings.models import Finding, FindingChange, Photo
+from walkapp.findings.models import Audio, Finding, FindingChange, Photo
 from walkapp.followup.models import CheckPhoto, FindingCheck
 from walkapp.walks.models import Participant, Walk, WalkStatusChange
 
@@ -45,6 +45,7 @@ class WalkRetention:
     closed_from: str
     photos: list[str] = field(default_factory=list)  # storage keys of finding photos
     check_photos: list[str] = field(default_factory=list)  # storage keys of check photos
+    audio: list[str] = field(default_factory=list)  # storage keys of voice notes
     names: int = 0
     texts: int = 0  # participants' finding texts
     notes: int = 0  # check notes
@@ -52,11 +53,12 @@ class WalkRetention:
 
     @property
     def storage_keys(self) -> list[str]:
-        return self.photos + self.check_photos
+        return self.photos + self.check_photos + self.audio
 
     @property
     def empty(self) -> bool:
-        return not (self.photos or self.check_photos or self.names or self.texts or self.notes)
+        return not (self.photos or self.check_photos or self.audio or self.names or self.texts
+                    or self.notes)
 
 
 def months_before(moment: datetime, months: int) -> datetime:
@@ -115,6 +117,10 @@ def walk_retention(walk: Walk, closed_at: datetime, closed_from: str) -> WalkRet
             db.select(CheckPhoto.storage_key).join(FindingCheck, FindingCheck.id == CheckPhoto.check_id)
             .where(FindingCheck.walk_id == walk.id).order_by(CheckPhoto.storage_key)
         ).scalars()),
+        audio=list(db.session.execute(
+            db.select(Audio.storage_key).join(Finding, Finding.id == Audio.finding_id)
+            .where(Finding.walk_id == walk.id).order_by(Audio.storage_key)
+        ).scalars()),
         names=_count(db.select(Participant.id).where(
             Participant.walk_id == walk.id, Participant.display_name != ""
         )),
@@ -146,13 +152,14 @@ def apply_walk_retention(item: WalkRetention, now: datetime | None = None) -> No
     after the commit (`item.storage_keys`)."""
     walk = db.session.get(Walk, item.walk_id)
     fresh = walk_retention(walk, item.closed_at, item.closed_from)
-    item.photos, item.check_photos = fresh.photos, fresh.check_photos
+    item.photos, item.check_photos, item.audio = fresh.photos, fresh.check_photos, fresh.audio
     item.names, item.texts, item.notes = fresh.names, fresh.texts, fresh.notes
     text_findings = _participant_text_findings(walk.id)
     checks = db.select(FindingCheck.id).where(FindingCheck.walk_id == walk.id)
     findings = db.select(Finding.id).where(Finding.walk_id == walk.id)
     # Bulk statements: the ORM's per-row cascades are not needed (photos have no children).
     db.session.execute(db.delete(Photo).where(Photo.finding_id.in_(findings)))
+    db.session.execute(db.delete(Audio).where(Audio.finding_id.in_(findings)))
     db.session.execute(db.delete(CheckPhoto).where(CheckPhoto.check_id.in_(checks)))
     db.session.execute(update(Participant).where(Participant.walk_id == walk.id).values(display_name=""))
     db.session.execute(update(Finding).where(Finding.id.in_(text_findings)).values(description=""))
@@ -175,9 +182,9 @@ def apply_walk_retention(item: WalkRetention, now: datetime | None = None) -> No
     db.session.expire_all()
     log.info(
         "retention applied to walk %s (closed %s, from %s): %d photos, %d check photos, "
-        "%d names, %d texts, %d check notes removed",
+        "%d voice notes, %d names, %d texts, %d check notes removed",
         item.walk_id, item.closed_at.isoformat(), item.closed_from, len(item.photos),
-        len(item.check_photos), item.names, item.texts, item.notes,
+        len(item.check_photos), len(item.audio), item.names, item.texts, item.notes,
     )
 
 

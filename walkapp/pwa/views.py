@@ -41,6 +41,7 @@ SHELL_FILES = (
     "js/outbox-send.js",
     "js/photo.js",
     "js/photo-blur.js",
+    "js/voice-note.js",
     "js/sync-status.js",
     "icons/icon-192.png",
     "icons/icon-512.png",
