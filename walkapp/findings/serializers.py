@@ -65,6 +65,7 @@ def finding_json(
         "lon": finding.lon,
         "accuracy_m": finding.accuracy_m,
         "location_source": finding.location_source,
+        "location_text": finding.location_text,
         "category": finding.category.code,
         "category_name": finding.category.name(current_language()),
         "rating": finding.rating,
