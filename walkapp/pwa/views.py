@@ -33,6 +33,8 @@ SHELL_FILES = (
     "js/capture-list.js",
     "js/capture-earlier.js",
     "js/capture-sheet.js",
+    "js/capture-place-list.js",
+    "js/text-size.js",
     "js/capture-checks.js",
     "js/capture.js",
     "js/outbox.js",
