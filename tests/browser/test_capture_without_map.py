@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from tests.browser.capture_helpers import findings_on_server, join, outbox_items
-from tests.browser.layout_helpers import boxes, off_screen, overlaps, phone, too_small
+from tests.browser.layout_helpers import boxes, off_screen, overlaps, phone, too_small, unreachable
 from tests.browser.test_pwa_quality import axe_violations
 from walkapp.extensions import db
 
@@ -166,7 +166,10 @@ def test_largest_text_is_remembered_and_nothing_overlaps_at_360(browser, live_se
         largest = page.evaluate("() => parseFloat(getComputedStyle(document.documentElement).fontSize)")
         assert largest == normal * 1.5
         page.evaluate("() => document.fonts.ready.then(() => true)")
-        join_page = boxes(page, {"size": ".text-size button", "heading": "main h1",
+        # "Start" is sticky at the bottom by design: measured at the end of the page, in its place.
+        page.evaluate("() => window.scrollTo(0, document.documentElement.scrollHeight)")
+        join_page = boxes(page, {"size": ".text-size button", "heading": "main h1", "brand": ".brand",
+                                 "language": ".language-switch button",
                                  "tile": ".role-tile", "start": "main button[type=submit]"})
         assert overlaps(join_page) == []
         assert off_screen(join_page, width) == []
@@ -178,23 +181,33 @@ def test_largest_text_is_remembered_and_nothing_overlaps_at_360(browser, live_se
         page.wait_for_selector("#capture-map .leaflet-control-attribution")
         # Remembered on the phone: the next page starts at A++.
         assert page.evaluate("() => parseFloat(getComputedStyle(document.documentElement).fontSize)") == largest
-        assert page.locator(".capture-top button[data-text-size='2']").get_attribute("aria-pressed") == "true"
         page.evaluate("() => document.fonts.ready.then(() => true)")
         top = boxes(page, {
-            "size": ".capture-top .text-size button", "title": ".capture-title h1",
+            "title": ".capture-title h1",
             "language": ".capture-top .language-switch button", "sync": "#sync-status",
             "map": "#show-map", "list": "#show-list", "new finding": "#new-finding", "find me": "#find-me",
             "zoom": "#capture-map .leaflet-control-zoom a",
         })
-        assert len([b for b in top if b["name"].startswith("size")]) == 3
+        assert {"title#0", "new finding#0", "find me#0", "map#0", "list#0"} <= {b["name"] for b in top}
         assert overlaps(top) == []
         assert off_screen(top, width, height) == []
-        assert too_small([b for b in top if b["name"].startswith("size")]) == []
         assert page.evaluate("() => document.documentElement.scrollWidth") <= width
+        # The control on the capture page is at the top of the list, showing A++ as chosen.
+        page.click("#show-list")
+        assert page.locator("#list-view button[data-text-size='2']").get_attribute("aria-pressed") == "true"
+        listed = boxes(page, {"size": "#list-view .text-size button", "heading": "#list-title",
+                              "new finding": "#new-finding", "map": "#show-map", "list": "#show-list"})
+        assert len([b for b in listed if b["name"].startswith("size")]) == 3
+        assert overlaps(listed) == []
+        assert off_screen(listed, width, height) == []
+        assert too_small(listed) == []
+        page.click("#show-map")
 
         page.click("#new-finding")
         page.click(".category-button[data-code=lighting]")
         page.click("#place-list-toggle")
+        # Save is sticky at the sheet's foot by design: measured at the end of the scroll.
+        page.evaluate("() => { const s = document.querySelector('#sheet'); s.scrollTop = s.scrollHeight; }")
         sheet = boxes(page, {"control": "#step-details button:not(.leaflet-control *), #step-details select,"
                                         " #step-details input[type=text], #step-details textarea,"
                                         " #step-details .photo-button, #place-map, #place-list-panel legend,"
@@ -203,3 +216,5 @@ def test_largest_text_is_remembered_and_nothing_overlaps_at_360(browser, live_se
         assert overlaps(sheet) == []
         assert off_screen(sheet, width) == []
         assert page.evaluate("() => document.querySelector('#sheet').scrollWidth") <= width
+        # Scrolled to, each control of the list is whole: the sticky Save bar never hides one.
+        assert unreachable(page, "#place-list-toggle, #place-at-me, #place-route-point, #place-words") == []
