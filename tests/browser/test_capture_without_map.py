@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser.capture_helpers import findings_on_server, join, outbox_items
+from tests.browser.capture_helpers import findings_on_server, join, outbox_items, with_gps
 from tests.browser.layout_helpers import boxes, off_screen, overlaps, phone, too_small, unreachable
 from tests.browser.test_pwa_quality import axe_violations
 from walkapp.extensions import db
@@ -218,3 +218,29 @@ def test_largest_text_is_remembered_and_nothing_overlaps_at_360(browser, live_se
         assert page.evaluate("() => document.querySelector('#sheet').scrollWidth") <= width
         # Scrolled to, each control of the list is whole: the sticky Save bar never hides one.
         assert unreachable(page, "#place-list-toggle, #place-at-me, #place-route-point, #place-words") == []
+
+
+def test_a_route_point_stays_when_a_new_fix_arrives_and_my_position_takes_the_fix(
+        page, pixel7_context, live_server, make_walk):
+    """Punkt 1 chosen, then the phone moves: the finding stays at Punkt 1; "Ved min position"
+    then puts it at the fix, saved as gps."""
+    live_server.app.config["MAP_TILE_URL"] = NO_TILES
+    walk = make_walk(**MEETING)
+    with_gps(pixel7_context)
+    join(page, walk["join_code"])
+    page.click("#new-finding")
+    page.click(".category-button[data-code=lighting]")
+    page.click("#place-list-toggle")
+    page.select_option("#place-route-point", label="Punkt 1")
+    moved = {"latitude": 55.6670, "longitude": 12.6080, "accuracy": 5}
+    pixel7_context.set_geolocation(moved)
+    page.wait_for_function("() => document.querySelector('#gps-note') !== null")
+    page.wait_for_timeout(1500)  # watchPosition reports the new fix
+    assert page.locator("#place-text").inner_text() == "Sat ved Punkt 1."
+    page.click("#place-at-me")
+    assert page.locator("#place-text").inner_text().startswith("Din position")
+    page.click("#save-finding")
+    page.wait_for_selector("#sheet", state="hidden")
+    [body] = outbox_items(page, "i => i.body")
+    assert (body["location_source"], body["lat"], body["lon"]) == ("gps", 55.6670, 12.6080)
+    assert "location_text" not in body
