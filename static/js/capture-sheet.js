@@ -12,6 +12,7 @@ import { flush, requestSync } from "./capture-send.js";
 import { map, pinMap } from "./capture-map.js";
 import { kindOf, startKind } from "./capture-kind.js";
 import { queueVoiceNote } from "./voice-note.js";
+import { announceSaved, placeListText, resetPlaceList } from "./capture-place-list.js";
 
 var S = state;
 
@@ -53,6 +54,7 @@ function openSheet() {
   // source: "none" until a GPS fix, a photo's own place or the user's tap/drag places the pin.
   S.draft = { id: uuid(), category: null, rating: null, photos: [], pending: [], source: "none", lat: null, lon: null, accuracy: null };
   if (S.gps) placePin(S.gps.lat, S.gps.lon, "gps");
+  resetPlaceList();
   $("description").value = "";
   $("place-text").classList.remove("place-needed");
   $("photo-thumbs").textContent = "";
@@ -116,6 +118,7 @@ export function placePin(lat, lon, source, accuracy) {
   var d = S.draft;
   if (!d) return;
   if (source === "gps" && (d.source === "map" || d.source === "photo")) return;
+  if (source === "gps" && (d.source === "route_point" || d.source === "text")) return;
   if (source === "photo" && d.source !== "none") return;
   d.lat = lat;
   d.lon = lon;
@@ -137,6 +140,7 @@ export function updatePlaceText() {
   var text;
   if (d.source === "map") text = T.placeMoved;
   else if (d.source === "photo") text = T.placeFromPhoto;
+  else if (d.source === "route_point" || d.source === "text") text = placeListText(d);
   else if (d.source === "gps" && S.gps) text = T.gpsAccuracy.replace("{m}", S.gps.accuracy);
   else text = S.gpsState === "off" ? T.placeOff : T.gpsWaiting;
   $("place-text").textContent = text;
@@ -225,6 +229,7 @@ function queue(d, decision) {
     category: d.category, rating: d.rating, description: d.description, observed_at: isoNow(),
   };
   body.kind = kindOf(d);
+  if (d.source === "text") body.location_text = d.locationText;
   chain = Outbox.addFinding(walk.id, api.findings, body, findingUrl(d.id));
   d.photos.forEach(function (p) {
     chain = chain.then(function () { return Outbox.addPhoto(d.id, photosUrl(d.id), p.blob, p.id); });
@@ -263,7 +268,7 @@ function save(event) {
     }).then(function () {
       closeSheet();
       requestSync();
-      flush(false);
+      announceSaved(flush(false));
     });
   }).catch(function () {
     // IndexedDB full or unavailable, or a photo the phone could not read: say so in words.

@@ -17,7 +17,13 @@ from walkapp.findings.api_input import bad as _bad
 from walkapp.findings.api_input import observed_at_field as _observed_at
 from walkapp.findings.api_input import processed_photo, store_and_record
 from walkapp.findings.api_input import uuid_field as _uuid
-from walkapp.findings.models import DESCRIPTION_MAX, FINDING_KINDS, LOCATION_SOURCES, Finding
+from walkapp.findings.models import (
+    DESCRIPTION_MAX,
+    FINDING_KINDS,
+    LOCATION_SOURCES,
+    LOCATION_TEXT_MAX,
+    Finding,
+)
 from walkapp.findings.redaction_services import redacted_photo_for_upload
 from walkapp.findings.serializers import feature_collection, finding_json, photo_json
 from walkapp.findings.storage import photos_root
@@ -52,8 +58,25 @@ def _clean_accuracy(payload: dict[str, Any]) -> dict[str, Any]:
 def _clean_location_source(payload: dict[str, Any]) -> dict[str, Any]:
     source = payload.get("location_source", "gps")
     if source not in LOCATION_SOURCES:
-        raise _bad("invalid_location_source", _("The location source must be gps, map or photo."))
+        raise _bad("invalid_location_source", _("The location source must be gps, map, photo, route_point or text."))
     return {"location_source": source}
+
+
+def _clean_location_text(payload: dict[str, Any]) -> dict[str, Any]:
+    # A finding placed "by a few words" has only the words to find it by: they are required.
+    text = payload.get("location_text")
+    text = "" if text is None else text
+    if not isinstance(text, str):
+        raise _bad("invalid_location_text", _("The place description must be a string."))
+    text = text.strip()
+    if len(text) > LOCATION_TEXT_MAX:
+        raise _bad(
+            "location_text_too_long",
+            _("The place description is too long (at most %(max)s characters).", max=LOCATION_TEXT_MAX),
+        )
+    if not text and payload.get("location_source") == "text":
+        raise _bad("location_text_required", _("Describe the place in a few words."))
+    return {"location_text": text}
 
 
 def _clean_category(payload: dict[str, Any]) -> dict[str, Any]:
@@ -99,6 +122,7 @@ _FIELD_VALIDATORS: tuple[tuple[tuple[str, ...], Callable[[dict[str, Any]], dict[
     (("lat", "lon"), _clean_position),
     (("accuracy_m",), _clean_accuracy),
     (("location_source",), _clean_location_source),
+    (("location_text",), _clean_location_text),
     (("category",), _clean_category),
     (("rating",), _clean_rating),
     (("description",), _clean_description),
@@ -129,7 +153,7 @@ def create_finding(walk_id: int):
     payload = json_object()
     data = {"id": _uuid(payload.get("id"))}
     data.update(_clean_fields(payload, (
-        "lat", "lon", "accuracy_m", "location_source", "category", "rating", "description",
+        "lat", "lon", "accuracy_m", "location_source", "location_text", "category", "rating", "description",
     )))
     data.update(_clean_fields(payload, ("kind",)))
     if payload.get("observed_at") is not None:

@@ -66,6 +66,7 @@ def finding_json(
         "accuracy_m": finding.accuracy_m,
         "location_source": finding.location_source,
         "kind": finding.kind,
+        "location_text": finding.location_text,
         "category": finding.category.code,
         "category_name": finding.category.name(current_language()),
         "rating": finding.rating,

@@ -36,8 +36,7 @@ _BOX_LON = 0.0008
 # the time is compared as the phone sent it (_same_content).
 CONTENT_FIELDS = (
     "walk_id", "participant_id", "user_id", "category_id", "lat", "lon", "accuracy_m",
-    "location_source", "rating", "description",
-    "kind",
+    "location_source", "location_text", "rating", "description", "kind",
 )
 EDITABLE_FIELDS = ("category", "rating", "description", "lat", "lon", "accuracy_m", "location_source")
 
@@ -119,6 +118,7 @@ def create_finding(walk: Walk, viewer: Viewer, data: dict[str, Any]) -> tuple[Fi
         "lon": data["lon"],
         "accuracy_m": data["accuracy_m"],
         "location_source": data["location_source"],
+        "location_text": data.get("location_text", ""),
         "rating": data["rating"],
         "description": data["description"],
         "kind": data.get("kind", "problem"),

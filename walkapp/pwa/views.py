@@ -35,6 +35,8 @@ SHELL_FILES = (
     "js/capture-earlier.js",
     "js/capture-sheet.js",
     "js/capture-kind.js",
+    "js/capture-place-list.js",
+    "js/text-size.js",
     "js/capture-checks.js",
     "js/capture.js",
     "js/outbox.js",
