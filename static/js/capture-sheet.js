@@ -219,6 +219,7 @@ function queue(d, decision) {
   var body = {
     id: d.id, lat: d.lat, lon: d.lon, accuracy_m: d.accuracy, location_source: d.source,
     category: d.category, rating: d.rating, description: d.description, observed_at: isoNow(),
+    language: document.documentElement.lang,
   };
   chain = Outbox.addFinding(walk.id, api.findings, body, findingUrl(d.id));
   d.photos.forEach(function (p) {

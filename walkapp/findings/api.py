@@ -22,6 +22,7 @@ from walkapp.findings.redaction_services import redacted_photo_for_upload
 from walkapp.findings.serializers import feature_collection, finding_json, photo_json
 from walkapp.findings.storage import photos_root
 from walkapp.geo import valid_lat_lon
+from walkapp.i18n import PARTICIPANT_LANGUAGES, current_language
 from walkapp.measures.recurrence import earlier_with_status
 from walkapp.request_input import json_object
 
@@ -86,6 +87,18 @@ def _clean_description(payload: dict[str, Any]) -> dict[str, Any]:
     return {"description": description}
 
 
+def _clean_language(payload: dict[str, Any]) -> dict[str, Any]:
+    # The page's language when the text was typed (kept as typed, so staff know what it is in);
+    # an older phone sends none: the language this request is answered in.
+    language = payload.get("language")
+    if language is None:
+        return {"language": current_language()}
+    if language not in PARTICIPANT_LANGUAGES:
+        raise _bad("invalid_language", _("The language must be one of %(codes)s.",
+                                         codes=", ".join(PARTICIPANT_LANGUAGES)))
+    return {"language": language}
+
+
 # (fields, validator of those fields in a payload → their clean values). The order is the
 # order of the checks, so a payload with several bad fields always gets the same error.
 _FIELD_VALIDATORS: tuple[tuple[tuple[str, ...], Callable[[dict[str, Any]], dict[str, Any]]], ...] = (
@@ -95,6 +108,7 @@ _FIELD_VALIDATORS: tuple[tuple[tuple[str, ...], Callable[[dict[str, Any]], dict[
     (("category",), _clean_category),
     (("rating",), _clean_rating),
     (("description",), _clean_description),
+    (("language",), _clean_language),
 )
 
 
@@ -122,6 +136,7 @@ def create_finding(walk_id: int):
     data = {"id": _uuid(payload.get("id"))}
     data.update(_clean_fields(payload, (
         "lat", "lon", "accuracy_m", "location_source", "category", "rating", "description",
+        "language",
     )))
     if payload.get("observed_at") is not None:
         data["observed_at"] = _observed_at(payload["observed_at"])

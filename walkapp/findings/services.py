@@ -114,6 +114,7 @@ def create_finding(walk: Walk, viewer: Viewer, data: dict[str, Any]) -> tuple[Fi
         "location_source": data["location_source"],
         "rating": data["rating"],
         "description": data["description"],
+        "language": data.get("language"),
         **observed_values(walk.starts_at, sent, now_utc()),
     }
     inserted = False
