@@ -37,7 +37,7 @@ def test_unknown_api_path_is_json_404(client, path):
 def test_unknown_page_is_html_404(client):
     """A browser gets a readable error page in the UI language, not JSON."""
     html = assert_html_error(client.get("/no-such-page", headers={"Accept": BROWSER_ACCEPT}), 404)
-    assert '<html lang="da">' in html
+    assert '<html lang="da" dir="ltr">' in html
 
 
 def test_curl_default_accept_gets_html(client):

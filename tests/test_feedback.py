@@ -263,10 +263,10 @@ def test_page_in_english_with_lang_and_danish_by_default(app, client, api_token,
     path = path_of(publish(client, api_token, feedback_walk["walk"]).get_json()["url"])
     visitor = app.test_client()
     danish = visitor.get(path).get_data(as_text=True)
-    assert '<html lang="da">' in danish and "Udført" in danish and 'href="?lang=en"' in danish
+    assert '<html lang="da" dir="ltr">' in danish and "Udført" in danish and 'href="?lang=en"' in danish
     response = visitor.get(f"{path}?lang=en")
     english = response.get_data(as_text=True)
-    assert '<html lang="en">' in english and 'href="?lang=da"' in english
+    assert '<html lang="en" dir="ltr">' in english and 'href="?lang=da"' in english
     assert "What came of the safety walk" in english and "Done" in english and "Udført" not in english
     assert "Lighting" in english and "Rejected" in english and "Expected by" in english
     assert "Set-Cookie" not in response.headers

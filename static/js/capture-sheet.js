@@ -227,6 +227,7 @@ function queue(d, decision) {
   var body = {
     id: d.id, lat: d.lat, lon: d.lon, accuracy_m: d.accuracy, location_source: d.source,
     category: d.category, rating: d.rating, description: d.description, observed_at: isoNow(),
+    language: document.documentElement.lang,
   };
   body.kind = kindOf(d);
   if (d.source === "text") body.location_text = d.locationText;

@@ -57,10 +57,12 @@ if (languageSwitch) {
   languageSwitch.addEventListener("submit", function (event) {
     event.preventDefault();
     var body = new FormData(languageSwitch);
+    // Each language is its own button with its own formaction (templates/_language_choices.html).
+    var target = (event.submitter && event.submitter.formAction) || languageSwitch.action;
     fetchJson(api.csrf, { cache: "no-store" })
       .then(function (data) {
         body.set("csrf_token", data.csrf_token);
-        return fetch(languageSwitch.action, { method: "POST", body: body, credentials: "same-origin", redirect: "manual" });
+        return fetch(target, { method: "POST", body: body, credentials: "same-origin", redirect: "manual" });
       })
       .then(function (response) {
         // The answer is a redirect back here; redirect: "manual" shows it as "opaqueredirect".

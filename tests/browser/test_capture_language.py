@@ -1,4 +1,4 @@
-"""The da/en switch on the capture page: English labels after one tap, still joined, and the
+"""The language menu on the capture page (Danish → English): English labels after one tap, still joined, and the
 findings waiting in the outbox are still there and arrive once; offline it says why nothing
 happens instead of leaving the walk for the browser's error page."""
 from __future__ import annotations
@@ -38,8 +38,8 @@ def test_english_on_the_capture_page_keeps_me_joined_and_my_outbox(page, pixel7_
     with_gps(pixel7_context)
     join(page, walk["join_code"])
     capture_url = page.url
-    switch = page.locator(".capture-top .language-switch button")
-    assert switch.inner_text().strip() == "English"
+    menu = page.locator(".capture-top .language-menu > summary")
+    assert menu.locator("span[lang]").inner_text().strip() == "Dansk"
     assert "Nyt fund" in page.locator("#new-finding").inner_text()
 
     # The server is busy for findings, so the finding stays in the outbox across the switch.
@@ -59,14 +59,15 @@ def test_english_on_the_capture_page_keeps_me_joined_and_my_outbox(page, pixel7_
     waiting = outbox_ids(page)
     assert [kind for kind, _id in waiting] == ["finding", "photo"]
 
-    switch.click()
+    menu.click()
+    page.locator(".capture-top .language-choices").get_by_role("button", name="English").click()
     page.wait_for_function("() => document.documentElement.lang === 'en'", timeout=15000)
     wait_ready(page)
     assert page.url == capture_url  # still on the walk, not sent to a join or login page
     assert "New finding" in page.locator("#new-finding").inner_text()
     assert page.locator("#show-map").inner_text() == "Map"
     assert page.locator("#show-list").inner_text() == "List"
-    assert page.locator(".capture-top .language-switch button").inner_text().strip() == "Dansk"
+    assert page.locator(".capture-top .language-menu > summary span[lang]").inner_text().strip() == "English"
     assert outbox_ids(page) == waiting
 
     hold["on"] = False
@@ -85,7 +86,8 @@ def test_offline_the_switch_says_why_and_stays_on_the_walk(page, pixel7_context,
     add_finding(page, "lighting", None, text="Mørkt hjørne")
     before = outbox_ids(page)
     capture_url = page.url
-    page.click(".capture-top .language-switch button")
+    page.click(".capture-top .language-menu > summary")
+    page.locator(".capture-top .language-choices").get_by_role("button", name="English").click()
     note = page.locator("#page-note")
     note.wait_for(state="visible")
     assert note.inner_text() == ("Sproget kan skiftes, når telefonen har forbindelse. "

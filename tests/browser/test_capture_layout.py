@@ -38,7 +38,7 @@ OTHERS = {
     "sync": "#sync-status",
     "attribution": "#capture-map .leaflet-control-attribution",
     "location note": "#gps-note",
-    "language": ".capture-top .language-switch button",
+    "language": ".capture-top .language-menu > summary",
 }
 
 # (font, text size, width, height); the machine's font once, as a resident's phone would have it.

@@ -30,6 +30,7 @@ from walkapp.auth.services import (
     set_password,
 )
 from walkapp.extensions import db, limiter
+from walkapp.i18n import PARTICIPANT_LANGUAGES
 from walkapp.orgs.models import Organisation
 
 bp = Blueprint("auth", __name__)
@@ -102,8 +103,9 @@ def logout():
 
 @bp.route("/lang/<code>", methods=["POST"])
 def set_language(code: str):
-    """Remember the chosen language in the session."""
-    if code not in current_app.config["LANGUAGES"]:
+    """Remember the chosen language in the session (a participant language shows on the
+    participant pages only; staff pages then stay Danish)."""
+    if code not in PARTICIPANT_LANGUAGES:
         abort(404)
     session["lang"] = code
     return redirect(_safe_next(request.form.get("next")) or url_for("auth.index"))

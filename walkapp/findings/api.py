@@ -28,6 +28,7 @@ from walkapp.findings.redaction_services import redacted_photo_for_upload
 from walkapp.findings.serializers import feature_collection, finding_json, photo_json
 from walkapp.findings.storage import photos_root
 from walkapp.geo import valid_lat_lon
+from walkapp.i18n import PARTICIPANT_LANGUAGES, current_language
 from walkapp.measures.recurrence import earlier_with_status
 from walkapp.request_input import json_object
 
@@ -116,6 +117,18 @@ def _clean_kind(payload: dict[str, Any]) -> dict[str, Any]:
     return {"kind": kind}
 
 
+def _clean_language(payload: dict[str, Any]) -> dict[str, Any]:
+    # The page's language when the text was typed (kept as typed, so staff know what it is in);
+    # an older phone sends none: the language this request is answered in.
+    language = payload.get("language")
+    if language is None:
+        return {"language": current_language()}
+    if language not in PARTICIPANT_LANGUAGES:
+        raise _bad("invalid_language", _("The language must be one of %(codes)s.",
+                                         codes=", ".join(PARTICIPANT_LANGUAGES)))
+    return {"language": language}
+
+
 # (fields, validator of those fields in a payload → their clean values). The order is the
 # order of the checks, so a payload with several bad fields always gets the same error.
 _FIELD_VALIDATORS: tuple[tuple[tuple[str, ...], Callable[[dict[str, Any]], dict[str, Any]]], ...] = (
@@ -127,6 +140,7 @@ _FIELD_VALIDATORS: tuple[tuple[tuple[str, ...], Callable[[dict[str, Any]], dict[
     (("rating",), _clean_rating),
     (("description",), _clean_description),
     (("kind",), _clean_kind),
+    (("language",), _clean_language),
 )
 
 
@@ -154,6 +168,7 @@ def create_finding(walk_id: int):
     data = {"id": _uuid(payload.get("id"))}
     data.update(_clean_fields(payload, (
         "lat", "lon", "accuracy_m", "location_source", "location_text", "category", "rating", "description",
+        "language",
     )))
     data.update(_clean_fields(payload, ("kind",)))
     if payload.get("observed_at") is not None:

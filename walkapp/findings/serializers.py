@@ -71,6 +71,8 @@ def finding_json(
         "category_name": finding.category.name(current_language()),
         "rating": finding.rating,
         "description": finding.description,
+        # The language the text was written in (a participant language code, or None).
+        "language": finding.language,
         "observed_at": iso(finding.observed_at),
         # Set when the phone's clock was not believed (observed_at is then the receive time).
         "phone_observed_at": finding.phone_observed_at,

@@ -122,6 +122,7 @@ def create_finding(walk: Walk, viewer: Viewer, data: dict[str, Any]) -> tuple[Fi
         "rating": data["rating"],
         "description": data["description"],
         "kind": data.get("kind", "problem"),
+        "language": data.get("language"),
         **observed_values(walk.starts_at, sent, now_utc()),
     }
     inserted = False

@@ -43,8 +43,7 @@ def _public(response_body: str, status: int):
 @bp.route("/f/<code>")
 def show_feedback(code: str):
     """The walk's feedback for residents: no login, no cookie, Danish or English (?lang=)."""
-    asked = request.args.get("lang")
-    lang = asked if asked in current_app.config["LANGUAGES"] else current_language()
+    lang = current_language()  # ?lang= first (walkapp.i18n.select_locale)
     # A ?lang= link rather than the session's language switch: an anonymous resident's visit
     # sets no cookie, and a shared link keeps the language it was shared in.
     with force_locale(lang):
