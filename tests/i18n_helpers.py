@@ -5,6 +5,7 @@ small tool that writes a language's draft .po from a {msgid: translation} table.
 lacks, so a new string on a participant page is noticed before tests/test_i18n.py fails."""
 from __future__ import annotations
 
+import re
 import sys
 from pathlib import Path
 
@@ -37,10 +38,27 @@ PARTICIPANT_EXTRA = (
 PARTICIPANT_ONLY_LANGUAGES = ("ar", "fa", "ur", "tr", "so", "pl", "uk")
 
 
+INCLUDE = re.compile(r"""{%-?\s*(?:include|from|import)\s+["']([^"']+)["']""")
+
+
+def participant_templates() -> list[str]:
+    """PARTICIPANT_TEMPLATES and every template they include or import, transitively: a partial
+    added to the capture sheet is a participant page's text too."""
+    found: list[str] = []
+    todo = list(PARTICIPANT_TEMPLATES)
+    while todo:
+        name = todo.pop(0)
+        if name in found:
+            continue
+        found.append(name)
+        todo += INCLUDE.findall((ROOT / "templates" / name).read_text(encoding="utf-8"))
+    return found
+
+
 def participant_msgids() -> list[str]:
     """Every msgid a participant page can show, sorted."""
     msgids: set[str] = set(PARTICIPANT_EXTRA)
-    sources = [(ROOT / "templates" / name, "jinja2.ext:babel_extract") for name in PARTICIPANT_TEMPLATES]
+    sources = [(ROOT / "templates" / name, "jinja2.ext:babel_extract") for name in participant_templates()]
     sources += [(ROOT / name, "python") for name in PARTICIPANT_CODE]
     for path, method in sources:
         for _lineno, message, _comments, _context in extract_from_file(method, str(path), keywords=KEYWORDS):

@@ -20,6 +20,7 @@ from tests.browser.layout_helpers import (
     too_small,
     unreachable,
 )
+from walkapp.seed import CATEGORIES
 
 # Tiles from a closed port: Leaflet then shows the attribution, as with real tiles.
 NO_TILES = "http://127.0.0.1:9/{z}/{x}/{y}.png"
@@ -165,7 +166,8 @@ def test_the_new_finding_sheet_is_reachable_at_200_percent(browser, live_server,
         page.click("#new-finding")
         page.wait_for_selector("#step-category:not([hidden])")
         count, problems = sheet_problems(page, SHEET_CATEGORY_STEP, width)
-        assert count == 10  # Cancel and the nine categories
+        # Cancel, the two kinds (something unsafe / a good place) and every standard category.
+        assert count == 1 + 2 + len(CATEGORIES)
         assert problems == {}
 
         page.click(".category-button[data-code=lighting]")
@@ -178,7 +180,7 @@ def test_the_new_finding_sheet_is_reachable_at_200_percent(browser, live_server,
         # ...and at the end of the form it covers nothing.
         count, problems = sheet_problems(page, SHEET_DETAILS_STEP, width)
         # Cancel, change category, "Kan du ikke bruge kortet?", the place map, photo, four
-        # ratings, description, Save.
-        assert count == 11
+        # ratings, description, the voice note's "Hold for at tale", Save.
+        assert count == 12
         assert problems == {}
         check_dressed(device)
