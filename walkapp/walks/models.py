@@ -5,6 +5,7 @@ from datetime import date, datetime, time
 
 from sqlalchemy import (
     JSON,
+    Boolean,
     CheckConstraint,
     Column,
     Date,
@@ -22,6 +23,10 @@ from walkapp.extensions import db
 from walkapp.orgs.models import Estate
 
 WALK_KINDS = ("walk", "inspection")
+# The optional, anonymous profile a participant may give on the join page (issue "whose
+# feeling is it?"); shown only as counts for groups of at least five.
+AGE_BANDS = ("under_18", "18_39", "40_64", "65_plus")
+GENDERS = ("woman", "man", "other", "undisclosed")
 PARTICIPANT_ROLES = (
     "resident",
     "board",
@@ -115,6 +120,14 @@ class Participant(db.Model):
             "'police', 'coordinator', 'other')",
             name="role_known",
         ),
+        CheckConstraint(
+            "age_band IS NULL OR age_band IN ('under_18', '18_39', '40_64', '65_plus')",
+            name="age_band_known",
+        ),
+        CheckConstraint(
+            "gender IS NULL OR gender IN ('woman', 'man', 'other', 'undisclosed')",
+            name="gender_known",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -122,6 +135,10 @@ class Participant(db.Model):
     display_name: Mapped[str] = mapped_column(String(100), default="")
     role: Mapped[str] = mapped_column(String(20), default="resident")
     joined_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now_utc)
+    age_band: Mapped[str | None] = mapped_column(String(10), nullable=True)
+    gender: Mapped[str | None] = mapped_column(String(12), nullable=True)
+    # "I use a walker or a wheelchair"; None when the participant did not say.
+    mobility_aid: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
 
     walk: Mapped[Walk] = relationship(back_populates="participants")
 
