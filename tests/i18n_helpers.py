@@ -31,6 +31,8 @@ PARTICIPANT_CODE = ("walkapp/walks/participation.py", "walkapp/followup/feedback
 PARTICIPANT_EXTRA = (
     "Resident", "Estate board", "Housing organisation", "Operations (driftsafdeling)",
     "Municipality", "Police", "Coordinator", "Other",
+    # The join page's anonymous profile (walkapp/labels.py AGE_BAND_LABELS, GENDER_LABELS).
+    "Under 18", "18–39", "40–64", "65+", "Woman", "Man", "I would rather not say",
     "The request could not be understood.", "You must log in.", "You do not have access to this.",
     "The page was not found.", "This action is not allowed here.", "The file is too large.",
     "This file type is not supported.",

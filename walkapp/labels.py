@@ -40,6 +40,21 @@ PARTICIPANT_ROLE_LABELS = {
     "other": _l("Other"),
 }
 
+# The optional, anonymous profile of the join page (walkapp.walks.models AGE_BANDS, GENDERS);
+# participants see them on the join page, staff as the rows of the group table.
+AGE_BAND_LABELS = {
+    "under_18": _l("Under 18"),
+    "18_39": _l("18–39"),
+    "40_64": _l("40–64"),
+    "65_plus": _l("65+"),
+}
+GENDER_LABELS = {
+    "woman": _l("Woman"),
+    "man": _l("Man"),
+    "other": _l("Other"),
+    "undisclosed": _l("I would rather not say"),
+}
+
 WALK_KIND_LABELS = {"walk": _l("Safety walk"), "inspection": _l("Safety inspection")}
 
 WALK_STATUS_LABELS = {"planned": _l("Planned"), "active": _l("Active"), "closed": _l("Closed")}

@@ -14,7 +14,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from werkzeug.exceptions import TooManyRequests
-from wtforms import RadioField, SelectChoice, StringField
+from wtforms import BooleanField, RadioField, SelectChoice, StringField
 from wtforms.validators import DataRequired, Length, Optional
 
 from walkapp.extensions import db, limiter
@@ -22,8 +22,8 @@ from walkapp.findings.access import current_viewer
 from walkapp.findings.models import Category
 from walkapp.followup.capture_data import follow_up_capture_data
 from walkapp.i18n import current_language
-from walkapp.labels import PARTICIPANT_ROLE_LABELS
-from walkapp.walks.models import PARTICIPANT_ROLES, Participant, Walk
+from walkapp.labels import AGE_BAND_LABELS, GENDER_LABELS, PARTICIPANT_ROLE_LABELS
+from walkapp.walks.models import AGE_BANDS, GENDERS, PARTICIPANT_ROLES, Participant, Walk
 from walkapp.walks.participants import current_participant
 from walkapp.walks.services import normalise_join_code
 
@@ -41,6 +41,17 @@ class JoinForm(FlaskForm):
         choices=[SelectChoice(role, PARTICIPANT_ROLE_LABELS[role]) for role in PARTICIPANT_ROLES],
         validators=[DataRequired(message=_l("Choose how you take part."))],
     )
+    # The anonymous profile: every answer optional; a value outside the lists is refused
+    # (RadioField's own choice check), so nothing unknown reaches the database.
+    age_band = RadioField(
+        _l("Age"), choices=[SelectChoice(band, AGE_BAND_LABELS[band]) for band in AGE_BANDS],
+        validators=[Optional()],
+    )
+    gender = RadioField(
+        _l("Gender"), choices=[SelectChoice(gender, GENDER_LABELS[gender]) for gender in GENDERS],
+        validators=[Optional()],
+    )
+    mobility_aid = BooleanField(_l("I use a walker or a wheelchair"))
 
 
 def _unavailable(status: int, heading: str, message: str):
@@ -98,6 +109,10 @@ def join(code: str):
             walk_id=walk.id,
             display_name=(form.display_name.data or "").strip(),
             role=form.role.data,
+            age_band=form.age_band.data or None,
+            gender=form.gender.data or None,
+            # An unticked box cannot tell "no" from "did not say": both stay unknown.
+            mobility_aid=True if form.mobility_aid.data else None,
         )
         db.session.add(participant)
         db.session.commit()
