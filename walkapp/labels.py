@@ -55,6 +55,16 @@ GENDER_LABELS = {
     "undisclosed": _l("I would rather not say"),
 }
 
+
+def profile_group_label(group: str, value: str) -> str:
+    """A row of the profile-group table: the age band, the gender, or the walker/wheelchair group."""
+    if group == "age_band":
+        return str(AGE_BAND_LABELS[value])
+    if group == "gender":
+        return str(GENDER_LABELS[value])
+    return gettext("Uses a walker or a wheelchair")
+
+
 WALK_KIND_LABELS = {"walk": _l("Safety walk"), "inspection": _l("Safety inspection")}
 
 WALK_STATUS_LABELS = {"planned": _l("Planned"), "active": _l("Active"), "closed": _l("Closed")}

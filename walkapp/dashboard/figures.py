@@ -17,7 +17,11 @@ Definitions (also the API's contract):
   measures first done in the year;
 - `partner_coverage`: per safety walk held in the year, which of the partners took part (a
   participant's role, or the organisation type of a staff user who captured a finding on it);
-  `missing` lists the partners absent from every walk of the year.
+  `missing` lists the partners absent from every walk of the year;
+- `profile_groups`: per group of the join page's anonymous profile (each age band, each gender,
+  "uses a walker or a wheelchair"), the participants of the held walks in it and the mean rating
+  of their rated findings (dismissed and duplicates left out); both are null, and `shown` false,
+  for a group of fewer than MIN_GROUP participants.
 """
 from __future__ import annotations
 
@@ -38,9 +42,12 @@ from walkapp.labels import ORG_TYPE_PARTNER_KINDS, PARTNER_KIND_LABELS, ROLE_PAR
 from walkapp.measures.models import MEASURE_STATUSES, Measure, StatusChange, measure_findings
 from walkapp.measures.workflow import DONE_OR_IN_PLAN, DONE_STATUS
 from walkapp.orgs.models import Estate, Organisation
-from walkapp.walks.models import Participant, Walk, walk_estates
+from walkapp.walks.models import AGE_BANDS, GENDERS, Participant, Walk, walk_estates
 
 HELD_STATUSES = ("active", "closed")
+# The smallest group of the anonymous profile whose count and mean rating are shown: below it a
+# group is "too few to show", so nobody can be singled out (issue 12 §5).
+MIN_GROUP = 5
 
 
 def year_bounds(year: int) -> tuple[datetime, datetime]:
@@ -195,6 +202,37 @@ def partner_coverage(walks: list[Walk]) -> dict[str, Any]:
     }
 
 
+def profile_groups(walk_ids: list[int]) -> list[dict[str, Any]]:
+    """Count and mean rating per profile group of the walks' participants; a group smaller than
+    MIN_GROUP gets neither (`shown` false), whatever its size, so small groups stay anonymous."""
+    people = db.session.execute(
+        db.select(Participant.id, Participant.age_band, Participant.gender, Participant.mobility_aid)
+        .where(Participant.walk_id.in_(walk_ids))
+    ).all() if walk_ids else []
+    ratings: dict[int, list[int]] = {}
+    if people:
+        for participant_id, rating in db.session.execute(
+            db.select(Finding.participant_id, Finding.rating)
+            .where(Finding.walk_id.in_(walk_ids), Finding.participant_id.is_not(None),
+                   Finding.rating.is_not(None), Finding.state.not_in(NOT_COUNTED_STATES))
+        ):
+            ratings.setdefault(participant_id, []).append(rating)
+    groups = ([("age_band", band, lambda p, band=band: p.age_band == band) for band in AGE_BANDS]
+              + [("gender", gender, lambda p, gender=gender: p.gender == gender) for gender in GENDERS]
+              + [("mobility_aid", "yes", lambda p: p.mobility_aid is True)])
+    result = []
+    for field, value, member in groups:
+        ids = [p.id for p in people if member(p)]
+        shown = len(ids) >= MIN_GROUP
+        values = [r for pid in ids for r in ratings.get(pid, [])] if shown else []
+        result.append({
+            "group": field, "value": value, "shown": shown,
+            "participants": len(ids) if shown else None,
+            "mean_rating": round(statistics.fmean(values), 1) if values else None,
+        })
+    return result
+
+
 def dashboard_figures(year: int, organisation_id: int | None = None, estate_id: int | None = None) -> dict[str, Any]:
     """Every figure of the dashboard and the API for one year and scope."""
     walks = held_walks(year, organisation_id, estate_id)
@@ -223,6 +261,7 @@ def dashboard_figures(year: int, organisation_id: int | None = None, estate_id: 
         "measures_done_or_in_plan": reached,
         "median_days_to_done": median_days_to_done(year, organisation_id, estate_id),
         "partner_coverage": partner_coverage(safety_walks),
+        "profile_groups": profile_groups(walk_ids),
         "targets": {
             "walk_held": len(safety_walks) >= 1,
             "overview_per_walk": bool(safety_walks) and overviews_sent == len(safety_walks),

@@ -12,7 +12,7 @@ from walkapp.errors import ApiError
 from walkapp.extensions import db
 from walkapp.findings.models import Category
 from walkapp.i18n import current_language
-from walkapp.labels import PARTNER_KIND_LABELS
+from walkapp.labels import PARTNER_KIND_LABELS, profile_group_label
 from walkapp.measures.services import status_label
 from walkapp.orgs.lookups import find_estate, find_organisation
 from walkapp.orgs.models import Estate, Organisation
@@ -97,6 +97,7 @@ def show_dashboard():
         recurring_spots=[(y, figures.recurring_spots(y, organisation.id if organisation else None,
                                                      estate.id if estate else None)) for y in years],
         partner_labels=PARTNER_KIND_LABELS, missing_partners=_missing_partner_notes(data, year),
+        profile_label=profile_group_label, min_group=figures.MIN_GROUP,
     )
 
 

@@ -12,6 +12,7 @@ from wtforms import DateField
 from wtforms.validators import InputRequired
 
 from walkapp.auth.security import planner_required, staff_required
+from walkapp.dashboard import figures as dashboard_figures
 from walkapp.db import now_utc
 from walkapp.exports.queries import SET_ASIDE_STATES, numbers_note
 from walkapp.extensions import db
@@ -21,7 +22,7 @@ from walkapp.findings.photo_urls import photo_url
 from walkapp.findings.route_order import numbers_by_finding, route_stops
 from walkapp.followup.svg_map import project_map
 from walkapp.i18n import current_language, date_in_range_validator
-from walkapp.labels import PARTICIPANT_ROLE_LABELS
+from walkapp.labels import PARTICIPANT_ROLE_LABELS, profile_group_label
 from walkapp.measures import queries as measure_queries
 from walkapp.measures import workflow
 from walkapp.measures.models import Measure, PlanItem
@@ -89,6 +90,8 @@ def _render(walk: Walk, form: SentOnForm, status: int = 200):
         numbers_of=lambda m: sorted(numbers[f.id] for f in m.findings if f.id in numbers),
         participants=[(PARTICIPANT_ROLE_LABELS.get(r, r), n) for r, n in sorted(by_role.items())],
         participant_total=sum(by_role.values()),
+        profile_groups=dashboard_figures.profile_groups([walk.id]),
+        profile_label=profile_group_label, min_group=dashboard_figures.MIN_GROUP,
         proposed=[m for m in measures if m.status == workflow.INITIAL_STATUS],
         agreed=[m for m in measures if m.status in workflow.AGREED_STATUSES],
         closed=[m for m in measures if m.status in workflow.DROPPED_STATUSES],
