@@ -15,7 +15,7 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 from werkzeug.exceptions import TooManyRequests
 from wtforms import BooleanField, RadioField, SelectChoice, StringField
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.validators import AnyOf, DataRequired, Length, Optional
 
 from walkapp.extensions import db, limiter
 from walkapp.findings.access import current_viewer
@@ -41,15 +41,17 @@ class JoinForm(FlaskForm):
         choices=[SelectChoice(role, PARTICIPANT_ROLE_LABELS[role]) for role in PARTICIPANT_ROLES],
         validators=[DataRequired(message=_l("Choose how you take part."))],
     )
-    # The anonymous profile: every answer optional; a value outside the lists is refused
-    # (RadioField's own choice check), so nothing unknown reaches the database.
+    # The anonymous profile: every answer optional; a value outside the lists is refused with
+    # our own (translated) message instead of WTForms' English "Not a valid choice.".
     age_band = RadioField(
         _l("Age"), choices=[SelectChoice(band, AGE_BAND_LABELS[band]) for band in AGE_BANDS],
-        validators=[Optional()],
+        validate_choice=False,
+        validators=[Optional(), AnyOf(AGE_BANDS, message=_l("Choose one of the answers, or none."))],
     )
     gender = RadioField(
         _l("Gender"), choices=[SelectChoice(gender, GENDER_LABELS[gender]) for gender in GENDERS],
-        validators=[Optional()],
+        validate_choice=False,
+        validators=[Optional(), AnyOf(GENDERS, message=_l("Choose one of the answers, or none."))],
     )
     mobility_aid = BooleanField(_l("I use a walker or a wheelchair"))
 
