@@ -36,6 +36,11 @@ PARTICIPANT_EXTRA = (
     "The request could not be understood.", "You must log in.", "You do not have access to this.",
     "The page was not found.", "This action is not allowed here.", "The file is too large.",
     "This file type is not supported.",
+    # The standard categories' names (walkapp.labels.CATEGORY_LABELS) on the capture sheet.
+    "Lighting", "Graffiti", "Vandalism", "Vegetation", "Hidden corners / sight lines",
+    "Access / basement", "Litter", "Traffic", "Stairwells and entrances", "Signs and wayfinding",
+    "Paths, paving and getting through", "Parking", "Bus and train stops",
+    "Life and eyes on the street",
 )
 PARTICIPANT_ONLY_LANGUAGES = ("ar", "fa", "ur", "tr", "so", "pl", "uk")
 

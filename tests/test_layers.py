@@ -169,3 +169,21 @@ def test_the_check_sees_a_reach_up(tmp_path):
     assert any(line.startswith("walkapp/walks/models.py:1: direction") for line in found), found
     assert any(line.startswith("walkapp/triage/queries.py:2: function-import") for line in found), found
     assert any(line.startswith("walkapp/triage/views.py:1: view-to-view") for line in found), found
+
+
+TESTS_ROOT = PACKAGE_ROOT.parent / "tests"
+
+
+def test_no_test_module_imports_another() -> None:
+    """No test module imports another test module: what tests share lives in conftest.py or a
+    *_helpers.py module (a test module imported elsewhere runs its tests twice and hides fixtures)."""
+    found = []
+    for path in sorted(TESTS_ROOT.rglob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+        for node in ast.walk(tree):
+            names = [node.module or ""] if isinstance(node, ast.ImportFrom) else (
+                [alias.name for alias in node.names] if isinstance(node, ast.Import) else [])
+            for name in names:
+                if name.split(".")[-1].startswith("test_"):
+                    found.append(f"{path.relative_to(TESTS_ROOT.parent)}:{node.lineno}: imports {name}")
+    assert not found, "\n".join(found)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Mapping
 from functools import lru_cache
+from typing import Protocol
 
 from babel.support import NullTranslations, Translations
 from flask_babel import LazyString, gettext
@@ -98,6 +99,44 @@ FINDING_STATE_LABELS = {
     # Put off by the follow-up meeting ("decide later"); still on its agenda.
     "parked": _l("Parked"),
 }
+
+# The standard categories' names (walkapp.seed.CATEGORIES, msgid = name_en) for the participant
+# languages the Category row has no column for; da and en keep the row's own (editable) names.
+CATEGORY_LABELS = {
+    "lighting": _l("Lighting"),
+    "graffiti": _l("Graffiti"),
+    "vandalism": _l("Vandalism"),
+    "vegetation": _l("Vegetation"),
+    "hidden_corner": _l("Hidden corners / sight lines"),
+    "access": _l("Access / basement"),
+    "litter": _l("Litter"),
+    "traffic": _l("Traffic"),
+    "other": _l("Other"),
+    "entrance": _l("Stairwells and entrances"),
+    "wayfinding": _l("Signs and wayfinding"),
+    "path": _l("Paths, paving and getting through"),
+    "parking": _l("Parking"),
+    "transit": _l("Bus and train stops"),
+    "life": _l("Life and eyes on the street"),
+}
+
+
+class NamedCategory(Protocol):
+    """What category_name needs of a Category (labels stays below the models layer)."""
+
+    code: str
+
+    def name(self, locale: str = "da") -> str: ...
+
+
+def category_name(category: NamedCategory, language: str) -> str:
+    """A category's name on a participant page: the row's own name in da/en, the standard
+    category's translated name in the other participant languages, and the Danish name of a
+    category an administrator made (no translation exists for it)."""
+    if language in ("da", "en") or category.code not in CATEGORY_LABELS:
+        return category.name(language)
+    return label_in(CATEGORY_LABELS, category.code, language)
+
 
 # A finding's kind (walkapp.findings.models.FINDING_KINDS): the "Type" of the exports.
 FINDING_KIND_LABELS = {

@@ -152,3 +152,7 @@ def skip_blur(page) -> None:
     page.wait_for_selector("#blur-canvas[data-ready]")
     page.click("#blur-cancel")
     page.wait_for_selector("#blur-dialog", state="hidden")
+
+
+# Chromium with a fake microphone that needs no permission prompt (voice notes).
+FAKE_MEDIA = ["--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream"]

@@ -5,23 +5,14 @@ from __future__ import annotations
 
 import pytest
 
+from tests.browser.a11y_helpers import axe_violations, tab_to
 from tests.browser.capture_helpers import findings_on_server, join, outbox_items, with_gps
 from tests.browser.layout_helpers import boxes, off_screen, overlaps, phone, too_small, unreachable
-from tests.browser.test_pwa_quality import axe_violations
 from walkapp.extensions import db
 
 MEETING = {"meeting_lat": 55.6661, "meeting_lon": 12.6040}
 # Tiles from a closed port: the map is there, nothing is fetched from outside.
 NO_TILES = "http://127.0.0.1:9/{z}/{x}/{y}.png"
-
-
-def tab_to(page, selector: str, limit: int = 80) -> None:
-    """Press Tab until the focus is on the element matching selector (fail if it never is)."""
-    for _ in range(limit):
-        if page.evaluate("(s) => document.activeElement && document.activeElement.matches(s)", selector):
-            return
-        page.keyboard.press("Tab")
-    raise AssertionError(f"Tab never reached {selector}")
 
 
 def live_text(page) -> str:

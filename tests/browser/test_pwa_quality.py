@@ -3,26 +3,14 @@ from __future__ import annotations
 
 import json
 import re
-from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 
+from tests.browser.a11y_helpers import axe_violations
 from tests.browser.capture_helpers import join, wait_for_worker, wait_ready, with_gps
 from tests.browser.conftest import CHROMIUM_ARGS
 from tests.conftest import chromium_path
-
-AXE = Path(__file__).resolve().parent.parent / "vendor" / "axe.min.js"
-
-
-def axe_violations(page) -> list[dict]:
-    """Run axe-core on the page; return the violations with the offending elements."""
-    page.add_script_tag(path=str(AXE))
-    result = page.evaluate("async () => await axe.run(document)")
-    return [
-        {"id": v["id"], "impact": v["impact"], "nodes": [n["target"] for n in v["nodes"]][:5]}
-        for v in result["violations"]
-    ]
 
 
 @pytest.fixture

@@ -6,14 +6,19 @@ import re
 
 import pytest
 
-from tests.browser.capture_helpers import join, outbox_items, wait_for_worker, wait_ready, with_gps
+from tests.browser.capture_helpers import (
+    FAKE_MEDIA,
+    join,
+    outbox_items,
+    wait_for_worker,
+    wait_ready,
+    with_gps,
+)
 from tests.browser.conftest import CHROMIUM_ARGS
 from tests.conftest import chromium_path, skip_or_fail
 from walkapp.extensions import db
 from walkapp.findings.models import Audio, Finding
 from walkapp.findings.storage import audio_path, photos_root
-
-FAKE_MEDIA = ["--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream"]
 
 
 @pytest.fixture

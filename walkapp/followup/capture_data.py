@@ -11,6 +11,7 @@ from walkapp.findings.access import Viewer
 from walkapp.followup import queries
 from walkapp.followup.serializers import check_json
 from walkapp.i18n import current_language
+from walkapp.labels import category_name
 from walkapp.measures.services import status_label
 from walkapp.walks.models import Walk
 
@@ -31,7 +32,7 @@ def follow_up_capture_data(walk: Walk, viewer: Viewer) -> dict[str, Any] | None:
                 "lat": f.lat,
                 "lon": f.lon,
                 "category": f.category.code,
-                "category_name": f.category.name(language),
+                "category_name": category_name(f.category, language),
                 "rating": f.rating,
                 "description": f.description,
                 "measures": [

@@ -23,7 +23,7 @@ from walkapp.findings.models import Category, Finding
 from walkapp.findings.route_order import route_coordinates, route_stops
 from walkapp.followup.models import FeedbackPage
 from walkapp.followup.svg_map import SvgMap, project_map
-from walkapp.labels import label
+from walkapp.labels import category_name, label
 from walkapp.measures import queries as measure_queries
 from walkapp.measures.models import Measure
 from walkapp.walks.models import Walk
@@ -170,7 +170,7 @@ def feedback_content(walk: Walk, locale: str) -> FeedbackContent:
     shown = [stop for stop in stops if stop.finding.state not in NOT_TAKEN_FORWARD]
     items = [
         FeedbackItem(
-            number=stop.number, category=stop.finding.category.name(locale),
+            number=stop.number, category=category_name(stop.finding.category, locale),
             measures=[_feedback_measure(m) for m in by_finding.get(stop.finding.id, [])],
             good=stop.finding.kind == "good",
         )
@@ -182,7 +182,7 @@ def feedback_content(walk: Walk, locale: str) -> FeedbackContent:
             continue
         counts[stop.finding.category] = counts.get(stop.finding.category, 0) + 1
     category_counts = [
-        (category.name(locale), count)
+        (category_name(category, locale), count)
         for category, count in sorted(counts.items(), key=lambda kv: (kv[0].sort_order, kv[0].code))
     ]
     svg = project_map(route_coordinates(walk),

@@ -22,7 +22,7 @@ from walkapp.findings.access import current_viewer
 from walkapp.findings.models import Category
 from walkapp.followup.capture_data import follow_up_capture_data
 from walkapp.i18n import current_language
-from walkapp.labels import AGE_BAND_LABELS, GENDER_LABELS, PARTICIPANT_ROLE_LABELS
+from walkapp.labels import AGE_BAND_LABELS, GENDER_LABELS, PARTICIPANT_ROLE_LABELS, category_name
 from walkapp.walks.models import AGE_BANDS, GENDERS, PARTICIPANT_ROLES, Participant, Walk
 from walkapp.walks.participants import current_participant
 from walkapp.walks.services import normalise_join_code
@@ -127,7 +127,7 @@ def join(code: str):
 
 
 def _category_data(category: Category, language: str) -> dict:
-    return {"code": category.code, "name": category.name(language), "icon": category.icon}
+    return {"code": category.code, "name": category_name(category, language), "icon": category.icon}
 
 
 def _walk_data(walk: Walk) -> dict:
