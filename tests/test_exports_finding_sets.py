@@ -136,7 +136,7 @@ def test_xlsx_of_a_finding_set_is_typed_with_english_headers(logged_in, varied):
     sheet = openpyxl.load_workbook(io.BytesIO(response.get_data())).active
     assert sheet.title == "Findings"
     assert [c.value for c in sheet[1]] == [en for _k, _da, en in FINDING_COLUMNS]
-    assert sheet.freeze_panes == "A2" and sheet.auto_filter.ref == "A1:U3"
+    assert sheet.freeze_panes == "A2" and sheet.auto_filter.ref == "A1:V3"  # V: the 22nd column, "Type"
     keys = [k for k, _d, _e in FINDING_COLUMNS]
     rows = {row[3]: dict(zip(keys, row, strict=True)) for row in sheet.iter_rows(min_row=2, values_only=True)}
     assert set(rows) == {varied["ids"]["dark_0"], varied["ids"]["dark_2"]}

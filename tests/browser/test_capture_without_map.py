@@ -123,7 +123,7 @@ def test_participant_pages_have_no_axe_violations(page, pixel7_context, live_ser
     walk = make_walk(**MEETING)
     page.goto(f"/j/{walk['join_code']}")
     if english:
-        page.click(".language-switch button")
+        page.locator(".join-languages").get_by_role("button", name="English").click()
         page.wait_for_selector("html[lang=en]")
     assert axe_violations(page) == []
     page.click("button[data-text-size='2']")
@@ -160,7 +160,7 @@ def test_largest_text_is_remembered_and_nothing_overlaps_at_360(browser, live_se
         # "Start" is sticky at the bottom by design: measured at the end of the page, in its place.
         page.evaluate("() => window.scrollTo(0, document.documentElement.scrollHeight)")
         join_page = boxes(page, {"size": ".text-size button", "heading": "main h1", "brand": ".brand",
-                                 "language": ".language-switch button",
+                                 "language": ".topbar .language-menu > summary",
                                  "tile": ".role-tile", "start": "main button[type=submit]"})
         assert overlaps(join_page) == []
         assert off_screen(join_page, width) == []
@@ -175,7 +175,7 @@ def test_largest_text_is_remembered_and_nothing_overlaps_at_360(browser, live_se
         page.evaluate("() => document.fonts.ready.then(() => true)")
         top = boxes(page, {
             "title": ".capture-title h1",
-            "language": ".capture-top .language-switch button", "sync": "#sync-status",
+            "language": ".capture-top .language-menu > summary", "sync": "#sync-status",
             "map": "#show-map", "list": "#show-list", "new finding": "#new-finding", "find me": "#find-me",
             "zoom": "#capture-map .leaflet-control-zoom a",
         })

@@ -20,7 +20,7 @@ def test_join_page_fits_the_phone(browser, live_server, make_walk, width, dress)
         check_dressed(device)
         assert page.evaluate("() => document.documentElement.scrollWidth") <= width
         tiles = page.evaluate(
-            "() => [...document.querySelectorAll('.role-tile')].map(t => {"
+            "() => [...document.querySelectorAll('.role-tiles:not(.profile-choices) .role-tile')].map(t => {"
             " const r = t.getBoundingClientRect();"
             " return {text: t.innerText.replace(/\\u00ad/g, '').trim(), left: r.left, right: r.right,"
             "         height: r.height, overflow: t.scrollWidth > t.clientWidth}; })"
