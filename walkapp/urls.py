@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlsplit
 
+import segno
 from flask import current_app, request, url_for
 
 
@@ -24,3 +25,9 @@ def public_host() -> str:
     """Host (and port) for stable identifiers such as calendar UIDs."""
     base = current_app.config.get("PUBLIC_URL") or ""
     return urlsplit(base).netloc if base else request.host
+
+
+def qr_code(url: str) -> segno.QRCode:
+    """The QR code printed for a link (join link, feedback page); level M survives a crumpled
+    or rained-on printout."""
+    return segno.make(url, error="m", micro=False)

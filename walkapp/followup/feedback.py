@@ -11,7 +11,6 @@ import secrets
 from dataclasses import dataclass
 from datetime import date
 
-import segno
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -26,6 +25,7 @@ from walkapp.followup.svg_map import SvgMap, project_map
 from walkapp.labels import category_name, label
 from walkapp.measures import queries as measure_queries
 from walkapp.measures.models import Measure
+from walkapp.urls import qr_code
 from walkapp.walks.models import Walk
 
 # 32 random bytes: 43 URL-safe characters (FeedbackPage.code), far beyond guessing.
@@ -99,9 +99,8 @@ def published_page(code: str) -> FeedbackPage | None:
 
 
 def qr_svg(url: str) -> str:
-    """The URL's QR code as inline SVG, made as the walk's join QR code is (level M survives
-    a crumpled or rained-on notice)."""
-    return segno.make(url, error="m", micro=False).svg_inline(
+    """The URL's QR code as inline SVG, made as the walk's join QR code is."""
+    return qr_code(url).svg_inline(
         scale=10, border=2, omitsize=True, svgclass="qr")
 
 

@@ -22,6 +22,7 @@ from walkapp.followup import queries as followup_queries
 from walkapp.i18n import current_language
 from walkapp.labels import PARTICIPANT_ROLE_LABELS, WALK_STATUS_REASON_LABELS, label
 from walkapp.orgs.models import Estate, Organisation
+from walkapp.urls import qr_code
 from walkapp.walks import services
 from walkapp.walks.follow_up_form import FollowUpWalkForm
 from walkapp.walks.forms import WalkForm
@@ -54,9 +55,9 @@ def grouped_code(code: str) -> str:
     return "-".join(groups)
 
 
-def qr_code(walk: Walk) -> segno.QRCode:
-    """QR code of the join link; level M survives a crumpled or rained-on printout."""
-    return segno.make(join_url(walk.join_code), error="m", micro=False)
+def join_qr_code(walk: Walk) -> segno.QRCode:
+    """QR code of the walk's join link."""
+    return qr_code(join_url(walk.join_code))
 
 
 def _get_walk(walk_id: int) -> Walk:
@@ -205,7 +206,7 @@ def show_walk(walk_id: int):
         map_data=map_data,
         join_url=join_url(walk.join_code),
         join_code=grouped_code(walk.join_code),
-        qr_svg=qr_code(walk).svg_inline(scale=4, border=2, omitsize=True, svgclass="qr"),
+        qr_svg=join_qr_code(walk).svg_inline(scale=4, border=2, omitsize=True, svgclass="qr"),
         participants_by_role=[(PARTICIPANT_ROLE_LABELS.get(r, r), n) for r, n in sorted(by_role.items())],
         role_labels=PARTICIPANT_ROLE_LABELS,
         finding_total=len(findings),
@@ -268,7 +269,7 @@ def invitation(walk_id: int):
         walk=walk,
         join_url=join_url(walk.join_code),
         join_code=grouped_code(walk.join_code),
-        qr_svg=qr_code(walk).svg_inline(scale=10, border=2, omitsize=True, svgclass="qr"),
+        qr_svg=join_qr_code(walk).svg_inline(scale=10, border=2, omitsize=True, svgclass="qr"),
         kind_label=services.kind_label,
     )
 
@@ -279,7 +280,7 @@ def qr_svg(walk_id: int):
     """The join QR code as an SVG file, e.g. for a poster or a newsletter."""
     walk = _get_walk(walk_id)
     buffer = io.BytesIO()
-    qr_code(walk).save(buffer, kind="svg", scale=10, border=4, title=walk.title[:100])
+    join_qr_code(walk).save(buffer, kind="svg", scale=10, border=4, title=walk.title[:100])
     response = Response(buffer.getvalue(), mimetype="image/svg+xml")
     response.headers["Content-Disposition"] = f'inline; filename="walk-{walk.id}-qr.svg"'
     response.headers["Cache-Control"] = "private, no-store"
