@@ -26,7 +26,20 @@ PARTICIPANT_TEMPLATES = (
     "privacy/privacy.html", "privacy/_controller.html", "followup/feedback_base.html",
     "followup/feedback.html", "followup/feedback_gone.html", "followup/svg_map.html",
 )
-PARTICIPANT_CODE = ("walkapp/walks/participation.py", "walkapp/followup/feedback.py")
+PARTICIPANT_CODE = (
+    "walkapp/walks/participation.py", "walkapp/followup/feedback.py",
+    # The capture page's API calls (findings, photos, voice notes, a follow-up walk's checks, the
+    # CSRF token): their refusals' `message` is what the outbox shows under "needs attention"
+    # and the sheet shows on a failed send, so it must be in the participant's language.
+    "walkapp/findings/api.py", "walkapp/findings/api_input.py", "walkapp/findings/access.py",
+    "walkapp/findings/services.py", "walkapp/findings/audio_api.py", "walkapp/followup/api.py",
+    "walkapp/followup/services.py", "walkapp/request_input.py", "walkapp/auth/security.py",
+    "walkapp/errors.py",
+    # On the same path with no message of their own today (their refusals are codes that
+    # api_input.py / audio_api.py word): listed so a message added there is noticed.
+    "walkapp/findings/phone_clock.py", "walkapp/findings/images.py", "walkapp/findings/audio.py",
+    "walkapp/findings/audio_services.py", "walkapp/walks/participants.py",
+)
 # Messages of other modules shown on participant pages (role names, error pages).
 PARTICIPANT_EXTRA = (
     "Resident", "Estate board", "Housing organisation", "Operations (driftsafdeling)",
@@ -41,6 +54,9 @@ PARTICIPANT_EXTRA = (
     "Access / basement", "Litter", "Traffic", "Stairwells and entrances", "Signs and wayfinding",
     "Paths, paving and getting through", "Parking", "Bus and train stops",
     "Life and eyes on the street",
+    # A follow-up walk's capture page shows each earlier finding's measures with their status
+    # (walkapp.labels.MEASURE_STATUS_LABELS, via followup/capture_data.py).
+    "Proposed", "Agreed", "Added to the 10-year plan", "In progress", "Done", "Rejected", "Referred",
 )
 PARTICIPANT_ONLY_LANGUAGES = ("ar", "fa", "ur", "tr", "so", "pl", "uk")
 
