@@ -35,7 +35,13 @@ LANGUAGE_NAMES = {
 # The pages a participant or resident sees: joining, capturing (and its API answers), the
 # offline page, the feedback page, the privacy notice. Everything else is staff-side.
 PARTICIPANT_BLUEPRINTS = frozenset({"participation", "findings_api"})
-PARTICIPANT_ENDPOINTS = frozenset({"pwa.offline", "feedback.show_feedback", "privacy.privacy"})
+PARTICIPANT_ENDPOINTS = frozenset({
+    "pwa.offline", "feedback.show_feedback", "privacy.privacy",
+    # The capture page's other API calls (voice notes, a follow-up walk's checks and their
+    # photos): the outbox shows their refusals' message to the participant.
+    "audio.add_audio_note", "followup_api.create_check", "followup_api.list_checks",
+    "followup_api.add_check_photo",
+})
 # The feedback page sets no cookie for an anonymous resident: its ?lang= is not remembered.
 NO_SESSION_ENDPOINTS = frozenset({"feedback.show_feedback"})
 
