@@ -14,6 +14,7 @@ import http.client
 import io
 import json
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -238,7 +239,7 @@ def cluster(tmp_path_factory):
         engine.dispose()
     finally:
         for server in servers:
-            server.process.terminate()
+            server.process.send_signal(signal.SIGINT)  # gunicorn's quick shutdown; nothing to finish
         for server in servers:
             try:
                 server.process.wait(timeout=15)
