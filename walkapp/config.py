@@ -42,8 +42,22 @@ BABEL_DEFAULT_LOCALE = "da"
 # Times are stored in UTC and shown in this time zone.
 BABEL_DEFAULT_TIMEZONE = dates.LOCAL_TZ.key
 
-# Rate limits (Flask-Limiter syntax). Storage: memory:// for one process, redis://… for many.
+# Rate limits (Flask-Limiter syntax). Storage: memory:// counts in each process, so it only
+# holds for one process; with several workers or servers use one Redis for all of them,
+# e.g. redis://127.0.0.1:6379/0 (redis://:password@host:6379/0, rediss:// for TLS).
 RATELIMIT_STORAGE_URI = "memory://"
+# Passed to the storage (redis-py's connection options; memory:// ignores them). A Redis that
+# does not answer must not hold a login for long: one second to connect and to answer.
+RATELIMIT_STORAGE_OPTIONS: dict = {"socket_connect_timeout": 1, "socket_timeout": 1}
+# Redis unreachable: each process counts in its own memory until Redis answers again (checked
+# again after 1, 2, 4 … 32 s) and logs "Rate limit storage unreachable" as a warning. Login and
+# join keep working and keep a limit, per process (so N processes allow up to N times as many
+# attempts during the outage). False: every rate-limited request fails with 500 until Redis is
+# back (a login outage rather than looser limits).
+RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
+# Part of every counter's key (LIMITS:LIMITER/walkapp/…), so a Redis shared with other
+# applications keeps their counters apart.
+RATELIMIT_KEY_PREFIX = "walkapp"
 RATELIMIT_HEADERS_ENABLED = True
 LOGIN_RATE_LIMIT = "10 per minute"
 JOIN_RATE_LIMIT = "20 per minute"
