@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable
+from pathlib import Path
 from typing import Any
 
 from flask_babel import gettext as _
@@ -19,7 +20,7 @@ from walkapp.extensions import db
 from walkapp.findings.access import Viewer, walk_closed
 from walkapp.findings.images import ProcessedImage
 from walkapp.findings.models import Category, Finding, FindingChange, Photo
-from walkapp.findings.object_store import PhotoStore, discard, save_photo
+from walkapp.findings.object_store import LocalStore, PhotoStore, discard, save_photo
 from walkapp.findings.phone_clock import SentTime, observed_values, same_phone_time
 from walkapp.findings.redaction_services import redacted_photo_for_upload
 from walkapp.findings.storage import new_storage_key
@@ -217,9 +218,12 @@ def add_to_finding(
     return finding
 
 
-def store_photo_files(store: PhotoStore, image: ProcessedImage) -> str:
+def store_photo_files(store: PhotoStore | Path, image: ProcessedImage) -> str:
     """Write a processed photo and its thumbnail under a new storage key (no database work, so
-    callers do it before their transaction takes a lock); the key is returned."""
+    callers do it before their transaction takes a lock); the key is returned. A folder (the
+    photos root) stands for the local store, as callers and tests wrote before S3 came."""
+    if isinstance(store, Path):
+        store = LocalStore(store)
     storage_key = new_storage_key()
     save_photo(store, storage_key, image.jpeg, image.thumb)
     return storage_key
