@@ -130,7 +130,8 @@ def test_deleting_the_finding_removes_its_objects(app, participant, posted, s3_b
 
 
 def test_a_voice_note_is_one_object_and_plays_back_as_recorded(app, participant, posted, s3_bucket):
-    """201 then 200 for the same recording; one `.audio` object; the view plays its bytes."""
+    """201 then 200 for the same recording; one `.audio` object; the view plays its bytes, and
+    answers a byte range with 206 (Safari's player asks for ranges)."""
     first = post_audio(participant, posted, webm_opus())
     assert first.status_code == 201, first.get_json()
     assert post_audio(participant, posted, webm_opus()).status_code == 200
@@ -139,6 +140,12 @@ def test_a_voice_note_is_one_object_and_plays_back_as_recorded(app, participant,
     assert s3_bucket.keys() == {f"{s3_bucket.prefix}{key}.audio"}
     with participant.get(first.get_json()["url"]) as played:
         assert (played.status_code, played.mimetype, played.data) == (200, "audio/webm", webm_opus())
+        assert played.headers["Accept-Ranges"] == "bytes"
+    with participant.get(first.get_json()["url"], headers={"Range": "bytes=0-99"}) as part:
+        assert part.status_code == 206 and part.data == webm_opus()[:100]
+        assert part.headers["Content-Range"] == f"bytes 0-99/{len(webm_opus())}"
+    with participant.get(first.get_json()["url"], headers={"Range": "bytes=-10"}) as tail:
+        assert tail.status_code == 206 and tail.data == webm_opus()[-10:]
 
 
 def test_redaction_replaces_the_objects(app, participant, posted, logged_in, s3_bucket):

@@ -44,6 +44,10 @@ class StorageUnavailable(Exception):
     """The photo storage refused or could not be reached (the request is answered 503)."""
 
 
+class RangeNotSatisfiable(Exception):
+    """The byte range asked for lies outside the object (answered 416)."""
+
+
 @dataclass
 class StoredObject:
     """An open stored object: read it chunk by chunk, then close it."""
@@ -52,6 +56,7 @@ class StoredObject:
     size: int
     etag: str | None  # without quotes
     modified: float  # POSIX time of the last write
+    content_range: str | None = None  # "bytes 0-99/1234" when only a range was asked for
 
     def chunks(self) -> Iterator[bytes]:
         """The bytes in chunks of 64 KiB; closes the stream at the end (or when abandoned)."""
@@ -73,7 +78,7 @@ class PhotoStore(Protocol):
     def describe(self) -> str: ...
     def put(self, name: str, data: bytes) -> None: ...
     def read(self, name: str) -> bytes | None: ...
-    def open(self, name: str) -> StoredObject | None: ...
+    def open(self, name: str, byte_range: str | None = None) -> StoredObject | None: ...
     def size(self, name: str) -> int | None: ...
     def delete(self, name: str) -> None: ...
     def list(self) -> list[StoredFile]: ...
@@ -109,8 +114,8 @@ class LocalStore:
         except FileNotFoundError:
             return None
 
-    def open(self, name: str) -> StoredObject | None:
-        """The open file, or None when it is missing."""
+    def open(self, name: str, byte_range: str | None = None) -> StoredObject | None:
+        """The open file, or None when it is missing (ranges: views use `local_path`)."""
         try:
             handle = self._path(name).open("rb")
         except FileNotFoundError:
@@ -193,12 +198,16 @@ class S3Store:
             self.client.put_object(Bucket=self.bucket, Key=self._key(name), Body=data,
                                    ContentType=content_type)
 
-    def _get(self, name: str) -> dict | None:
+    def _get(self, name: str, byte_range: str | None = None) -> dict | None:
+        extra = {"Range": byte_range} if byte_range else {}
         try:
-            return self.client.get_object(Bucket=self.bucket, Key=self._key(name))
+            return self.client.get_object(Bucket=self.bucket, Key=self._key(name), **extra)
         except self._errors as exc:
-            if _error_code(exc) in _MISSING:
+            code = _error_code(exc)
+            if code in _MISSING:
                 return None
+            if code in ("InvalidRange", "416"):
+                raise RangeNotSatisfiable(name) from exc
             raise StorageUnavailable(f"{type(exc).__name__}: {exc}") from exc
 
     def read(self, name: str) -> bytes | None:
@@ -209,14 +218,15 @@ class S3Store:
         with self._call(), contextlib.closing(answer["Body"]) as body:
             return body.read()
 
-    def open(self, name: str) -> StoredObject | None:
-        """The object's body as a stream (not read into memory), or None when there is none."""
-        answer = self._get(name)
+    def open(self, name: str, byte_range: str | None = None) -> StoredObject | None:
+        """The object's body (or the HTTP `byte_range` of it, e.g. "bytes=0-99") as a stream,
+        not read into memory; None when there is none."""
+        answer = self._get(name, byte_range)
         if answer is None:
             return None
         return StoredObject(answer["Body"], int(answer["ContentLength"]),
                             str(answer.get("ETag", "")).strip('"') or None,
-                            answer["LastModified"].timestamp())
+                            answer["LastModified"].timestamp(), answer.get("ContentRange"))
 
     def size(self, name: str) -> int | None:
         """Its size from a HEAD request, or None when there is none."""

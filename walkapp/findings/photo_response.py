@@ -6,7 +6,7 @@ from __future__ import annotations
 from flask import Response, abort, current_app, redirect, request, send_file
 
 from walkapp.extensions import db
-from walkapp.findings.object_store import StorageUnavailable, current_store
+from walkapp.findings.object_store import RangeNotSatisfiable, StorageUnavailable, current_store
 from walkapp.findings.storage import photo_name
 
 MAX_AGE = 86400
@@ -17,6 +17,20 @@ def _private(response: Response, max_age: int = MAX_AGE) -> Response:
     # Private: photos and voices can show or identify people, so shared caches must not keep them.
     response.headers["Cache-Control"] = f"private, max-age={max_age}"
     return response
+
+
+def _single_range() -> str | None:
+    """The request's one byte range as S3 takes it ("bytes=0-99", "bytes=-500"), or None:
+    Safari plays a voice note only from 206 answers; several ranges get the whole object."""
+    wanted = request.range
+    if wanted is None or wanted.units != "bytes" or len(wanted.ranges) != 1:
+        return None
+    if request.if_range.etag or request.if_range.date:  # rare; the whole object is always right
+        return None
+    start, stop = wanted.ranges[0]
+    if start < 0:
+        return f"bytes={start}"
+    return f"bytes={start}-" + ("" if stop is None else str(stop - 1))
 
 
 def stored_response(name: str, mime: str) -> Response:
@@ -40,7 +54,9 @@ def stored_response(name: str, mime: str) -> Response:
                 # The URL expires soon: neither the browser nor a proxy may keep the redirect.
                 response.headers["Cache-Control"] = "no-store"
                 return response
-        stored = store.open(name)
+        stored = store.open(name, _single_range())
+    except RangeNotSatisfiable:
+        abort(416)
     except StorageUnavailable:
         current_app.logger.exception("Photo storage did not answer")
         abort(503)
@@ -53,6 +69,10 @@ def stored_response(name: str, mime: str) -> Response:
         return _private(response)
     response = Response(stored.chunks(), mimetype=mime, direct_passthrough=True)
     response.content_length = stored.size
+    response.accept_ranges = "bytes"
+    if stored.content_range:
+        response.status_code = 206
+        response.headers["Content-Range"] = stored.content_range
     if stored.etag:
         response.set_etag(stored.etag)
     response.last_modified = stored.modified

@@ -1,5 +1,7 @@
 """Photo files under `<instance>/photos/`, named by a generated key (never by the upload name).
 Voice notes live there too, one file `<key>.audio` each (the container is in the audio row).
+The same names are the object keys (under S3_PREFIX) when photos are kept in a bucket; callers
+go through walkapp.findings.object_store, which uses the local functions here.
 
 Pure module: callers pass the photos root folder. Writes are atomic (temporary file in the
 same folder, then os.replace), so a crash never leaves a half-written photo behind a row; a
