@@ -127,12 +127,14 @@ def _ensure_secret_key(app: Flask) -> None:
 
 
 def _remove_upload_leftovers(app: Flask) -> None:
-    """Delete temporary photo files a crash left (older than an hour: younger ones may be an
-    upload another worker is writing now); they hold a resident's photo that no row reaches."""
-    from walkapp.findings.storage import photos_root, remove_files, stale_temporary_files
+    """Choose the photo store, then delete temporary photo files a crash left (older than an
+    hour: younger ones may be an upload another worker is writing now); they hold a resident's
+    photo that no row reaches. A bucket has none: a failed PUT leaves no object."""
+    from walkapp.findings.object_store import init_store
 
+    store = init_store(app)
     try:
-        removed = remove_files(stale_temporary_files(photos_root(app.instance_path)))
+        removed = store.remove(store.stale_temporary())
     except OSError:  # a read-only or foreign-owned folder must not stop the app; `photos check` tells
         app.logger.exception("Could not clean temporary photo files")
         return

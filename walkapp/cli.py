@@ -1,8 +1,6 @@
 """Flask CLI commands: users, tokens, demo data, photo file checks, retention."""
 from __future__ import annotations
 
-from pathlib import Path
-
 import click
 from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
@@ -11,14 +9,21 @@ from walkapp.auth.models import ROLES, User
 from walkapp.auth.services import create_user, find_user_by_email, issue_token
 from walkapp.extensions import db
 from walkapp.findings.models import Audio, Photo
+from walkapp.findings.object_store import (
+    LocalStore,
+    PhotoStore,
+    StorageUnavailable,
+    current_store,
+    delete_stored,
+    s3_store,
+)
 from walkapp.findings.storage import (
     PhotoCheck,
     StoredFile,
+    audio_name,
     check_photo_files,
-    delete_photo_files,
+    photo_name,
     photos_root,
-    remove_files,
-    stored_files,
 )
 from walkapp.followup.models import CheckPhoto
 from walkapp.privacy.retention import (
@@ -35,7 +40,7 @@ from walkapp.seed import (
     seed_reference_data,
 )
 
-photos = AppGroup("photos", help="Check the photo files against the database.")
+photos = AppGroup("photos", help="Check the photo files against the database, move them to S3.")
 
 
 def _list(heading: str, lines: list[str]) -> None:
@@ -44,8 +49,8 @@ def _list(heading: str, lines: list[str]) -> None:
         click.echo(f"  {line}")
 
 
-def _report(check: PhotoCheck, root: Path) -> None:
-    click.echo(f"Photos folder {root}: {check.rows} photo rows, {check.audio_rows} voice note rows, "
+def _report(check: PhotoCheck, store: PhotoStore) -> None:
+    click.echo(f"{store.describe()}: {check.rows} photo rows, {check.audio_rows} voice note rows, "
                f"{check.files} files.")
     _list("Rows without files", [
         f"photo {photo_id} of finding {finding_id}: missing {' and '.join(missing)} ({key})"
@@ -68,26 +73,18 @@ def photos_check_command(repair: bool):
     Exit status 0 when everything matches (after --repair), 1 when something is left: without
     --repair any problem; with it, rows without files, which are never changed (a human restores
     the files from the backup, or deletes the photo)."""
-    root = photos_root(current_app.instance_path)
+    store = current_store()
     # Files first, then rows: a photo's files are written before its row is committed.
-    files = stored_files(root)
-    rows = [tuple(row) for row in db.session.execute(
-        db.select(Photo.id, Photo.finding_id, Photo.storage_key).order_by(Photo.id)
-    )]
-    # The follow-up walk's check photos live in the same folder: their files are not orphans.
-    rows += [tuple(row) for row in db.session.execute(
-        db.select(CheckPhoto.id, CheckPhoto.check_id, CheckPhoto.storage_key).order_by(CheckPhoto.id)
-    )]
-    # Voice notes are kept in the same folder as well.
-    audio_rows = [tuple(row) for row in db.session.execute(
-        db.select(Audio.id, Audio.finding_id, Audio.storage_key).order_by(Audio.id)
-    )]
-    db.session.rollback()
+    try:
+        files = store.list()
+    except StorageUnavailable as exc:
+        raise click.ClickException(f"{store.describe()} could not be listed: {exc}") from None
+    rows, audio_rows = _stored_rows()
     check = check_photo_files(rows, files, audio_rows=audio_rows)
-    _report(check, root)
+    _report(check, store)
     removed: list[StoredFile] = []
     if repair and check.removable:
-        removed = remove_files(check.removable)
+        removed = store.remove(check.removable)
         _list("Removed", [f.relative for f in removed])
     if check.rows_without_files:
         click.echo("Rows without files are not changed: restore the photos folder from the backup "
@@ -98,6 +95,68 @@ def photos_check_command(repair: bool):
     elif check.removable and not repair:
         click.echo("Run again with --repair to remove the files without rows and the leftovers.")
     raise SystemExit(1 if left else 0)
+
+
+def _stored_rows() -> tuple[list[tuple], list[tuple]]:
+    """(photo rows, voice-note rows) as (id, owner id, storage key); the transaction is ended."""
+    rows = [tuple(row) for row in db.session.execute(
+        db.select(Photo.id, Photo.finding_id, Photo.storage_key).order_by(Photo.id)
+    )]
+    # The follow-up walk's check photos live in the same store: their files are not orphans.
+    rows += [tuple(row) for row in db.session.execute(
+        db.select(CheckPhoto.id, CheckPhoto.check_id, CheckPhoto.storage_key).order_by(CheckPhoto.id)
+    )]
+    # Voice notes are kept in the same store as well.
+    audio_rows = [tuple(row) for row in db.session.execute(
+        db.select(Audio.id, Audio.finding_id, Audio.storage_key).order_by(Audio.id)
+    )]
+    db.session.rollback()
+    return rows, audio_rows
+
+
+@photos.command("migrate")
+@click.option("--to", "target", type=click.Choice(["s3"]), required=True,
+              help="Where to copy the photos: the bucket of S3_BUCKET, S3_PREFIX, S3_ENDPOINT_URL.")
+def photos_migrate_command(target: str):
+    """Copy every photo, thumbnail, check photo and voice note of the database from the photos
+    folder to the bucket. Re-running is safe: an object already there with the same size is
+    skipped. The local files are kept; set PHOTO_STORAGE = "s3" afterwards.
+
+    Exit status 0 when every row's files are in the bucket, 1 when some were missing locally."""
+    source = LocalStore(photos_root(current_app.instance_path))
+    try:
+        destination = s3_store(current_app.config)
+    except RuntimeError as exc:
+        raise click.ClickException(str(exc)) from None
+    rows, audio_rows = _stored_rows()
+    names = [photo_name(key, thumb) for _id, _owner, key in rows for thumb in (False, True)]
+    names += [audio_name(key) for _id, _owner, key in audio_rows]
+    copied = skipped = 0
+    missing: list[str] = []
+    try:
+        for name in names:
+            size = source.size(name)
+            if size is None:
+                missing.append(name)
+            elif destination.size(name) == size:
+                skipped += 1
+            else:
+                data = source.read(name)
+                if data is None:  # removed while we ran
+                    missing.append(name)
+                    continue
+                destination.put(name, data)
+                copied += 1
+    except StorageUnavailable as exc:
+        raise click.ClickException(f"{destination.describe()}: {exc} (copied {copied} before)") from None
+    click.echo(f"{source.describe()} → {destination.describe()}: {len(names)} files of "
+               f"{len(rows)} photo rows and {len(audio_rows)} voice note rows.")
+    click.echo(f"Copied: {copied}")
+    click.echo(f"Already in the bucket (same size): {skipped}")
+    _list("Missing in the photos folder (not copied)", missing)
+    click.echo("The local files are kept. Set PHOTO_STORAGE = \"s3\", restart, and check with "
+               "`flask --app app photos check` before removing the photos folder.")
+    raise SystemExit(1 if missing else 0)
 
 
 users = AppGroup("users", help="Manage staff accounts and API tokens.")
@@ -203,7 +262,7 @@ def retention_command(apply_: bool):
         return
     click.echo(("Deleting" if apply_ else "Dry run, nothing is changed. Would delete")
                + f" (walks closed more than {months} months ago):")
-    root = photos_root(current_app.instance_path)
+    store = current_store()
     for item in plan:
         if apply_:
             # One walk per transaction, files after its commit: an interrupted run leaves every
@@ -211,7 +270,7 @@ def retention_command(apply_: bool):
             apply_walk_retention(item)
             db.session.commit()
             for key in item.storage_keys:
-                delete_photo_files(root, key)
+                delete_stored(store, key)
         click.echo("  " + _retention_line(item))
     db.session.rollback()
     click.echo(f"Total: {len(plan)} walks, {sum(len(i.photos) for i in plan)} photos, "

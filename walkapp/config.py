@@ -30,6 +30,23 @@ ROUTE_MAX_POINTS = 5000
 # Largest decoded photo accepted, in pixels (width * height).
 PHOTO_MAX_PIXELS = 40_000_000
 
+# Where photos, thumbnails, check photos and voice notes are kept: "local" (files under
+# `<instance>/photos`, the default) or "s3" (an S3-compatible bucket, for several app servers).
+PHOTO_STORAGE = "local"
+# S3 only: the bucket (must exist), a key prefix inside it (e.g. "walkapp/"; "" = the bucket's
+# root), the endpoint of a non-AWS server (e.g. "https://s3.example.net"; "" = AWS) and its
+# region ("" = boto3's default). Credentials are read the usual boto3 way: AWS_ACCESS_KEY_ID and
+# AWS_SECRET_ACCESS_KEY in the environment, ~/.aws/credentials, or the machine's role.
+S3_BUCKET = ""
+S3_PREFIX = ""
+S3_ENDPOINT_URL = ""
+S3_REGION = ""
+# S3 only: "" streams each photo and voice note from the bucket through the app; "presigned"
+# answers the same access-checked URL with a 302 to a presigned URL of the object, valid for
+# PHOTO_PRESIGN_SECONDS (the bucket must be reachable by the browsers then).
+PHOTO_REDIRECT = ""
+PHOTO_PRESIGN_SECONDS = 60
+
 # Background map tiles for Leaflet (the app works without them: route and points still show).
 MAP_TILE_URL = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
 MAP_TILE_ATTRIBUTION = "&copy; OpenStreetMap-bidragydere"

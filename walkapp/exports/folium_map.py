@@ -145,9 +145,12 @@ def _script(js: str) -> str:
     return "<script>" + js.replace("</script", "<\\/script") + "</script>"
 
 
-def thumbnail_data_uri(path: Path | None) -> str | None:
-    """A small JPEG of the photo as a data: URI (None when the file is missing)."""
-    if path is None or not Path(path).is_file():
+def thumbnail_data_uri(path: Path | bytes | None) -> str | None:
+    """A small JPEG of the photo (a file, or its bytes from the photo store) as a data: URI
+    (None when it is missing)."""
+    if isinstance(path, bytes):
+        path = io.BytesIO(path)
+    elif path is None or not Path(path).is_file():
         return None
     with Image.open(path) as image:
         image.thumbnail((THUMB_SIDE, THUMB_SIDE))
@@ -266,7 +269,7 @@ def build_map(
     route: Sequence[Sequence[float]] | None = None,
     title: str = "",
     lang: str = "da",
-    thumb_path: Callable[[Any], Path | None] | None = None,
+    thumb_path: Callable[[Any], Path | bytes | None] | None = None,
     tile_url: str = "",
     tile_attribution: str = "",
     default_center: Sequence[float] = (55.6761, 12.5683),
@@ -355,7 +358,7 @@ def _add_findings(
     items: Sequence[ExportFinding],
     lang: str,
     cluster: bool,
-    thumb_path: Callable[[Any], Path | None] | None,
+    thumb_path: Callable[[Any], Path | bytes | None] | None,
 ) -> dict[str, int]:
     """The category layers, the markers and the layer control; returns the count per status."""
     layer_index, layer_names = _add_category_layers(m, items, lang, cluster)

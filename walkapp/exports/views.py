@@ -26,8 +26,9 @@ from walkapp.exports.queries import (
 from walkapp.extensions import db
 from walkapp.findings.audio_services import audio_by_finding
 from walkapp.findings.models import Finding
+from walkapp.findings.object_store import current_store
 from walkapp.findings.photo_urls import photo_url
-from walkapp.findings.storage import audio_path, photo_path, photos_root
+from walkapp.findings.storage import audio_name, photo_name
 from walkapp.geo import to_leaflet_path
 from walkapp.measures.queries import filter_measures
 from walkapp.triage import queries as triage
@@ -169,20 +170,26 @@ def measures_table(fmt: str):
 def walk_photos_zip(walk_id: int):
     """The walk's visible photos as a ZIP archive, streamed."""
     walk = db.get_or_404(Walk, walk_id)
-    root = photos_root(current_app.instance_path)
+    store = current_store()
     items = walk_findings(walk)
     notes = audio_by_finding([item.finding.id for item in items])
 
-    def audio_for(item: ExportFinding) -> list[tuple[str, Path]]:
-        return [(note.mime, audio_path(root, note.storage_key)) for note in notes.get(item.finding.id, [])]
+    def audio_for(item: ExportFinding) -> list[tuple[str, str]]:
+        return [(note.mime, audio_name(note.storage_key)) for note in notes.get(item.finding.id, [])]
 
-    entries = archive_entries(items, lambda photo: photo_path(root, photo.storage_key), audio_for)
-    response = attachment(stream_with_context(stream_zip(entries)), "application/zip", f"walk-{walk.id}-photos.zip")
+    def open_stored(name: str):
+        stored = store.open(name)  # one object open at a time: its body is streamed, not loaded
+        return None if stored is None else stored.stream
+
+    entries = archive_entries(items, lambda photo: photo_name(photo.storage_key), audio_for,
+                              exists=lambda name: store.size(name) is not None)
+    response = attachment(stream_with_context(stream_zip(entries, open_stored)), "application/zip",
+                          f"walk-{walk.id}-photos.zip")
     return response
 
 
 def _map_response(items: list[ExportFinding], route: Any, title: str, filename: str) -> Response:
-    root = photos_root(current_app.instance_path)
+    store = current_store()
     lat, lon, _zoom = current_app.config["MAP_DEFAULT_CENTER"]
     leaflet_route = to_leaflet_path(route["coordinates"]) if route and route.get("coordinates") else None
     folium_map = build_map(
@@ -191,7 +198,7 @@ def _map_response(items: list[ExportFinding], route: Any, title: str, filename: 
         route=leaflet_route,
         title=title,
         lang=export_locale(),
-        thumb_path=lambda photo: photo_path(root, photo.storage_key, thumb=True),
+        thumb_path=lambda photo: store.read(photo_name(photo.storage_key, thumb=True)),
         tile_url=current_app.config["MAP_TILE_URL"],
         tile_attribution=current_app.config["MAP_TILE_ATTRIBUTION"],
         default_center=(lat, lon),

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 import geojson
-from flask import Blueprint, Response, current_app, jsonify, request
+from flask import Blueprint, Response, jsonify, request
 from flask_babel import gettext as _
 
 from walkapp.db import reads_only
@@ -24,9 +24,9 @@ from walkapp.findings.models import (
     LOCATION_TEXT_MAX,
     Finding,
 )
+from walkapp.findings.object_store import current_store
 from walkapp.findings.redaction_services import redacted_photo_for_upload
 from walkapp.findings.serializers import feature_collection, finding_json, photo_json
-from walkapp.findings.storage import photos_root
 from walkapp.geo import valid_lat_lon
 from walkapp.i18n import PARTICIPANT_LANGUAGES, current_language
 from walkapp.measures.recurrence import earlier_with_status
@@ -222,7 +222,7 @@ def delete_finding(finding_id: str):
     access.ensure_can_edit(finding, viewer)
     keys = services.delete_finding(finding)
     db.session.commit()
-    services.remove_photo_files(photos_root(current_app.instance_path), keys)
+    services.remove_photo_files(current_store(), keys)
     return "", 204
 
 

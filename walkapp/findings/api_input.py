@@ -6,7 +6,6 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
 from flask import current_app
@@ -17,7 +16,7 @@ from walkapp.errors import ApiError
 from walkapp.extensions import db
 from walkapp.findings import services
 from walkapp.findings.images import ImageRejected, ProcessedImage, process_upload
-from walkapp.findings.storage import photos_root
+from walkapp.findings.object_store import PhotoStore, StorageUnavailable, current_store
 
 
 def bad(code: str, message: str) -> ApiError:
@@ -60,17 +59,27 @@ def processed_photo(data: bytes) -> ProcessedImage:
 def store_and_record(image: ProcessedImage, record: Callable[[str], tuple[dict, bool]]) -> tuple[dict, bool]:
     """Write the photo's files (no transaction open), then `record(storage_key)` → (answer, new)
     and commit; the files are removed again when the row is not new or never committed."""
-    return store_files_and_record(lambda root: services.store_photo_files(root, image), record)
+    return store_files_and_record(lambda store: services.store_photo_files(store, image), record)
+
+
+def storage_unavailable() -> ApiError:
+    """503 `storage_unavailable`: the photo storage refused the bytes; nothing was recorded."""
+    return ApiError(503, "storage_unavailable", _(
+        "The photo storage is not available right now. The app sends it again later."))
 
 
 def store_files_and_record(
-    write: Callable[[Path], str], record: Callable[[str], tuple[dict, bool]],
+    write: Callable[[PhotoStore], str], record: Callable[[str], tuple[dict, bool]],
 ) -> tuple[dict, bool]:
-    """`write(photos root)` → storage key (no transaction open; photos and voice notes), then
+    """`write(store)` → storage key (no transaction open; photos and voice notes), then
     `record(storage_key)` → (answer, new) and commit; the files are removed again when the row
     is not new or never committed."""
-    root = photos_root(current_app.instance_path)
-    storage_key = write(root)
+    store = current_store()
+    try:
+        storage_key = write(store)
+    except StorageUnavailable:
+        current_app.logger.exception("Photo storage refused an upload")
+        raise storage_unavailable() from None
     kept = False
     try:
         body, created = record(storage_key)
@@ -78,7 +87,7 @@ def store_files_and_record(
         kept = created
     finally:
         if not kept:  # the same photo was already there, or the row never made it
-            services.remove_photo_files(root, [storage_key])
+            services.remove_photo_files(store, [storage_key])
     return body, created
 
 

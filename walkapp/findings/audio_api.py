@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-from flask import Blueprint, abort, current_app, jsonify, request, send_file
+from flask import Blueprint, abort, jsonify, request
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -17,7 +17,8 @@ from walkapp.findings.api_input import bad, store_files_and_record
 from walkapp.findings.api_input import uuid_field as _uuid
 from walkapp.findings.audio import AudioRejected, CheckedAudio, check_audio, parse_duration
 from walkapp.findings.audio_services import add_audio, audio_json, store_audio_file, visible_audio
-from walkapp.findings.storage import audio_path, photos_root
+from walkapp.findings.photo_response import stored_response
+from walkapp.findings.storage import audio_name
 from walkapp.walks.participants import current_participant
 
 bp = Blueprint("audio", __name__)
@@ -69,7 +70,7 @@ def add_audio_note(finding_id: str):
         row, created = add_audio(finding, audio, audio_id, duration_s, storage_key)
         return audio_json(row), created
 
-    body, created = store_files_and_record(lambda root: store_audio_file(root, audio), record)
+    body, created = store_files_and_record(lambda store: store_audio_file(store, audio), record)
     return jsonify(body), (201 if created else 200)
 
 
@@ -84,13 +85,4 @@ def audio_file(audio_id: str):
     audio = visible_audio(key, current_user.is_authenticated, participant.walk_id if participant else None)
     if audio is None:
         abort(404)
-    path = audio_path(photos_root(current_app.instance_path), audio.storage_key)
-    mime = audio.mime
-    db.session.commit()
-    if not path.is_file():
-        abort(404)
-    response = send_file(path, mimetype=mime, conditional=True, max_age=86400)
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    # Private: a voice can identify a person, so shared caches must not keep it.
-    response.headers["Cache-Control"] = "private, max-age=86400"
-    return response
+    return stored_response(audio_name(audio.storage_key), audio.mime)

@@ -3,22 +3,22 @@ the bytes (the same recording sent again is the same voice note). flush(), never
 from __future__ import annotations
 
 import uuid
-from pathlib import Path
 
 from flask import url_for
 
 from walkapp.extensions import db
 from walkapp.findings.audio import CheckedAudio
 from walkapp.findings.models import Audio, Finding
+from walkapp.findings.object_store import PhotoStore
 from walkapp.findings.services import insert_photo_row
-from walkapp.findings.storage import new_storage_key, save_audio_file
+from walkapp.findings.storage import audio_name, new_storage_key
 
 
-def store_audio_file(root: Path, audio: CheckedAudio) -> str:
+def store_audio_file(store: PhotoStore, audio: CheckedAudio) -> str:
     """Write the voice note under a new storage key (no database work, so callers do it before
     their transaction takes a lock); the key is returned."""
     storage_key = new_storage_key()
-    save_audio_file(root, storage_key, audio.data)
+    store.put(audio_name(storage_key), audio.data)
     return storage_key
 
 

@@ -1,23 +1,19 @@
 """Staff blurring areas of a stored photo: POST /api/v1/photos/<id>/redact."""
 from __future__ import annotations
 
-from flask import Blueprint, current_app, jsonify
+from flask import Blueprint, jsonify
 from flask_babel import gettext as _
 
 from walkapp.db import reads_only
 from walkapp.errors import ApiError
 from walkapp.extensions import db
 from walkapp.findings.access import current_viewer
+from walkapp.findings.api_input import storage_unavailable
+from walkapp.findings.object_store import StorageUnavailable, current_store, discard, save_photo
 from walkapp.findings.redaction import MAX_BOXES, InvalidBoxes, parse_boxes, redact_jpeg
 from walkapp.findings.redaction_services import apply_redaction, photo_for_redaction
 from walkapp.findings.serializers import photo_json
-from walkapp.findings.storage import (
-    delete_photo_files,
-    new_storage_key,
-    photo_path,
-    photos_root,
-    save_photo_files,
-)
+from walkapp.findings.storage import new_storage_key, photo_name
 from walkapp.request_input import json_object
 
 bp = Blueprint("redaction_api", __name__, url_prefix="/api/v1")
@@ -44,18 +40,23 @@ def redact_photo(photo_id: str):
         parse_boxes(boxes, width, height)
     except InvalidBoxes:
         raise _invalid_boxes() from None
-    root = photos_root(current_app.instance_path)
+    store = current_store()
     try:
-        data = photo_path(root, key).read_bytes()
-    except FileNotFoundError:
-        raise ApiError(404, "photo_missing", _("The photo's file is missing.")) from None
+        data = store.read(photo_name(key))
+    except StorageUnavailable:
+        raise storage_unavailable() from None
+    if data is None:
+        raise ApiError(404, "photo_missing", _("The photo's file is missing."))
     try:
         redacted = redact_jpeg(data, boxes)
     except InvalidBoxes:  # the file's size disagrees with the row's
         raise _invalid_boxes() from None
     del data
     new_key = new_storage_key()
-    save_photo_files(root, new_key, redacted.jpeg, redacted.thumb)
+    try:
+        save_photo(store, new_key, redacted.jpeg, redacted.thumb)
+    except StorageUnavailable:
+        raise storage_unavailable() from None
     committed = False
     try:
         photo = photo_for_redaction(photo_id, viewer, lock=True)
@@ -67,6 +68,6 @@ def redact_photo(photo_id: str):
         committed = True
     finally:
         if not committed:
-            delete_photo_files(root, new_key)
-    delete_photo_files(root, old_key)
+            discard(store, [new_key])
+    discard(store, [old_key])
     return jsonify(body)

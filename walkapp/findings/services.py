@@ -20,9 +20,10 @@ from walkapp.extensions import db
 from walkapp.findings.access import Viewer, walk_closed
 from walkapp.findings.images import ProcessedImage
 from walkapp.findings.models import Category, Finding, FindingChange, Photo
+from walkapp.findings.object_store import LocalStore, PhotoStore, discard, save_photo
 from walkapp.findings.phone_clock import SentTime, observed_values, same_phone_time
 from walkapp.findings.redaction_services import redacted_photo_for_upload
-from walkapp.findings.storage import delete_photo_files, new_storage_key, save_photo_files
+from walkapp.findings.storage import new_storage_key
 from walkapp.geo import distance_m, point_in_polygon
 from walkapp.orgs.models import Estate
 from walkapp.walks.models import Walk
@@ -217,11 +218,14 @@ def add_to_finding(
     return finding
 
 
-def store_photo_files(root: Path, image: ProcessedImage) -> str:
+def store_photo_files(store: PhotoStore | Path, image: ProcessedImage) -> str:
     """Write a processed photo and its thumbnail under a new storage key (no database work, so
-    callers do it before their transaction takes a lock); the key is returned."""
+    callers do it before their transaction takes a lock); the key is returned. A folder (the
+    photos root) stands for the local store, as callers and tests wrote before S3 came."""
+    if isinstance(store, Path):
+        store = LocalStore(store)
     storage_key = new_storage_key()
-    save_photo_files(root, storage_key, image.jpeg, image.thumb)
+    save_photo(store, storage_key, image.jpeg, image.thumb)
     return storage_key
 
 
@@ -257,10 +261,9 @@ def add_photo(
     return insert_photo_row(Photo, Photo.finding_id, values)
 
 
-def remove_photo_files(root: Path, storage_keys: Iterable[str]) -> None:
+def remove_photo_files(store: PhotoStore, storage_keys: Iterable[str]) -> None:
     """Delete stored files after the rows are gone (commit succeeded)."""
-    for key in storage_keys:
-        delete_photo_files(root, key)
+    discard(store, storage_keys)
 
 
 def nearby_ids(findings: list[Finding], candidates: list[Finding] | None = None) -> dict[uuid.UUID, list[str]]:

@@ -1,5 +1,7 @@
 """Photo files under `<instance>/photos/`, named by a generated key (never by the upload name).
 Voice notes live there too, one file `<key>.audio` each (the container is in the audio row).
+The same names are the object keys (under S3_PREFIX) when photos are kept in a bucket; callers
+go through walkapp.findings.object_store, which uses the local functions here.
 
 Pure module: callers pass the photos root folder. Writes are atomic (temporary file in the
 same folder, then os.replace), so a crash never leaves a half-written photo behind a row; a
@@ -42,19 +44,36 @@ def _check_key(storage_key: str) -> None:
         raise ValueError(f"not a storage key: {storage_key!r}")
 
 
+def photo_name(storage_key: str, thumb: bool = False) -> str:
+    """The stored name ("ab/<hex>.jpg" or "ab/<hex>_thumb.jpg") of a photo or its thumbnail:
+    a path under the photos folder, or an object key under S3_PREFIX."""
+    _check_key(storage_key)
+    return storage_key + (THUMB_SUFFIX if thumb else MAIN_SUFFIX)
+
+
+def audio_name(storage_key: str) -> str:
+    """The stored name ("ab/<hex>.audio") of the voice note with this key."""
+    _check_key(storage_key)
+    return storage_key + AUDIO_SUFFIX
+
+
+def stored_names(storage_key: str) -> tuple[str, str, str]:
+    """Every name a key can be stored under (photo, thumbnail, voice note)."""
+    return photo_name(storage_key), photo_name(storage_key, thumb=True), audio_name(storage_key)
+
+
 def photo_path(root: Path, storage_key: str, thumb: bool = False) -> Path:
     """Where the photo (or its thumbnail) with this key lives."""
-    _check_key(storage_key)
-    return Path(root) / (storage_key + (THUMB_SUFFIX if thumb else MAIN_SUFFIX))
+    return Path(root) / photo_name(storage_key, thumb)
 
 
 def audio_path(root: Path, storage_key: str) -> Path:
     """Where the voice note with this key lives."""
-    _check_key(storage_key)
-    return Path(root) / (storage_key + AUDIO_SUFFIX)
+    return Path(root) / audio_name(storage_key)
 
 
-def _write_atomic(path: Path, data: bytes) -> None:
+def write_atomic(path: Path, data: bytes) -> None:
+    """Write a file so that it either appears whole or not at all."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=TEMP_PREFIX, suffix=TEMP_SUFFIX)
     try:
@@ -72,8 +91,8 @@ def _write_atomic(path: Path, data: bytes) -> None:
 def save_photo_files(root: Path, storage_key: str, jpeg: bytes, thumb: bytes) -> None:
     """Write the photo and its thumbnail; on failure nothing is left behind."""
     try:
-        _write_atomic(photo_path(root, storage_key), jpeg)
-        _write_atomic(photo_path(root, storage_key, thumb=True), thumb)
+        write_atomic(photo_path(root, storage_key), jpeg)
+        write_atomic(photo_path(root, storage_key, thumb=True), thumb)
     except BaseException:
         delete_photo_files(root, storage_key)
         raise
@@ -81,7 +100,7 @@ def save_photo_files(root: Path, storage_key: str, jpeg: bytes, thumb: bytes) ->
 
 def save_audio_file(root: Path, storage_key: str, data: bytes) -> None:
     """Write a voice note atomically (a failed write leaves nothing behind)."""
-    _write_atomic(audio_path(root, storage_key), data)
+    write_atomic(audio_path(root, storage_key), data)
 
 
 def delete_photo_files(root: Path, storage_key: str) -> None:
@@ -95,10 +114,10 @@ def delete_photo_files(root: Path, storage_key: str) -> None:
 
 @dataclass(frozen=True)
 class StoredFile:
-    """One file found under the photos folder."""
+    """One file found under the photos folder (or one object in the bucket)."""
 
-    path: Path
-    relative: str  # "ab/<hex>.jpg", as shown to an operator
+    path: Path | None  # None for an object in a bucket
+    relative: str  # "ab/<hex>.jpg", as shown to an operator (the object key less S3_PREFIX)
     age_s: float  # since its last modification
     storage_key: str | None = None  # the photo it belongs to, when named like one of ours
     thumb: bool = False
@@ -106,10 +125,11 @@ class StoredFile:
     audio: bool = False  # a voice note's file
 
 
-def _classify(root: Path, path: Path, now: float) -> StoredFile:
-    relative = path.relative_to(root).as_posix()
-    age = now - path.stat().st_mtime
-    if path.name.startswith(TEMP_PREFIX) and path.name.endswith(TEMP_SUFFIX):
+def classify(relative: str, age: float, path: Path | None = None) -> StoredFile:
+    """What a stored name is: one of our photo, thumbnail or voice-note names, a temporary
+    file of an interrupted write, or something we never write."""
+    base = relative.rsplit("/", 1)[-1]
+    if base.startswith(TEMP_PREFIX) and base.endswith(TEMP_SUFFIX):
         return StoredFile(path, relative, age, temporary=True)
     for suffix, thumb, audio in ((THUMB_SUFFIX, True, False), (MAIN_SUFFIX, False, False),
                                  (AUDIO_SUFFIX, False, True)):
@@ -130,8 +150,9 @@ def stored_files(root: Path, now: float | None = None) -> list[StoredFile]:
     found = []
     for folder, _dirs, names in os.walk(root):
         for name in names:
+            path = Path(folder) / name
             with contextlib.suppress(FileNotFoundError):  # removed while we looked
-                found.append(_classify(root, Path(folder) / name, now))
+                found.append(classify(path.relative_to(root).as_posix(), now - path.stat().st_mtime, path))
     return sorted(found, key=lambda f: f.relative)
 
 
