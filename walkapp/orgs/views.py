@@ -9,6 +9,7 @@ from walkapp.auth import queries as auth_queries
 from walkapp.auth.security import admin_required
 from walkapp.extensions import db
 from walkapp.orgs import services
+from walkapp.orgs.areas import area_for_new, visible_areas
 from walkapp.orgs.boundaries import BOUNDARY_MAX_BYTES, BoundaryError, parse_boundary
 from walkapp.orgs.forms import (
     ORGANISATION_TYPE_LABELS,
@@ -111,6 +112,7 @@ def edit_estate(estate_id: int | None = None):
     estate = db.get_or_404(Estate, estate_id) if estate_id is not None else None
     form = EstateForm(obj=estate)
     form.organisation_id.choices = _organisation_choices()
+    form.area.choices = [SelectChoice(area.id, area.name) for area in visible_areas()]
     if request.method == "GET":
         if estate is None and request.args.get("organisation", type=int):
             form.organisation_id.data = request.args.get("organisation", type=int)
@@ -127,7 +129,8 @@ def edit_estate(estate_id: int | None = None):
             form.name.errors.append(_("This organisation already has an estate with this name."))
         if not form.errors:
             if estate is None:
-                estate = services.create_estate(form.name.data, organisation, boundary)
+                area = area_for_new(form.area.data if len(form.area.choices) > 1 else None)
+                estate = services.create_estate(form.name.data, organisation, boundary, area)
             else:
                 services.update_estate(estate, form.name.data, organisation, boundary)
             db.session.commit()
