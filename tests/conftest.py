@@ -265,7 +265,11 @@ def make_walk(app, coordinator):
     from walkapp.walks.services import new_join_code
 
     def factory(status: str = "active", kind: str = "walk", title: str = "Aftenvandring", route=DEMO_ROUTE, **fields):
+        from walkapp.seed import default_area
+
         with app.app_context():
+            # The default area unless the test names another (tests with several areas do).
+            fields.setdefault("area_id", default_area().id)
             walk = Walk(
                 kind=kind, title=title, status=status, route=route, join_code=new_join_code(),
                 starts_at=fields.pop("starts_at", datetime.now(UTC) + timedelta(days=1)),
@@ -323,7 +327,10 @@ def make_estate(app):
     from walkapp.seed import organisation_named
 
     def factory(name: str = "Holmbladsgade", organisation: str = "VIBO", **fields) -> int:
+        from walkapp.seed import default_area
+
         with app.app_context():
+            fields.setdefault("area_id", default_area().id)
             estate = Estate(name=name, organisation=organisation_named(organisation), **fields)
             _db.session.add(estate)
             _db.session.commit()

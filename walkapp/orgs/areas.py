@@ -2,13 +2,26 @@
 from __future__ import annotations
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select, true
 
 from walkapp.errors import ApiError
 from walkapp.extensions import db
 from walkapp.orgs.area_scope import current_scope
 from walkapp.orgs.lookups import by_id_or_name
 from walkapp.orgs.models import Area, Organisation, area_memberships
+
+
+def organisation_in_scope() -> ColumnElement[bool]:
+    """WHERE clause for the organisations the asker works with: the members of their areas
+    (every organisation outside a request). Organisations are not filtered by area_scope
+    itself, since a finding's reporter stays named after their organisation left the area."""
+    scope = current_scope()
+    if scope is None:
+        return true()
+    members = select(area_memberships.c.organisation_id).where(
+        area_memberships.c.area_id.in_(scope.area_ids)
+    )
+    return Organisation.id.in_(members)
 
 
 def area_ids_of_organisation(organisation_id: int | None) -> frozenset[int]:
@@ -26,12 +39,17 @@ def find_area(value) -> Area | None:
     return by_id_or_name(Area, value)
 
 
+def area_name_taken(name: str) -> bool:
+    """True when an area already has this exact name."""
+    return db.session.execute(select(Area.id).where(Area.name == name.strip())).first() is not None
+
+
 def create_area(name: str) -> Area:
     """A new area; the name must be new (400 `area_exists`) and not blank (`name_required`)."""
     name = (name or "").strip()
     if not name:
         raise ApiError(400, "name_required", _("Give the area a name."))
-    if db.session.execute(select(Area.id).where(Area.name == name)).first():
+    if area_name_taken(name):
         raise ApiError(400, "area_exists", _("An area with this name already exists."))
     area = Area(name=name)
     db.session.add(area)

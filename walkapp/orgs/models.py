@@ -38,6 +38,9 @@ class Area(db.Model):
         return f"<Area {self.name!r}>"
 
 
+ORGANISATION_TYPES = ("housing", "municipality", "police", "helhedsplan", "other")
+
+
 class Organisation(db.Model):
     __tablename__ = "organisations"
     __table_args__ = (

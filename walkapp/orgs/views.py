@@ -9,7 +9,7 @@ from walkapp.auth import queries as auth_queries
 from walkapp.auth.security import admin_required
 from walkapp.extensions import db
 from walkapp.orgs import services
-from walkapp.orgs.areas import area_for_new, visible_areas
+from walkapp.orgs.areas import add_member, area_for_new, organisation_in_scope, visible_areas
 from walkapp.orgs.boundaries import BOUNDARY_MAX_BYTES, BoundaryError, parse_boundary
 from walkapp.orgs.forms import (
     ORGANISATION_TYPE_LABELS,
@@ -38,7 +38,10 @@ def list_organisations():
 @admin_required
 def edit_organisation(org_id: int | None = None):
     """Create or edit an organisation; the edit page also lists its estates."""
-    organisation = db.get_or_404(Organisation, org_id) if org_id is not None else None
+    organisation = None
+    if org_id is not None:
+        organisation = db.one_or_404(db.select(Organisation).where(
+            Organisation.id == org_id, organisation_in_scope()))
     form = OrganisationForm(obj=organisation)
     if form.validate_on_submit():
         own_id = organisation.id if organisation else None
@@ -46,7 +49,11 @@ def edit_organisation(org_id: int | None = None):
             form.name.errors.append(_("An organisation with this name already exists."))
         else:
             if organisation is None:
-                services.create_organisation(form.name.data, form.type.data)
+                created = services.create_organisation(form.name.data, form.type.data)
+                # One area: the new organisation works there. Several: the operator decides.
+                areas = visible_areas()
+                if len(areas) == 1:
+                    add_member(areas[0], created)
             else:
                 services.update_organisation(organisation, form.name.data, form.type.data)
             db.session.commit()
@@ -72,7 +79,7 @@ def list_estates():
 
 def _organisation_choices() -> list[SelectChoice]:
     organisations = db.session.execute(
-        db.select(Organisation).order_by(Organisation.name)
+        db.select(Organisation).where(organisation_in_scope()).order_by(Organisation.name)
     ).scalars()
     return [SelectChoice(o.id, o.name) for o in organisations]
 

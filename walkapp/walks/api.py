@@ -31,6 +31,7 @@ def walk_json(walk: Walk, participants: int | None = None, findings: int | None 
     """The API representation of a walk."""
     data = {
         "id": walk.id,
+        "area": {"id": walk.area.id, "name": walk.area.name},
         "kind": walk.kind,
         "title": walk.title,
         "starts_at": walk.starts_at.isoformat(),
