@@ -19,6 +19,7 @@ from sqlalchemy.engine import make_url
 
 from walkapp import create_app
 from walkapp.extensions import db as _db
+from walkapp.orgs.area_scope import unscoped
 
 STRICT = os.environ.get("WALKAPP_TEST_STRICT") == "1"
 POSTGRES_URL = os.environ.get("WALKAPP_TEST_POSTGRES_URL", "")
@@ -186,13 +187,19 @@ def join_walk(client, join_code: str, role: str = "resident") -> None:
 
 @pytest.fixture
 def make_org(app):
-    """Create an organisation (committed)."""
+    """Create an organisation (committed), a member of the default area unless area=False."""
     from walkapp.orgs.models import Organisation
 
-    def factory(name: str | None = None, type: str = "housing") -> Organisation:
+    def factory(name: str | None = None, type: str = "housing", area: bool = True) -> Organisation:
+        """area=False: an organisation of no area (the default area otherwise)."""
+        from walkapp.seed import default_area
+
         with app.app_context():
             org = Organisation(name=name or f"Org {uuid.uuid4().hex[:6]}", type=type)
             _db.session.add(org)
+            if area:
+                member_of = default_area()
+                member_of.organisations.append(org)
             _db.session.commit()
             _db.session.refresh(org)
             _db.session.expunge(org)
@@ -258,7 +265,11 @@ def make_walk(app, coordinator):
     from walkapp.walks.services import new_join_code
 
     def factory(status: str = "active", kind: str = "walk", title: str = "Aftenvandring", route=DEMO_ROUTE, **fields):
+        from walkapp.seed import default_area
+
         with app.app_context():
+            # The default area unless the test names another (tests with several areas do).
+            fields.setdefault("area_id", default_area().id)
             walk = Walk(
                 kind=kind, title=title, status=status, route=route, join_code=new_join_code(),
                 starts_at=fields.pop("starts_at", datetime.now(UTC) + timedelta(days=1)),
@@ -316,7 +327,10 @@ def make_estate(app):
     from walkapp.seed import organisation_named
 
     def factory(name: str = "Holmbladsgade", organisation: str = "VIBO", **fields) -> int:
+        from walkapp.seed import default_area
+
         with app.app_context():
+            fields.setdefault("area_id", default_area().id)
             estate = Estate(name=name, organisation=organisation_named(organisation), **fields)
             _db.session.add(estate)
             _db.session.commit()
@@ -344,7 +358,7 @@ def make_measure(app, coordinator, make_walk, make_finding):
         if finding_ids is None:
             walk_id = walk_id or make_walk()["id"]
             finding_ids = [make_finding(walk_id)]
-        with app.app_context(), app.test_request_context():
+        with app.app_context(), app.test_request_context(), unscoped():
             measure = create_measure(
                 title=title, findings=[_db.session.get(Finding, f) for f in finding_ids],
                 by_user=_db.session.get(User, coordinator["id"]),

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from walkapp.extensions import db
+from walkapp.orgs.area_scope import unscoped
 
 
 def change_measure(app, measure_id: int, user_id: int, to: str, version: int, estate_id=None, **kw):
@@ -12,7 +13,7 @@ def change_measure(app, measure_id: int, user_id: int, to: str, version: int, es
     from walkapp.orgs.models import Estate
 
     # A request context: services translate their messages (gettext needs the locale).
-    with app.app_context(), app.test_request_context():
+    with app.app_context(), app.test_request_context(), unscoped():
         measure = db.session.get(Measure, measure_id)
         if estate_id is not None:
             kw["estate"] = db.session.get(Estate, estate_id)

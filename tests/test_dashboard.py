@@ -9,6 +9,7 @@ import pytest
 
 from tests.conftest import post_form
 from walkapp.extensions import db
+from walkapp.orgs.area_scope import unscoped
 
 CPH = ZoneInfo("Europe/Copenhagen")
 
@@ -215,7 +216,7 @@ def test_issue_scenario_walk_nobody_started_counts(app, logged_in, make_walk, co
         payload = finding_payload()
         assert send(phone, "POST", findings_url(walk["id"]), json=payload).status_code == 201
         ids.append(uuid.UUID(payload["id"]))
-    with app.app_context(), app.test_request_context():
+    with app.app_context(), app.test_request_context(), unscoped():
         measure = create_measure(title="Ny lampe", findings=[db.session.get(Finding, ids[0])],
                                  by_user=db.session.get(User, coordinator["id"]))
         db.session.commit()

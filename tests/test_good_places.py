@@ -18,6 +18,7 @@ from walkapp.exports.folium_map import STATUS_COLOURS
 from walkapp.extensions import db
 from walkapp.findings.models import Category, Finding
 from walkapp.measures.models import Measure
+from walkapp.orgs.area_scope import unscoped
 from walkapp.walks.models import Walk
 
 GREEN = STATUS_COLOURS["good"]
@@ -192,7 +193,7 @@ def test_overview_lists_good_places_apart_and_draws_them_green(staff, mixed_walk
 def test_feedback_page_draws_good_places_green_and_does_not_count_them(app, staff, mixed_walk):
     from walkapp.followup.feedback import feedback_content
 
-    with app.test_request_context():
+    with app.test_request_context(), unscoped():
         content = feedback_content(db.session.get(Walk, mixed_walk["id"]), "da")
     assert content.category_counts == [("Belysning", 2)]
     assert [item.good for item in content.items] == [False, False, True]

@@ -29,7 +29,7 @@ TIERS: list[set[str]] = [
     {"triage", "followup", "exports", "dashboard", "pwa", "privacy"},
     # The application level: the factory, the model registry, the CLI and the demo seed
     # put everything together and so sit above every feature.
-    {"__init__", "models", "cli", "seed"},
+    {"__init__", "models", "cli", "cli_areas", "seed"},
 ]
 RANK = {name: rank for rank, names in enumerate(TIERS) for name in names}
 FACTORY = "walkapp/__init__.py"

@@ -11,6 +11,7 @@ from tests.form_helpers import hidden_fields
 from tests.measure_helpers import change_measure, measure_state
 from walkapp.errors import ApiError
 from walkapp.extensions import db
+from walkapp.orgs.area_scope import unscoped
 
 # ---------------------------------------------------------------- services
 
@@ -145,7 +146,7 @@ def test_stale_object_loaded_before_a_concurrent_commit_loses(app, make_measure,
     from walkapp.measures.services import change_status
 
     measure_id = make_measure()
-    with app.app_context(), app.test_request_context():
+    with app.app_context(), app.test_request_context(), unscoped():
         stale = db.session.get(Measure, measure_id)
         stale.history, stale.plan_items  # load relationships while still attached
         user = db.session.get(User, coordinator["id"])
@@ -178,7 +179,7 @@ def test_two_concurrent_changes_exactly_one_wins(app, make_measure, coordinator,
     def worker(name: str, user_id: int, to: str) -> None:
         try:
             # POST, as the views that change a status: a writing request begins IMMEDIATE.
-            with app.app_context(), app.test_request_context(method="POST"):
+            with app.app_context(), app.test_request_context(method="POST"), unscoped():
                 start.wait()
                 measure = db.session.get(Measure, measure_id)
                 measure.history, measure.plan_items  # noqa: B018 - load before the race
@@ -434,7 +435,7 @@ def _update(app, measure_id: int, user_id: int, version: int, **fields) -> int:
     from walkapp.measures.services import update_measure
     from walkapp.seed import organisation_named
 
-    with app.app_context(), app.test_request_context():
+    with app.app_context(), app.test_request_context(), unscoped():
         if isinstance(fields.get("responsible_org"), str):
             fields["responsible_org"] = organisation_named(fields["responsible_org"])
         measure = db.session.get(Measure, measure_id)

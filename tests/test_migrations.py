@@ -136,3 +136,50 @@ def test_downgrade_to_base_removes_every_table(migrate_app):
     # …and it can be built again.
     flask_db(migrate_app, "upgrade")
     assert table_names(migrate_app) == set(db.metadata.tables) | {VERSION_TABLE}
+
+
+def test_existing_data_lands_in_one_default_area(migrate_app):
+    """Upgrading an installation from before areas puts its walks, estates, measures and every
+    organisation into "Standardområde", so its staff see exactly what they saw before."""
+    from tests.conftest import PASSWORD, login
+    from walkapp.auth.services import create_user
+
+    flask_db(migrate_app, "upgrade", "f617d5094fe8")
+    with migrate_app.app_context(), db.engine.begin() as conn:
+        conn.execute(text("INSERT INTO organisations (name, type, created_at) VALUES "
+                          "('Gammelt Boligselskab', 'housing', CURRENT_TIMESTAMP)"))
+        org_id = conn.execute(text("SELECT id FROM organisations")).scalar_one()
+        conn.execute(text("INSERT INTO estates (name, organisation_id, created_at) VALUES "
+                          "('Gammel afdeling', :org, CURRENT_TIMESTAMP)"), {"org": org_id})
+        conn.execute(text(
+            "INSERT INTO walks (kind, title, starts_at, meeting_point, notes, status, join_code, "
+            "created_at, updated_at) VALUES ('walk', 'Vandring fra før områderne', "
+            "CURRENT_TIMESTAMP, '', '', 'closed', 'OLDCODE1', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"))
+        conn.execute(text(
+            "INSERT INTO measures (title, description, status, version, public_note, created_at, "
+            "updated_at) VALUES ('Gammelt tiltag', '', 'proposed', 1, '', CURRENT_TIMESTAMP, "
+            "CURRENT_TIMESTAMP)"))
+    flask_db(migrate_app, "upgrade")
+    with migrate_app.app_context(), db.engine.connect() as conn:
+        areas = conn.execute(text("SELECT id, name FROM areas")).all()
+        assert [name for _id, name in areas] == ["Standardområde"]
+        area_id = areas[0][0]
+        for table in ("walks", "estates", "measures"):
+            assert conn.execute(text(f"SELECT DISTINCT area_id FROM {table}")).scalars().all() == [area_id]
+        assert conn.execute(text("SELECT organisation_id FROM area_memberships")).scalars().all() == [org_id]
+    with migrate_app.app_context():
+        from walkapp.orgs.models import Organisation
+
+        create_user("drift@example.org", PASSWORD, "coordinator", db.session.get(Organisation, org_id))
+        db.session.commit()
+    client = migrate_app.test_client()
+    assert login(client, "drift@example.org").status_code == 302
+    assert "Vandring fra før områderne" in client.get("/walks").get_data(as_text=True)
+    assert "Gammelt tiltag" in client.get("/measures").get_data(as_text=True)
+
+
+def test_a_new_installation_gets_no_area_until_it_is_seeded(migrate_app):
+    """An empty database stays empty: the first area comes from seed-demo or `areas create`."""
+    flask_db(migrate_app, "upgrade")
+    with migrate_app.app_context(), db.engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM areas")).scalar_one() == 0

@@ -10,6 +10,7 @@ from tests.capture_api_helpers import bearer, finding_payload, findings_url, sen
 from tests.concurrency_helpers import at_once
 from tests.conftest import join_walk, post_form
 from walkapp.extensions import db
+from walkapp.orgs.area_scope import unscoped
 
 
 def history(app, walk_id: int) -> list[tuple]:
@@ -133,7 +134,7 @@ def test_status_change_behind_a_stale_page_is_refused_once(app, planned, coordin
     from walkapp.walks.models import Walk
     from walkapp.walks.services import change_walk_status
 
-    with app.app_context(), app.test_request_context():
+    with app.app_context(), app.test_request_context(), unscoped():
         user = db.session.get(User, coordinator["id"])
         stale = db.session.get(Walk, planned["id"])
         assert stale.status == "planned"

@@ -52,6 +52,10 @@ def create_app(test_config: dict[str, Any] | None = None, instance_path: str | o
     from walkapp.auth import security
     security.init_auth(app, login_manager)
 
+    from walkapp.orgs import area_scope
+    from walkapp.walks.request_scope import request_scope
+    area_scope.init_app(app, request_scope)
+
     from walkapp import errors, request_input
     errors.register(app)
     request_input.init_app(app)

@@ -7,6 +7,7 @@ from flask.cli import AppGroup, with_appcontext
 
 from walkapp.auth.models import ROLES, User
 from walkapp.auth.services import create_user, find_user_by_email, issue_token
+from walkapp.cli_areas import COMMANDS as area_commands
 from walkapp.extensions import db
 from walkapp.findings.models import Audio, Photo
 from walkapp.findings.object_store import (
@@ -283,7 +284,7 @@ def retention_command(apply_: bool):
         click.echo("Run again with --apply to delete.")
 
 
-COMMANDS = (users, photos, seed_demo_command, demo_login_command, seed_reference_command,
+COMMANDS = (*area_commands, users, photos, seed_demo_command, demo_login_command, seed_reference_command,
             is_empty_command, retention_command)
 
 

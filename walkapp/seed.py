@@ -15,11 +15,13 @@ from walkapp.auth.services import create_user, find_user_by_email
 from walkapp.extensions import db
 from walkapp.findings.models import Category, Finding
 from walkapp.geo import from_geojson_position
-from walkapp.orgs.models import Estate, Organisation
+from walkapp.orgs.models import Area, Estate, Organisation
 from walkapp.walks.models import Walk
 from walkapp.walks.services import new_join_code
 
 DEMO_ROUTE_FILE = Path(__file__).resolve().parent / "data" / "amagerbro-demo-route.geojson"
+# The area a new installation starts with (the migration's name for existing data too).
+DEFAULT_AREA = "Standardområde"
 DEMO_EMAIL = "koordinator@demo.tryghedsvandring.dk"
 DEMO_WALK_TITLE = "Tryghedsvandring Holmbladsgadekvarteret (demo)"
 # Fixed namespace: demo finding ids are derived from it, so seeding twice adds nothing.
@@ -60,11 +62,20 @@ CATEGORIES = [
 
 
 def seed_reference_data() -> None:
-    """Create the standard organisations and finding categories that are missing."""
+    """Create the standard organisations and finding categories that are missing, and on a new
+    installation the default area with those organisations as its members (one helhedsplan:
+    the embedded default). An installation with areas gets no new memberships from here."""
+    new_area = None
+    if db.session.execute(db.select(Area.id).limit(1)).first() is None:
+        new_area = Area(name=DEFAULT_AREA)
+        db.session.add(new_area)
     existing_orgs = set(db.session.execute(db.select(Organisation.name)).scalars())
     for name, org_type in ORGANISATIONS:
         if name not in existing_orgs:
-            db.session.add(Organisation(name=name, type=org_type))
+            organisation = Organisation(name=name, type=org_type)
+            db.session.add(organisation)
+            if new_area is not None:
+                new_area.organisations.append(organisation)
     existing_codes = set(db.session.execute(db.select(Category.code)).scalars())
     for order, (code, name_da, name_en, icon) in enumerate(CATEGORIES):
         if code not in existing_codes:
@@ -72,6 +83,11 @@ def seed_reference_data() -> None:
                 Category(code=code, name_da=name_da, name_en=name_en, icon=icon, sort_order=order)
             )
     db.session.flush()
+
+
+def default_area() -> Area:
+    """The area the demo (and a one-helhedsplan installation) lives in: the first one."""
+    return db.session.execute(db.select(Area).order_by(Area.id).limit(1)).scalar_one()
 
 
 def organisation_named(name: str) -> Organisation | None:
@@ -134,6 +150,7 @@ def _demo_estate() -> Estate:
         estate = Estate(
             name="Holmbladsgade (demo)",
             organisation=organisation_named("DAB"),
+            area=default_area(),
             boundary={
                 "type": "Polygon",
                 "coordinates": [[
@@ -158,6 +175,7 @@ def _demo_walk(features: list[dict[str, Any]], user: User, estate: Estate) -> Wa
     meeting = _feature_of_kind(features, "meeting_point")
     lat, lon = from_geojson_position(meeting["geometry"]["coordinates"])
     walk = Walk(
+        area=default_area(),
         kind="walk",
         title=DEMO_WALK_TITLE,
         starts_at=datetime(2026, 11, 24, 17, 30, tzinfo=UTC),  # 18:30 in Copenhagen

@@ -12,7 +12,9 @@ from walkapp.db import UTCDateTime, now_utc
 from walkapp.extensions import db
 from walkapp.orgs.models import Organisation
 
-ROLES = ("admin", "coordinator", "staff")
+# An operator runs the national service (areas and their member organisations) and sees the
+# findings of no area their own organisation is not a member of.
+ROLES = ("admin", "coordinator", "staff", "operator")
 
 
 def new_session_nonce() -> str:
@@ -23,7 +25,7 @@ def new_session_nonce() -> str:
 class User(UserMixin, db.Model):
     __tablename__ = "users"
     __table_args__ = (
-        CheckConstraint("role IN ('admin', 'coordinator', 'staff')", name="role_known"),
+        CheckConstraint("role IN ('admin', 'coordinator', 'staff', 'operator')", name="role_known"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -7,6 +7,7 @@ from sqlalchemy import func
 
 from walkapp.auth.models import User
 from walkapp.extensions import db
+from walkapp.orgs.areas import organisation_in_scope
 from walkapp.orgs.models import Estate, Organisation
 
 
@@ -22,7 +23,7 @@ class OrganisationRow:
 def list_organisations_with_counts() -> list[OrganisationRow]:
     """Every organisation by name, with its number of estates and users (three queries)."""
     organisations = db.session.execute(
-        db.select(Organisation).order_by(func.lower(Organisation.name))
+        db.select(Organisation).where(organisation_in_scope()).order_by(func.lower(Organisation.name))
     ).scalars().all()
     estates = dict(
         db.session.execute(

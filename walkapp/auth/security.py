@@ -17,6 +17,7 @@ from walkapp.auth.models import ApiToken, User
 from walkapp.db import now_utc
 from walkapp.errors import ApiError, wants_json
 from walkapp.extensions import csrf, db
+from walkapp.orgs.area_scope import forget_scope
 
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 # Paths where an API bearer token stands in for a login: the API, the Open311 feed, and the
@@ -83,6 +84,7 @@ def user_for_token(token: str):
 def bind_session(user) -> None:
     """Tie the current session to the user's present nonce, so that rotating it ends the session."""
     session[SESSION_NONCE_KEY] = user.session_nonce
+    forget_scope()
 
 
 def _session_is_current(user) -> bool:

@@ -31,6 +31,7 @@ from walkapp.auth.services import (
 )
 from walkapp.extensions import db, limiter
 from walkapp.i18n import PARTICIPANT_LANGUAGES
+from walkapp.orgs.areas import organisation_in_scope
 from walkapp.orgs.models import Organisation
 
 bp = Blueprint("auth", __name__)
@@ -111,11 +112,19 @@ def set_language(code: str):
     return redirect(_safe_next(request.form.get("next")) or url_for("auth.index"))
 
 
+def _organisation_visible(organisation_id: int) -> bool:
+    return db.session.execute(
+        db.select(Organisation.id).where(Organisation.id == organisation_id, organisation_in_scope())
+    ).first() is not None
+
+
 @bp.route("/admin/users")
 @admin_required
 def list_users():
     """All user accounts."""
-    users = db.session.execute(db.select(User).order_by(User.email)).scalars().all()
+    users = db.session.execute(
+        db.select(User).join(User.organisation).where(organisation_in_scope()).order_by(User.email)
+    ).scalars().all()
     return render_template("auth/users.html", users=users)
 
 
@@ -125,10 +134,12 @@ def list_users():
 def edit_user(user_id: int | None = None):
     """Create or edit a user account."""
     user = db.get_or_404(User, user_id) if user_id is not None else None
+    if user is not None and not _organisation_visible(user.organisation_id):
+        abort(404)
     form = UserForm(obj=user)
     form.organisation_id.choices = [
         SelectChoice(o.id, o.name)
-        for o in db.session.execute(db.select(Organisation).order_by(Organisation.name)).scalars()
+        for o in db.session.execute(db.select(Organisation).where(organisation_in_scope()).order_by(Organisation.name)).scalars()
     ]
     if user is None:
         form.password.description = UserForm.NEW_USER_PASSWORD_HELP

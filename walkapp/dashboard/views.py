@@ -14,6 +14,7 @@ from walkapp.findings.models import Category
 from walkapp.i18n import current_language
 from walkapp.labels import PARTNER_KIND_LABELS, profile_group_label
 from walkapp.measures.services import status_label
+from walkapp.orgs.areas import organisation_in_scope
 from walkapp.orgs.lookups import find_estate, find_organisation
 from walkapp.orgs.models import Estate, Organisation
 
@@ -87,7 +88,7 @@ def show_dashboard():
     return render_template(
         "dashboard/index.html", data=data, year=year, organisation=organisation, estate=estate,
         organisations=db.session.execute(
-            db.select(Organisation).where(Organisation.type == "housing").order_by(Organisation.name)
+            db.select(Organisation).where(organisation_in_scope()).where(Organisation.type == "housing").order_by(Organisation.name)
         ).scalars().all(),
         estates=db.session.execute(db.select(Estate).order_by(Estate.name)).scalars().all(),
         target_labels=TARGET_LABELS, chart=chart, history=list(zip(years, history, strict=True)),

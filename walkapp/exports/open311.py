@@ -27,7 +27,9 @@ from walkapp.extensions import db
 from walkapp.findings.models import Category, Finding
 from walkapp.findings.photo_urls import photo_url
 from walkapp.labels import MEASURE_STATUS_LABELS, label_in
+from walkapp.orgs.area_scope import unscope_request
 from walkapp.urls import external_url
+from walkapp.walks.models import Walk
 
 bp = Blueprint("open311", __name__, url_prefix="/open311/v2")
 
@@ -97,8 +99,23 @@ def handle_http_error(exc: HTTPException):
 @bp.before_request
 def require_staff_unless_public():
     """Findings can be sensitive: a staff login or token unless the feed is made public."""
-    if not current_app.config.get("OPEN311_PUBLIC") and not current_user.is_authenticated:
+    if current_user.is_authenticated:
+        return  # a staff member's own areas
+    if not current_app.config.get("OPEN311_PUBLIC"):
         raise Open311Error(401, _("A staff API token is required."))
+    # Made public by the operator: every area's findings, one area with jurisdiction_id.
+    unscope_request()
+
+
+def _jurisdiction() -> list[Any]:
+    """`jurisdiction_id` (an area's id) narrows the feed to that area (Open311's own name for
+    whose requests these are)."""
+    raw = request.args.get("jurisdiction_id", "").strip()
+    if not raw:
+        return []
+    if not (raw.isascii() and raw.isdigit()):
+        raise Open311Error(400, _("jurisdiction_id must be an area's number."))
+    return [Finding.walk_id.in_(db.select(Walk.id).where(Walk.area_id == int(raw)))]
 
 
 def _render(fmt: str, items: list[dict[str, Any]], root_tag: str, item_tag: str) -> Response:
@@ -244,14 +261,15 @@ def requests(fmt: str):
         raise Open311Error(404, _("Unknown format."))
     if request.args.get("service_request_id"):
         # The specification: with ids given, all other parameters are ignored.
-        items = load_export_findings(Finding.id.in_(_uuid_list(request.args["service_request_id"])))
+        items = load_export_findings(Finding.id.in_(_uuid_list(request.args["service_request_id"])),
+                                     *_jurisdiction())
     else:
         status = request.args.get("status", "").strip()
         statuses = {s.strip() for s in status.split(",") if s.strip()}
         if statuses - {"open", "closed"}:
             raise Open311Error(400, _("status must be open or closed."))
         start, end = _date_range()
-        criteria: list[Any] = [Finding.observed_at >= start, Finding.observed_at <= end]
+        criteria: list[Any] = [Finding.observed_at >= start, Finding.observed_at <= end, *_jurisdiction()]
         codes = [c.strip() for c in request.args.get("service_code", "").split(",") if c.strip()]
         if codes:
             criteria.append(Finding.category_id.in_(db.select(Category.id).where(Category.code.in_(codes))))

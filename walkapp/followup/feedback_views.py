@@ -13,6 +13,7 @@ from walkapp.errors import ApiError
 from walkapp.extensions import db
 from walkapp.followup import feedback
 from walkapp.i18n import current_language
+from walkapp.orgs.area_scope import unscoped
 from walkapp.urls import external_url
 from walkapp.walks.models import Walk
 
@@ -46,7 +47,8 @@ def show_feedback(code: str):
     lang = current_language()  # ?lang= first (walkapp.i18n.select_locale)
     # A ?lang= link rather than the session's language switch: an anonymous resident's visit
     # sets no cookie, and a shared link keeps the language it was shared in.
-    with force_locale(lang):
+    # The code is the key: any area's walk, for a resident who is not logged in.
+    with force_locale(lang), unscoped():
         page = feedback.published_page(code)
         if page is None:
             return _public(render_template("followup/feedback_gone.html", lang=lang), 404)

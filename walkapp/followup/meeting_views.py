@@ -12,6 +12,7 @@ from walkapp.followup.agenda import walk_agenda
 from walkapp.followup.decisions import describe_decision
 from walkapp.i18n import current_language
 from walkapp.labels import FOLLOW_UP_STATUS_LABELS, RATING_WORDS, label, rating_label
+from walkapp.orgs.areas import organisation_in_scope
 from walkapp.orgs.models import Organisation
 from walkapp.walks.models import Walk
 
@@ -58,7 +59,7 @@ def meeting(walk_id: int):
     walk = db.get_or_404(Walk, walk_id)
     locale = current_language()
     categories = db.session.execute(db.select(Category)).scalars()
-    organisations = db.session.execute(db.select(Organisation).order_by(Organisation.name)).scalars()
+    organisations = db.session.execute(db.select(Organisation).where(organisation_in_scope()).order_by(Organisation.name)).scalars()
     # The screen is projected to a room with residents: photos hidden from exports (faces,
     # number plates) are not shown there either, though the findings API gives staff them all.
     hidden = db.session.execute(

@@ -11,13 +11,15 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     Uuid,
+    select,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from walkapp.db import UTCDateTime, now_utc
 from walkapp.extensions import db
 from walkapp.findings.models import Finding, StoredImage
-from walkapp.walks.models import Participant, Walk
+from walkapp.orgs.area_scope import belongs_to_area
+from walkapp.walks.models import Participant, Walk, walks_in_scope
 
 # fixed: it is solved; still: still a problem; worse: worse than at the earlier walk.
 CHECK_VERDICTS = ("fixed", "still", "worse")
@@ -95,3 +97,10 @@ class FeedbackPage(db.Model):
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
 
     walk: Mapped[Walk] = relationship()
+
+
+belongs_to_area(FindingCheck, lambda scope: FindingCheck.walk_id.in_(walks_in_scope(scope)))
+belongs_to_area(CheckPhoto, lambda scope: CheckPhoto.check_id.in_(
+    select(FindingCheck.id).where(FindingCheck.walk_id.in_(walks_in_scope(scope)))
+))
+belongs_to_area(FeedbackPage, lambda scope: FeedbackPage.walk_id.in_(walks_in_scope(scope)))

@@ -9,15 +9,18 @@ from sqlalchemy import (
     Date,
     ForeignKey,
     Integer,
+    Select,
     String,
     Table,
     Text,
+    select,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from walkapp.db import UTCDateTime, now_utc
 from walkapp.extensions import db
 from walkapp.findings.models import Finding
+from walkapp.orgs.area_scope import AreaScope, belongs_to_area, fills_area
 from walkapp.orgs.models import Estate, Organisation
 
 MEASURE_STATUSES = (
@@ -58,6 +61,8 @@ class Measure(db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    # The area of the findings it answers (set once, at creation).
+    area_id: Mapped[int] = mapped_column(ForeignKey("areas.id"), index=True)
     title: Mapped[str] = mapped_column(String(200))
     description: Mapped[str] = mapped_column(Text, default="")
     responsible_org_id: Mapped[int | None] = mapped_column(
@@ -130,3 +135,21 @@ class PlanItem(db.Model):
 
 
 
+
+
+def _measures_in_scope(scope: AreaScope) -> Select:
+    return select(Measure.id).where(Measure.area_id.in_(scope.area_ids))
+
+
+# Measures are staff matters: a participant's walk does not open its area's measures.
+belongs_to_area(Measure, lambda scope: Measure.area_id.in_(scope.area_ids))
+belongs_to_area(StatusChange, lambda scope: StatusChange.measure_id.in_(_measures_in_scope(scope)))
+belongs_to_area(PlanItem, lambda scope: PlanItem.measure_id.in_(_measures_in_scope(scope)))
+
+
+def _findings_area(measure: Measure) -> int | None:
+    areas = {finding.walk.area_id for finding in measure.findings}
+    return areas.pop() if len(areas) == 1 else None
+
+
+fills_area(Measure, _findings_area)

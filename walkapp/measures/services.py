@@ -80,7 +80,12 @@ def create_measure(
     _check_amount(cost_estimate_dkk, "invalid_cost",
                   _("The cost estimate must be a whole number of kroner, 0 or more."))
     unique: dict[Any, Finding] = {f.id: f for f in findings}
+    # A measure answers findings of one area: that area's staff follow it up.
+    areas = {finding.walk.area_id for finding in unique.values()}
+    if len(areas) > 1:
+        raise ApiError(400, "mixed_areas", _("The findings of one measure must be in the same area."))
     measure = Measure(
+        area_id=areas.pop(),
         title=title,
         description=(description or "").strip(),
         responsible_org=responsible_org,

@@ -24,6 +24,7 @@ from walkapp.measures import ics, plan, queries, services, workflow
 from walkapp.measures.downloads import ics_response
 from walkapp.measures.forms import MeasureEditForm, MeasureForm, TransitionForm, show_error_at_field
 from walkapp.measures.models import Measure
+from walkapp.orgs.areas import organisation_in_scope
 from walkapp.orgs.models import Estate, Organisation
 from walkapp.urls import external_url, public_host
 
@@ -33,7 +34,7 @@ PER_PAGE = 50
 
 
 def _org_choices() -> list[tuple[Any, str]]:
-    orgs = db.session.execute(db.select(Organisation).order_by(Organisation.name)).scalars()
+    orgs = db.session.execute(db.select(Organisation).where(organisation_in_scope()).order_by(Organisation.name)).scalars()
     return [("", _("— none yet —"))] + [(org.id, org.name) for org in orgs]
 
 

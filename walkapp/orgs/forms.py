@@ -5,7 +5,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import BooleanField, HiddenField, SelectChoice, SelectField, StringField
-from wtforms.validators import DataRequired, Length
+from wtforms.validators import DataRequired, Length, Optional
 
 from walkapp.orgs.boundaries import BoundaryError
 
@@ -46,6 +46,8 @@ class OrganisationForm(FlaskForm):
 class EstateForm(FlaskForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
     organisation_id = SelectField(_l("Organisation"), coerce=int)
+    # Shown only to an administrator whose organisation works in several areas.
+    area = SelectField(_l("Area"), coerce=int, validators=[Optional()], validate_choice=False)
     boundary_file = FileField(
         _l("Upload boundary (GeoJSON)"),
         description=_l(

@@ -6,7 +6,8 @@ import json
 from sqlalchemy import func
 
 from walkapp.extensions import db
-from walkapp.orgs.models import Estate, Organisation
+from walkapp.orgs.areas import area_for_new
+from walkapp.orgs.models import Area, Estate, Organisation
 
 
 def organisation_name_taken(name: str, exclude_id: int | None = None) -> bool:
@@ -56,9 +57,13 @@ def estate_name_taken(name: str, organisation_id: int, exclude_id: int | None = 
     return db.session.execute(query.limit(1)).first() is not None
 
 
-def create_estate(name: str, organisation: Organisation, boundary: dict | None) -> Estate:
-    """Add an estate; the boundary is an already validated GeoJSON Polygon or None."""
-    estate = Estate(name=name.strip(), organisation=organisation, boundary=boundary)
+def create_estate(
+    name: str, organisation: Organisation, boundary: dict | None, area: Area | None = None
+) -> Estate:
+    """Add an estate to the area (default: the asker's only one); the boundary is an already
+    validated GeoJSON Polygon or None."""
+    estate = Estate(name=name.strip(), organisation=organisation, boundary=boundary,
+                    area=area or area_for_new())
     db.session.add(estate)
     db.session.flush()
     return estate

@@ -9,6 +9,7 @@ from walkapp.auth import queries as auth_queries
 from walkapp.auth.security import admin_required
 from walkapp.extensions import db
 from walkapp.orgs import services
+from walkapp.orgs.areas import add_member, area_for_new, organisation_in_scope, visible_areas
 from walkapp.orgs.boundaries import BOUNDARY_MAX_BYTES, BoundaryError, parse_boundary
 from walkapp.orgs.forms import (
     ORGANISATION_TYPE_LABELS,
@@ -37,7 +38,10 @@ def list_organisations():
 @admin_required
 def edit_organisation(org_id: int | None = None):
     """Create or edit an organisation; the edit page also lists its estates."""
-    organisation = db.get_or_404(Organisation, org_id) if org_id is not None else None
+    organisation = None
+    if org_id is not None:
+        organisation = db.one_or_404(db.select(Organisation).where(
+            Organisation.id == org_id, organisation_in_scope()))
     form = OrganisationForm(obj=organisation)
     if form.validate_on_submit():
         own_id = organisation.id if organisation else None
@@ -45,7 +49,11 @@ def edit_organisation(org_id: int | None = None):
             form.name.errors.append(_("An organisation with this name already exists."))
         else:
             if organisation is None:
-                services.create_organisation(form.name.data, form.type.data)
+                created = services.create_organisation(form.name.data, form.type.data)
+                # One area: the new organisation works there. Several: the operator decides.
+                areas = visible_areas()
+                if len(areas) == 1:
+                    add_member(areas[0], created)
             else:
                 services.update_organisation(organisation, form.name.data, form.type.data)
             db.session.commit()
@@ -71,7 +79,7 @@ def list_estates():
 
 def _organisation_choices() -> list[SelectChoice]:
     organisations = db.session.execute(
-        db.select(Organisation).order_by(Organisation.name)
+        db.select(Organisation).where(organisation_in_scope()).order_by(Organisation.name)
     ).scalars()
     return [SelectChoice(o.id, o.name) for o in organisations]
 
@@ -111,6 +119,7 @@ def edit_estate(estate_id: int | None = None):
     estate = db.get_or_404(Estate, estate_id) if estate_id is not None else None
     form = EstateForm(obj=estate)
     form.organisation_id.choices = _organisation_choices()
+    form.area.choices = [SelectChoice(area.id, area.name) for area in visible_areas()]
     if request.method == "GET":
         if estate is None and request.args.get("organisation", type=int):
             form.organisation_id.data = request.args.get("organisation", type=int)
@@ -127,7 +136,8 @@ def edit_estate(estate_id: int | None = None):
             form.name.errors.append(_("This organisation already has an estate with this name."))
         if not form.errors:
             if estate is None:
-                estate = services.create_estate(form.name.data, organisation, boundary)
+                area = area_for_new(form.area.data if len(form.area.choices) > 1 else None)
+                estate = services.create_estate(form.name.data, organisation, boundary, area)
             else:
                 services.update_estate(estate, form.name.data, organisation, boundary)
             db.session.commit()

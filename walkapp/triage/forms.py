@@ -21,6 +21,7 @@ from walkapp.extensions import db
 from walkapp.findings.models import DESCRIPTION_MAX, FINDING_STATES, Category
 from walkapp.i18n import current_language, date_in_range_validator
 from walkapp.labels import FINDING_STATE_LABELS, MEASURE_STATUS_LABELS, RATING_LABELS
+from walkapp.orgs.areas import organisation_in_scope
 from walkapp.orgs.models import Estate, Organisation
 from walkapp.triage.queries import SORTS, TriageFilters, walk_choices
 
@@ -181,7 +182,7 @@ def filter_form() -> FilterForm:
         walk_choices(),
         db.session.execute(db.select(Estate).order_by(Estate.name)).scalars().all(),
         db.session.execute(db.select(Category).order_by(Category.sort_order)).scalars().all(),
-        db.session.execute(db.select(Organisation).order_by(Organisation.name)).scalars().all(),
+        db.session.execute(db.select(Organisation).where(organisation_in_scope()).order_by(Organisation.name)).scalars().all(),
         locale,
     )
     form.validate()

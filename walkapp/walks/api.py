@@ -16,6 +16,7 @@ from walkapp.extensions import db
 from walkapp.findings import queries as finding_queries
 from walkapp.geo import valid_lat_lon
 from walkapp.i18n import date_range_error
+from walkapp.orgs.areas import area_for_new
 from walkapp.request_input import json_object
 from walkapp.urls import external_url
 from walkapp.walks import services
@@ -30,6 +31,7 @@ def walk_json(walk: Walk, participants: int | None = None, findings: int | None 
     """The API representation of a walk."""
     data = {
         "id": walk.id,
+        "area": {"id": walk.area.id, "name": walk.area.name},
         "kind": walk.kind,
         "title": walk.title,
         "starts_at": walk.starts_at.isoformat(),
@@ -183,7 +185,10 @@ def create_walk():
     # Only a route can make a walk this large; refuse before parsing a huge body.
     if request.content_length is not None and request.content_length > max_bytes:
         raise _route_error(too_large(max_bytes))
-    data = parse_walk_body(json_object())
+    body = json_object()
+    data = parse_walk_body(body)
+    # Required only of a planner whose organisation works in several areas.
+    data.area = area_for_new(body.get("area"))
     walk = services.create_walk(data, created_by_id=current_user.id)
     db.session.commit()
     return _created(walk)

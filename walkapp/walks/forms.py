@@ -37,6 +37,8 @@ def route_error_message(error: RouteError) -> str:
 
 
 class WalkForm(FlaskForm):
+    # Shown only to a planner whose organisation works in several areas.
+    area = SelectField(_l("Area"), coerce=int, validators=[Optional()], validate_choice=False)
     kind = SelectField(_l("Kind"), choices=KIND_CHOICES, default="walk")
     title = StringField(
         _l("Title"), validators=[DataRequired(message=_l("Enter a title.")), Length(max=200)]

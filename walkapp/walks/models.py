@@ -11,16 +11,20 @@ from sqlalchemy import (
     Date,
     Float,
     ForeignKey,
+    Select,
     String,
     Table,
     Text,
     Time,
+    or_,
+    select,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from walkapp.db import UTCDateTime, now_utc
 from walkapp.extensions import db
-from walkapp.orgs.models import Estate
+from walkapp.orgs.area_scope import AreaScope, belongs_to_area, fills_area
+from walkapp.orgs.models import Area, Estate
 
 WALK_KINDS = ("walk", "inspection")
 # The optional, anonymous profile a participant may give on the join page (issue "whose
@@ -62,6 +66,7 @@ class Walk(db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    area_id: Mapped[int] = mapped_column(ForeignKey("areas.id"), index=True)
     kind: Mapped[str] = mapped_column(String(20), default="walk")
     title: Mapped[str] = mapped_column(String(200))
     starts_at: Mapped[datetime] = mapped_column(UTCDateTime())
@@ -92,6 +97,7 @@ class Walk(db.Model):
     # When `flask retention --apply` removed this walk's personal data (photos, names, typed text).
     retention_applied_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
 
+    area: Mapped[Area] = relationship()
     estates: Mapped[list[Estate]] = relationship(secondary=walk_estates, order_by="Estate.name")
     participants: Mapped[list[Participant]] = relationship(
         back_populates="walk", cascade="all, delete-orphan", order_by="Participant.joined_at"
@@ -163,3 +169,16 @@ class WalkStatusChange(db.Model):
     reason: Mapped[str] = mapped_column(Text, default="")
 
     walk: Mapped[Walk] = relationship(back_populates="status_history")
+
+
+def walks_in_scope(scope: AreaScope) -> Select:
+    """The ids of the walks a request may see: its staff areas' walks and a participant's own."""
+    return select(Walk.id).where(or_(Walk.area_id.in_(scope.area_ids), Walk.id.in_(scope.walk_ids)))
+
+
+belongs_to_area(
+    Walk, lambda scope: or_(Walk.area_id.in_(scope.area_ids), Walk.id.in_(scope.walk_ids))
+)
+belongs_to_area(Participant, lambda scope: Participant.walk_id.in_(walks_in_scope(scope)))
+belongs_to_area(WalkStatusChange, lambda scope: WalkStatusChange.walk_id.in_(walks_in_scope(scope)))
+fills_area(Walk)

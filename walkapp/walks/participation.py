@@ -23,6 +23,7 @@ from walkapp.findings.models import Category
 from walkapp.followup.capture_data import follow_up_capture_data
 from walkapp.i18n import current_language
 from walkapp.labels import AGE_BAND_LABELS, GENDER_LABELS, PARTICIPANT_ROLE_LABELS, category_name
+from walkapp.orgs.area_scope import forget_scope, unscoped
 from walkapp.walks.models import AGE_BANDS, GENDERS, PARTICIPANT_ROLES, Participant, Walk
 from walkapp.walks.participants import current_participant
 from walkapp.walks.services import normalise_join_code
@@ -66,9 +67,11 @@ def _walk_for_code(code: str) -> Walk | None:
     normalised = normalise_join_code(code)
     if not normalised:
         return None
-    return db.session.execute(
-        db.select(Walk).where(Walk.join_code == normalised)
-    ).scalar_one_or_none()
+    # The code is the key: a walk of any area, for someone who is not yet anybody.
+    with unscoped():
+        return db.session.execute(
+            db.select(Walk).where(Walk.join_code == normalised)
+        ).scalar_one_or_none()
 
 
 @bp.errorhandler(TooManyRequests)
@@ -120,6 +123,7 @@ def join(code: str):
         db.session.commit()
         session["participant_id"] = participant.id
         session["walk_id"] = walk.id
+        forget_scope()
         # The phone stays joined through the walk and the weeks after (30 days).
         session.permanent = True
         return redirect(url_for("participation.capture", walk_id=walk.id))

@@ -15,8 +15,10 @@ from walkapp.db import now_utc
 from walkapp.errors import ApiError
 from walkapp.extensions import db
 from walkapp.labels import WALK_KIND_LABELS, WALK_STATUS_LABELS, label
+from walkapp.orgs.area_scope import unscoped
+from walkapp.orgs.areas import area_for_new
 from walkapp.orgs.lookups import find_estate
-from walkapp.orgs.models import Estate
+from walkapp.orgs.models import Area, Estate
 from walkapp.walks.models import Participant, Walk, WalkStatusChange
 
 # No 0/O, 1/I/L or U/V look-alikes: codes are read aloud and typed from paper on cold evenings.
@@ -49,9 +51,10 @@ def unique_join_code() -> str:
     """A join code no other walk has (a clash at 63 bits is unlikely, but cheap to rule out)."""
     while True:
         code = new_join_code()
-        taken = db.session.execute(
-            db.select(Walk.id).where(Walk.join_code == code)
-        ).first()
+        with unscoped():  # unique across every area
+            taken = db.session.execute(
+                db.select(Walk.id).where(Walk.join_code == code)
+            ).first()
         if taken is None:
             return code
 
@@ -77,6 +80,8 @@ class WalkData:
     notes: str = ""
     # Local (Copenhagen) time of the follow-up meeting; None: the day is agreed, the hour not.
     follow_up_time: time | None = None
+    # Where a new walk belongs; None: the planner's only area (walkapp.orgs.areas.area_for_new).
+    area: Area | None = None
 
 
 def _apply(walk: Walk, data: WalkData) -> None:
@@ -96,14 +101,22 @@ def _apply(walk: Walk, data: WalkData) -> None:
 def create_walk(data: WalkData, created_by_id: int | None) -> Walk:
     """A new planned walk with a fresh join code."""
     walk = Walk(status="planned", join_code=unique_join_code(), created_by_id=created_by_id)
+    walk.area = data.area or area_for_new()
+    _check_estates_in_area(data.estates, walk.area.id)
     _apply(walk, data)
     db.session.add(walk)
     db.session.flush()
     return walk
 
 
+def _check_estates_in_area(estates: list[Estate], area_id: int) -> None:
+    if any(estate.area_id != area_id for estate in estates):
+        raise ApiError(400, "estate_other_area", _("The walk's estates must be in the walk's area."))
+
+
 def update_walk(walk: Walk, data: WalkData) -> Walk:
-    """Replace a walk's editable facts (status and join code are not editable here)."""
+    """Replace a walk's editable facts (status, area and join code are not editable here)."""
+    _check_estates_in_area(data.estates, walk.area_id)
     _apply(walk, data)
     db.session.flush()
     return walk
@@ -241,6 +254,7 @@ def plan_follow_up_walk(walk: Walk, starts_at: datetime, title: str, created_by_
             # A copy: the two walks' routes are edited apart from each other afterwards.
             route=copy.deepcopy(walk.route),
             estates=list(walk.estates),
+            area=walk.area,
         ),
         created_by_id=created_by_id,
     )

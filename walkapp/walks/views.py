@@ -21,6 +21,7 @@ from walkapp.findings.route_order import numbers_by_finding, route_stops
 from walkapp.followup import queries as followup_queries
 from walkapp.i18n import current_language
 from walkapp.labels import PARTICIPANT_ROLE_LABELS, WALK_STATUS_REASON_LABELS, label
+from walkapp.orgs.areas import area_for_new, visible_areas
 from walkapp.orgs.models import Estate, Organisation
 from walkapp.urls import qr_code
 from walkapp.walks import services
@@ -126,8 +127,11 @@ def new_walk():
     """Plan a new walk or inspection."""
     form = WalkForm()
     form.estates.choices = _estate_choices()
+    form.area.choices = [SelectChoice(area.id, area.name) for area in visible_areas()]
     if form.validate_on_submit():
-        walk = services.create_walk(_walk_data(form), created_by_id=current_user.id)
+        data = _walk_data(form)
+        data.area = area_for_new(form.area.data if len(form.area.choices) > 1 else None)
+        walk = services.create_walk(data, created_by_id=current_user.id)
         db.session.commit()
         flash(_("The walk has been created."), "success")
         return redirect(url_for("walks.show_walk", walk_id=walk.id))
