@@ -11,12 +11,17 @@ from walkapp.walks.participants import current_participant
 
 def request_scope() -> AreaScope:
     """A staff user's organisation's areas, plus the walk of the participant joined in this
-    browser (never for a bearer-token call, which speaks for the token's user alone)."""
+    browser and the walk it follows up (never for a bearer-token call, which speaks for the
+    token's user alone)."""
     area_ids: frozenset[int] = frozenset()
     if current_user.is_authenticated:
         area_ids = area_ids_of_organisation(current_user.organisation_id)
     participant = None if g.get("via_token") else current_participant()
     if participant is None:
         return AreaScope(area_ids=area_ids)
-    return AreaScope(area_ids=area_ids, walk_ids=frozenset({participant.walk_id}),
-                     walk_area_ids=frozenset({participant.walk.area_id}))
+    walk = participant.walk
+    # A follow-up walk's participants check the previous walk's findings (the access checks
+    # of walkapp.findings.access still keep them to their own walk for everything else).
+    walk_ids = {walk.id} | ({walk.previous_walk_id} if walk.previous_walk_id else set())
+    return AreaScope(area_ids=area_ids, walk_ids=frozenset(walk_ids),
+                     walk_area_ids=frozenset({walk.area_id}))
