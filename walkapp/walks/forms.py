@@ -105,8 +105,11 @@ class WalkForm(FlaskForm):
             raise ValidationError(_("Give the follow-up date as well as the time."))
 
     def validate_route(self, field) -> None:
-        raw = (field.data or "").strip()
         self.route_geometry = None
+        if field.data is not None and not isinstance(field.data, str):
+            # A JSON body posted to the page (not our form) brings a non-text value.
+            raise ValidationError(_("The drawn route could not be read. Clear it and draw it again."))
+        raw = (field.data or "").strip()
         if not raw or raw == "null" or self._has_upload():
             return
         try:
