@@ -221,7 +221,7 @@ def store_photo_files(root: Path, image: ProcessedImage) -> str:
     """Write a processed photo and its thumbnail under a new storage key (no database work, so
     callers do it before their transaction takes a lock); the key is returned."""
     storage_key = new_storage_key()
-    save_photo_files(root, storage_key, image.jpeg, image.thumb)
+    save_photo_files(root, storage_key, image.jpeg, image.thumb, image.map_thumb)
     return storage_key
 
 
