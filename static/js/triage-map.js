@@ -1,13 +1,70 @@
-/* Map of the triage list (and of one finding): points from the embedded JSON. */
+/* Map of the triage list (compact points fetched from the list's filters, clustered, each
+ * popup loaded when opened) and of one finding (its point embedded in the page). */
 import { L, createMap, ratingColour, showDefaultView, toLatLngs } from "./map.js";
+import { fetchJson } from "./fetch-json.js";
 
 const el = document.getElementById("triage-map");
 const dataEl = document.getElementById("triage-map-data");
+const NO_ID = "00000000-0000-0000-0000-000000000000";
 
 function text(value) {
   const span = document.createElement("span");
   span.textContent = value == null ? "" : String(value);
   return span.innerHTML;
+}
+
+function ratingLine(labels, rating) {
+  if (rating == null) return "";
+  return "<br>" + text(labels.rating) + ": " + text(rating + " – " + (labels.ratings || [])[rating]);
+}
+
+function marker(lat, lon, rating) {
+  return L.circleMarker([lat, lon], {
+    radius: 9, color: "#000", weight: 1, fillColor: ratingColour(rating), fillOpacity: 0.9,
+  });
+}
+
+/* "0123…" (32 hex digits) → the dashed form the finding URLs use. */
+function dashed(hex) {
+  return [hex.slice(0, 8), hex.slice(8, 12), hex.slice(12, 16), hex.slice(16, 20), hex.slice(20)].join("-");
+}
+
+/* The popup of a list point: category, rating, text and link, asked of the server on opening. */
+function loadPopup(data, layer, id) {
+  fetchJson(data.popup.replace(NO_ID, encodeURIComponent(id))).then(function (p) {
+    let html = "<strong>" + text(p.category) + "</strong>" + ratingLine(data.labels, p.rating);
+    if (p.description) html += "<br>" + text(p.description);
+    html += '<br><a href="' + text(p.url) + '">' + text(data.labels.open) + "</a>";
+    layer.setPopupContent(html);
+  }).catch(function () {
+    // Offline or refused: the link to the finding still works (its page says why).
+    const url = data.detail.replace(NO_ID, encodeURIComponent(id));
+    layer.setPopupContent('<a href="' + text(url) + '">' + text(data.labels.open) + "</a>");
+  });
+}
+
+/* The list's points in one cluster layer; returns their [lat, lon]s. */
+function addListPoints(map, data, answer) {
+  const cluster = L.markerClusterGroup({ maxClusterRadius: 40, disableClusteringAtZoom: 19 });
+  const bounds = [];
+  answer.points.forEach(function (p) {
+    // [id hex, lat, lon, category index, state index, rating]
+    const id = dashed(p[0]);
+    const layer = marker(p[1], p[2], p[5]).bindPopup("…");
+    let asked = false;
+    layer.on("popupopen", function () {
+      if (!asked) { asked = true; loadPopup(data, layer, id); }
+    });
+    cluster.addLayer(layer);
+    bounds.push([p[1], p[2]]);
+  });
+  cluster.addTo(map);
+  return bounds;
+}
+
+function fit(map, bounds) {
+  if (bounds.length === 1) map.setView(bounds[0], 18);
+  else if (bounds.length > 1) map.fitBounds(bounds, { padding: [24, 24], maxZoom: 18 });
 }
 
 function show(data) {
@@ -19,24 +76,22 @@ function show(data) {
     L.polyline(path, { color: "#0b3d2e", weight: 4, opacity: 0.7 }).addTo(map);
     bounds = bounds.concat(path);
   }
+  if (data.pointsUrl) {
+    fetchJson(data.pointsUrl).then(function (answer) {
+      fit(map, bounds.concat(addListPoints(map, data, answer)));
+      el.dataset.points = String(answer.points.length);
+    });
+    return map;
+  }
   // The popup also says the rating in words, so colour is not the only cue.
   (data.points || []).forEach(function (p) {
-    const marker = L.circleMarker([p.lat, p.lon], {
-      radius: 9, color: "#000", weight: 1, fillColor: ratingColour(p.rating), fillOpacity: 0.9,
-    }).addTo(map);
     const name = data.locale === "en" ? p.name_en : p.name_da;
-    let html = "<strong>" + text(name) + "</strong>";
-    if (p.rating != null) html += "<br>" + text(data.labels.rating) + ": " + text(p.rating + " – " + (data.labels.ratings || [])[p.rating]);
+    let html = "<strong>" + text(name) + "</strong>" + ratingLine(data.labels, p.rating);
     if (p.description) html += "<br>" + text(p.description);
-    if (data.detail) {
-      const url = data.detail.replace("00000000-0000-0000-0000-000000000000", encodeURIComponent(p.id));
-      html += '<br><a href="' + url + '">' + text(data.labels.open) + "</a>";
-    }
-    marker.bindPopup(html);
+    marker(p.lat, p.lon, p.rating).addTo(map).bindPopup(html);
     bounds.push([p.lat, p.lon]);
   });
-  if (bounds.length === 1) map.setView(bounds[0], 18);
-  else if (bounds.length > 1) map.fitBounds(bounds, { padding: [24, 24], maxZoom: 18 });
+  fit(map, bounds);
   return map;
 }
 
