@@ -73,7 +73,7 @@ def test_points_follow_every_filter_of_the_list(app, logged_in, make_walk, make_
 
 
 def test_points_say_what_the_map_draws_and_no_user_text(app, logged_in, make_walk, make_finding):
-    """Each point is [id, lat, lon, category, state, rating] with codes from the tables; the
+    """Each point is [id, lat µ°, lon µ°, category, state, rating] with codes from the tables; the
     description and the walk title (both hostile here) are not in the payload at all."""
     walk = make_walk(title=HOSTILE)
     fid = make_finding(walk["id"], category="graffiti", rating=1, description=HOSTILE, lat=55.6612345678, lon=12.6012345678)
@@ -82,7 +82,7 @@ def test_points_say_what_the_map_draws_and_no_user_text(app, logged_in, make_wal
     body = response.get_data(as_text=True)
     assert "<" not in body and "alert" not in body and "Mørk" not in body
     answer = response.get_json()
-    assert answer["points"] == [[fid.hex, 55.661235, 12.601235, 0, 0, 1]]
+    assert answer["points"] == [[fid.hex, 55661235, 12601235, 0, 0, 1]]
     assert answer["categories"] == ["graffiti"] and answer["states"] == ["new"]
     assert set(answer["states"]) <= set(FINDING_STATES)
 

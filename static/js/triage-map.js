@@ -48,15 +48,17 @@ function addListPoints(map, data, answer) {
   const cluster = L.markerClusterGroup({ maxClusterRadius: 40, disableClusteringAtZoom: 19 });
   const bounds = [];
   answer.points.forEach(function (p) {
-    // [id hex, lat, lon, category index, state index, rating]
+    // [id hex, lat µ°, lon µ°, category index, state index, rating]
     const id = dashed(p[0]);
-    const layer = marker(p[1], p[2], p[5]).bindPopup("…");
+    const lat = p[1] / 1e6;
+    const lon = p[2] / 1e6;
+    const layer = marker(lat, lon, p[5]).bindPopup("…");
     let asked = false;
     layer.on("popupopen", function () {
       if (!asked) { asked = true; loadPopup(data, layer, id); }
     });
     cluster.addLayer(layer);
-    bounds.push([p[1], p[2]]);
+    bounds.push([lat, lon]);
   });
   cluster.addTo(map);
   return bounds;

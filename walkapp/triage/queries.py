@@ -9,7 +9,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import Select, exists, func
+from sqlalchemy import Select, String, exists, func, type_coerce
 from sqlalchemy.orm import joinedload, selectinload
 
 from walkapp.auth.models import User
@@ -180,22 +180,29 @@ def triage_page(filters: TriageFilters) -> TriagePage:
 
 def map_points(filters: TriageFilters) -> dict[str, Any]:
     """The map view's points, compact: {"categories": [code, …], "states": [state, …],
-    "points": [[id hex, lat, lon, category index, state index, rating], …]} (one statement,
-    capped at MAP_LIMIT). Only what the map draws: no user text, the popup loads on click."""
+    "points": [[id hex, lat µ°, lon µ°, category index, state index, rating], …]} (one
+    statement, capped at MAP_LIMIT). Coordinates are integers in millionths of a degree
+    (≈ 10 cm, more than a marker shows; an int is shorter and far cheaper than round(x, 6)).
+    Only what the map draws: no user text, the popup loads on click."""
     stmt = (
         ordered(filtered_select(filters), filters.sort)
-        .with_only_columns(Finding.id, Finding.lat, Finding.lon, Category.code, Finding.state, Finding.rating)
+        # The id as the database gives it: SQLite stores the 32 hex digits, and building 5,000
+        # uuid.UUID objects only to print them again was the largest single cost.
+        .with_only_columns(type_coerce(Finding.id, String), Finding.lat, Finding.lon, Category.code,
+                           Finding.state, Finding.rating)
         .limit(MAP_LIMIT)
     )
     if filters.sort != "category":
         stmt = stmt.join(Category, Category.id == Finding.category_id)
     categories: dict[str, int] = {}
     states: dict[str, int] = {}
+    # Plain rows through the connection: the ORM's per-row bookkeeping was most of the time.
+    rows = db.session.connection().execute(stmt).all()
     points = [
-        # 6 decimals ≈ 10 cm: more than a map marker shows, and ~3 bytes a coordinate less.
-        [fid.hex, round(lat, 6), round(lon, 6), categories.setdefault(code, len(categories)),
+        # PostgreSQL's driver hands a native uuid column over as uuid.UUID all the same.
+        [fid if type(fid) is str else fid.hex, round(lat * 1e6), round(lon * 1e6), categories.setdefault(code, len(categories)),
          states.setdefault(state, len(states)), rating]
-        for fid, lat, lon, code, state, rating in db.session.execute(stmt)
+        for fid, lat, lon, code, state, rating in rows
     ]
     return {"categories": list(categories), "states": list(states), "points": points}
 
