@@ -43,10 +43,10 @@ function loadPopup(data, layer, id) {
   });
 }
 
-/* The list's points in one cluster layer; returns their [lat, lon]s. */
-function addListPoints(map, data, answer) {
+/* The list's points in one cluster layer, added once the map shows them all (clusters are
+ * drawn for the zoom it is added at). */
+function addListPoints(map, data, answer, bounds) {
   const cluster = L.markerClusterGroup({ maxClusterRadius: 40, disableClusteringAtZoom: 19 });
-  const bounds = [];
   answer.points.forEach(function (p) {
     // [id hex, lat µ°, lon µ°, category index, state index, rating]
     const id = dashed(p[0]);
@@ -60,17 +60,18 @@ function addListPoints(map, data, answer) {
     cluster.addLayer(layer);
     bounds.push([lat, lon]);
   });
+  fit(map, bounds);
   cluster.addTo(map);
-  return bounds;
 }
 
 function fit(map, bounds) {
-  if (bounds.length === 1) map.setView(bounds[0], 18);
-  else if (bounds.length > 1) map.fitBounds(bounds, { padding: [24, 24], maxZoom: 18 });
+  if (bounds.length === 1) map.setView(bounds[0], 18, { animate: false });
+  else if (bounds.length > 1) map.fitBounds(bounds, { padding: [24, 24], maxZoom: 18, animate: false });
 }
 
 function show(data) {
-  const map = createMap(el, { attributionControl: true });
+  // markercluster needs the map's maxZoom, which only a tile layer would otherwise give.
+  const map = createMap(el, { attributionControl: true, maxZoom: 19 });
   showDefaultView(map);
   let bounds = [];
   if (data.route && data.route.coordinates) {
@@ -80,7 +81,7 @@ function show(data) {
   }
   if (data.pointsUrl) {
     fetchJson(data.pointsUrl).then(function (answer) {
-      fit(map, bounds.concat(addListPoints(map, data, answer)));
+      addListPoints(map, data, answer, bounds);
       el.dataset.points = String(answer.points.length);
     });
     return map;
