@@ -27,22 +27,25 @@ def point_ids(answer: dict) -> set[str]:
     return {str(uuid.UUID(hex=p[0])) for p in answer["points"]}
 
 
-def insert_findings(app, walk_id: int, count: int) -> None:
-    """`count` findings with SQLAlchemy core (fast), categories and ratings round-robin."""
+def insert_findings(app, walk_id: int, count: int, start: int = 0) -> list[uuid.UUID]:
+    """`count` findings with SQLAlchemy core (fast), categories and ratings round-robin, the
+    i-th observed i minutes after the first (from `start`); their ids."""
     from walkapp.findings.models import Category, Finding
 
     with app.app_context():
         cats = db.session.execute(db.select(Category.id)).scalars().all()
         user_id = db.session.execute(db.text("SELECT id FROM users ORDER BY id LIMIT 1")).scalar_one()
         base = datetime(2025, 10, 1, 18, 0, tzinfo=UTC)
+        ids = [uuid.uuid4() for _ in range(count)]
         db.session.execute(insert(Finding), [
-            {"id": uuid.uuid4(), "walk_id": walk_id, "user_id": user_id, "category_id": cats[i % len(cats)],
+            {"id": ids[i - start], "walk_id": walk_id, "user_id": user_id, "category_id": cats[i % len(cats)],
              "lat": 55.666 + (i % 100) * 1e-5, "lon": 12.606 + (i // 100) * 1e-5, "location_source": "gps",
              "rating": i % 4, "description": f"Fund nummer {i} {HOSTILE}", "observed_at": base + timedelta(minutes=i),
              "created_at": base + timedelta(minutes=i), "updated_at": base, "state": "new", "dismiss_reason": ""}
-            for i in range(count)
+            for i in range(start, start + count)
         ])
         db.session.commit()
+    return ids
 
 
 def test_points_follow_every_filter_of_the_list(app, logged_in, make_walk, make_finding):
@@ -137,3 +140,16 @@ def test_5000_findings_page_stays_small_and_points_are_compact(app, logged_in, m
     points = logged_in.get("/findings/map-points")
     assert len(points.get_json()["points"]) == 5000
     assert len(points.get_data()) < 5000 * 80
+
+
+def test_over_the_cap_the_map_keeps_the_lists_first_5000(app, logged_in, make_walk):
+    """5,001 findings: the map has 5,000, without the one the list shows last (the oldest)."""
+    walk = make_walk()
+    oldest = insert_findings(app, walk["id"], 1)[0]
+    newer = insert_findings(app, walk["id"], 5000, start=1)
+    answer = logged_in.get(page_data(logged_in)["pointsUrl"]).get_json()
+    assert point_ids(answer) == {str(f) for f in newer} and str(oldest) not in point_ids(answer)
+    oldest_first = logged_in.get(page_data(logged_in, "&sort=oldest")["pointsUrl"]).get_json()
+    assert str(oldest) in point_ids(oldest_first) and len(oldest_first["points"]) == 5000
+    by_category = logged_in.get(page_data(logged_in, "&sort=category")["pointsUrl"]).get_json()
+    assert len(by_category["points"]) == 5000

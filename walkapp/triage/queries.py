@@ -178,30 +178,35 @@ def triage_page(filters: TriageFilters) -> TriagePage:
                       reporter_labels(findings), earlier_findings(page_ids))
 
 
+MAP_COLUMNS = (
+    # The id as the database gives it: SQLite stores the 32 hex digits, and building 5,000
+    # uuid.UUID objects only to print them again was the largest single cost.
+    type_coerce(Finding.id, String), Finding.lat, Finding.lon, Category.code, Finding.state, Finding.rating,
+)
+
+
 def map_points(filters: TriageFilters) -> dict[str, Any]:
     """The map view's points, compact: {"categories": [code, …], "states": [state, …],
-    "points": [[id hex, lat µ°, lon µ°, category index, state index, rating], …]} (one
-    statement, capped at MAP_LIMIT). Coordinates are integers in millionths of a degree
-    (≈ 10 cm, more than a marker shows; an int is shorter and far cheaper than round(x, 6)).
-    Only what the map draws: no user text, the popup loads on click."""
-    stmt = (
-        ordered(filtered_select(filters), filters.sort)
-        # The id as the database gives it: SQLite stores the 32 hex digits, and building 5,000
-        # uuid.UUID objects only to print them again was the largest single cost.
-        .with_only_columns(type_coerce(Finding.id, String), Finding.lat, Finding.lon, Category.code,
-                           Finding.state, Finding.rating)
-        .limit(MAP_LIMIT)
-    )
-    if filters.sort != "category":
-        stmt = stmt.join(Category, Category.id == Finding.category_id)
+    "points": [[id hex, lat µ°, lon µ°, category index, state index, rating], …]}, capped at
+    MAP_LIMIT. Coordinates are integers in millionths of a degree (≈ 10 cm, more than a marker
+    shows; an int is shorter and far cheaper than round(x, 6)). Only what the map draws: no
+    user text, the popup loads on click."""
+    # Order only decides which findings a capped map leaves out: unordered first (one scan,
+    # no sort), and the list's order only when there are more than MAP_LIMIT.
+    stmt = filtered_select(filters).with_only_columns(*MAP_COLUMNS).join(Category, Category.id == Finding.category_id)
+    # Plain rows through the connection: the ORM's per-row bookkeeping was most of the time.
+    rows = db.session.connection().execute(stmt.limit(MAP_LIMIT + 1)).all()
+    if len(rows) > MAP_LIMIT:
+        ordered_stmt = ordered(filtered_select(filters), filters.sort).with_only_columns(*MAP_COLUMNS)
+        if filters.sort != "category":  # the category order joins it already
+            ordered_stmt = ordered_stmt.join(Category, Category.id == Finding.category_id)
+        rows = db.session.connection().execute(ordered_stmt.limit(MAP_LIMIT)).all()
     categories: dict[str, int] = {}
     states: dict[str, int] = {}
-    # Plain rows through the connection: the ORM's per-row bookkeeping was most of the time.
-    rows = db.session.connection().execute(stmt).all()
     points = [
         # PostgreSQL's driver hands a native uuid column over as uuid.UUID all the same.
-        [fid if type(fid) is str else fid.hex, round(lat * 1e6), round(lon * 1e6), categories.setdefault(code, len(categories)),
-         states.setdefault(state, len(states)), rating]
+        [fid if type(fid) is str else fid.hex, round(lat * 1e6), round(lon * 1e6),
+         categories.setdefault(code, len(categories)), states.setdefault(state, len(states)), rating]
         for fid, lat, lon, code, state, rating in rows
     ]
     return {"categories": list(categories), "states": list(states), "points": points}
