@@ -223,7 +223,7 @@ def test_a_check_photo_is_re_encoded_stored_once_and_served_only_to_its_walk(app
         rows = db.session.execute(db.select(CheckPhoto)).scalars().all()
         assert len(rows) == 1
     files = list(Path(app.instance_path, "photos").rglob("*.jpg"))
-    assert len(files) == 2  # the photo and its thumbnail, nothing left of the second upload
+    assert len(files) == 3  # the photo, its thumbnail and map image, nothing left of the second upload
     with phone.get(first.get_json()["url"]) as served:
         assert served.status_code == 200 and served.mimetype == "image/jpeg"
         image = Image.open(io.BytesIO(served.data))

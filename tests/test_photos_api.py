@@ -66,7 +66,7 @@ def test_upload_stores_photo_and_thumbnail_and_serves_them(app, participant, fin
     body = response.get_json()
     assert set(body) == {"id", "url", "thumb_url", "width", "height"}
     assert (body["width"], body["height"]) == (2048, 1024)
-    assert len(photo_files(app)) == 2
+    assert len(photo_files(app)) == 3  # photo, thumbnail, map image
     photo = fetch(participant, body["url"])
     assert photo.status_code == 200
     assert photo.mimetype == "image/jpeg"
@@ -96,17 +96,17 @@ def test_same_photo_twice_is_stored_once(app, participant, finding_id):
     assert first.get_json()["id"] == photo_id
     assert second.get_json() == first.get_json()
     assert len(photo_rows(app)) == 1
-    assert len(photo_files(app)) == 2
+    assert len(photo_files(app)) == 3  # photo, thumbnail, map image
     # The same bytes under a new id (picked twice from the gallery) is still the same photo.
     third = upload(participant, finding_id, data, photo_id=str(uuid.uuid4()))
     assert third.status_code == 200 and third.get_json()["id"] == photo_id
-    assert len(photo_files(app)) == 2
+    assert len(photo_files(app)) == 3  # photo, thumbnail, map image
 
 
 def test_two_different_photos_on_one_finding(app, participant, finding_id):
     assert upload(participant, finding_id, jpeg_bytes(marked_landscape())).status_code == 201
     assert upload(participant, finding_id, jpeg_bytes(marked_landscape(200, 300))).status_code == 201
-    assert len(photo_rows(app)) == 2 and len(photo_files(app)) == 4
+    assert len(photo_rows(app)) == 2 and len(photo_files(app)) == 6
 
 
 def test_another_participant_may_add_a_photo_samme_sted(app, walk, finding_id):
@@ -252,7 +252,7 @@ def test_photo_after_close_is_409_for_participants_but_staff_can_add(app, partic
 
 def test_deleting_a_finding_removes_its_photo_files(app, participant, finding_id):
     upload(participant, finding_id, jpeg_bytes(marked_landscape()))
-    assert len(photo_files(app)) == 2
+    assert len(photo_files(app)) == 3  # photo, thumbnail, map image
     assert send(participant, "DELETE", f"/api/v1/findings/{finding_id}").status_code == 204
     assert photo_rows(app) == [] and photo_files(app) == []
 
@@ -324,7 +324,7 @@ def test_same_photo_sent_concurrently_is_stored_once_with_no_stray_files(app, wa
     assert errors == []
     assert sorted(statuses) == [200] * 5 + [201]
     assert len(photo_rows(app)) == 1
-    assert len(photo_files(app)) == 2
+    assert len(photo_files(app)) == 3  # photo, thumbnail, map image
 
 
 def test_open311_media_url_opens_with_the_feeds_staff_token(app, participant, finding_id, api_token):

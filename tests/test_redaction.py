@@ -116,7 +116,8 @@ def test_redaction_blurs_the_box_and_leaves_no_byte_of_the_original(app, logged_
 
     # Nothing of the original photo or its thumbnail is left under the instance folder.
     files = files_under(instance)
-    assert len([p for p in files if p.suffix == ".jpg"]) == 2  # the new photo and thumbnail
+    # The new photo, thumbnail and follow-up map image; the original's three are gone.
+    assert len([p for p in files if p.suffix == ".jpg"]) == 3
     original_hashes = {hashlib.sha256(b).hexdigest() for b in (before_photo, before_thumb)}
     for path, content in files.items():
         assert hashlib.sha256(content).hexdigest() not in original_hashes, path

@@ -95,11 +95,12 @@ def test_migrate_copies_every_local_file_once_and_the_bucket_then_serves_them(
     serves them from the bucket (its own instance folder has no photos)."""
     (first, second), voice = uploaded
     root = Path(app.instance_path) / "photos"
-    names = {f"{k}{suffix}" for k in (first, second) for suffix in (".jpg", "_thumb.jpg")} | {f"{voice}.audio"}
+    names = {f"{k}{suffix}" for k in (first, second) for suffix in (".jpg", "_thumb.jpg", "_map.jpg")} \
+        | {f"{voice}.audio"}
 
     result = run(app, "photos", "migrate", "--to", "s3")
     assert result.exit_code == 0, result.output
-    assert "Copied: 5" in result.output and "Already in the bucket (same size): 0" in result.output
+    assert "Copied: 7" in result.output and "Already in the bucket (same size): 0" in result.output
     assert s3_bucket.keys() == {s3_bucket.prefix + n for n in names}
     for name in names:
         assert s3_bucket.get(s3_bucket.prefix + name) == (root / name).read_bytes()
@@ -107,13 +108,13 @@ def test_migrate_copies_every_local_file_once_and_the_bucket_then_serves_them(
 
     again = run(app, "photos", "migrate", "--to", "s3")
     assert again.exit_code == 0, again.output
-    assert "Copied: 0" in again.output and "Already in the bucket (same size): 5" in again.output
+    assert "Copied: 0" in again.output and "Already in the bucket (same size): 7" in again.output
 
     # A partly copied bucket (an interrupted run, or an object cut short) is completed.
     s3_bucket.put(f"{s3_bucket.prefix}{first}.jpg", b"cut short")
     s3_bucket.client.delete_object(Bucket=s3_bucket.name, Key=f"{s3_bucket.prefix}{voice}.audio")
     third = run(app, "photos", "migrate", "--to", "s3")
-    assert "Copied: 2" in third.output and "Already in the bucket (same size): 3" in third.output
+    assert "Copied: 2" in third.output and "Already in the bucket (same size): 5" in third.output
     assert s3_bucket.get(f"{s3_bucket.prefix}{first}.jpg") == (root / f"{first}.jpg").read_bytes()
 
     settings = {k: app.config[k] for k in ("S3_BUCKET", "S3_PREFIX", "S3_ENDPOINT_URL")}
@@ -144,7 +145,7 @@ def test_migrate_reports_a_row_whose_local_file_is_missing(app, uploaded, s3_buc
     (Path(app.instance_path) / "photos" / f"{first}.jpg").unlink()
     result = run(app, "photos", "migrate", "--to", "s3")
     assert result.exit_code == 1, result.output
-    assert "Copied: 4" in result.output
+    assert "Copied: 6" in result.output
     assert "Missing in the photos folder (not copied): 1" in result.output and f"{first}.jpg" in result.output
 
 

@@ -46,7 +46,8 @@ def photo_keys(app) -> list[str]:
 
 
 def objects_of(s3_bucket, key: str) -> set[str]:
-    return {f"{s3_bucket.prefix}{key}.jpg", f"{s3_bucket.prefix}{key}_thumb.jpg"}
+    """A photo's objects: the photo, its thumbnail and its follow-up map image."""
+    return {f"{s3_bucket.prefix}{key}{suffix}" for suffix in (".jpg", "_thumb.jpg", "_map.jpg")}
 
 
 def test_an_upload_is_one_object_pair_in_the_bucket_and_served_byte_for_byte(app, participant, posted, s3_bucket):
@@ -124,7 +125,7 @@ def test_deleting_the_finding_removes_its_objects(app, participant, posted, s3_b
     """The photo pair and the voice note go from the bucket with the finding."""
     assert upload(participant, posted, photo_bytes()).status_code == 201
     assert post_audio(participant, posted, webm_opus()).status_code == 201
-    assert len(s3_bucket.keys()) == 3
+    assert len(s3_bucket.keys()) == 4  # photo, thumbnail, map image, voice note
     assert send(participant, "DELETE", f"/api/v1/findings/{posted}").status_code == 204
     assert s3_bucket.keys() == set()
 
@@ -222,7 +223,7 @@ def test_a_check_photo_is_stored_in_the_bucket(app, s3_bucket, api_token, make_w
                     data={"photo": (io.BytesIO(photo_bytes()), "p.jpg")}, content_type="multipart/form-data")
     assert response.status_code == 201, response.get_json()
     keys = s3_bucket.keys()
-    assert len(keys) == 2 and all(k.startswith(s3_bucket.prefix) for k in keys)
+    assert len(keys) == 3 and all(k.startswith(s3_bucket.prefix) for k in keys)
     with phone.get(response.get_json()["url"]) as served:
         assert served.status_code == 200
         assert served.data in {s3_bucket.get(k) for k in keys}

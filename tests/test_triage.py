@@ -138,16 +138,6 @@ def test_bad_filter_is_reported_not_a_crash(english):
     assert "Some filters were not valid" in response.get_data(as_text=True)
 
 
-def test_map_view_has_the_same_filters(app, logged_in, make_walk, make_finding):
-    """?view=map embeds exactly the filtered findings as JSON for the map script."""
-    walk = make_walk()
-    keep = make_finding(walk["id"], category="graffiti")
-    drop = make_finding(walk["id"], category="lighting")
-    html = logged_in.get("/findings?view=map&category=graffiti").get_data(as_text=True)
-    assert 'id="triage-map-data"' in html and "triage-map.js" in html
-    assert str(keep) in html and str(drop) not in html
-
-
 def finding_state(app, fid):
     from walkapp.findings.models import Finding
 

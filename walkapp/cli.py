@@ -23,6 +23,7 @@ from walkapp.findings.storage import (
     StoredFile,
     audio_name,
     check_photo_files,
+    map_name,
     photo_name,
     photos_root,
 )
@@ -132,13 +133,17 @@ def photos_migrate_command(target: str):
     rows, audio_rows = _stored_rows()
     names = [photo_name(key, thumb) for _id, _owner, key in rows for thumb in (False, True)]
     names += [audio_name(key) for _id, _owner, key in audio_rows]
+    # Map images are optional (photos stored before them have none; the map export makes them).
+    optional = {map_name(key) for _id, _owner, key in rows}
+    names += sorted(optional)
     copied = skipped = 0
     missing: list[str] = []
     try:
         for name in names:
             size = source.size(name)
             if size is None:
-                missing.append(name)
+                if name not in optional:
+                    missing.append(name)
             elif destination.size(name) == size:
                 skipped += 1
             else:

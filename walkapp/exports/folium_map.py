@@ -4,7 +4,8 @@ The map shows the route, one circle marker per finding carrying its number on th
 (route order, walkapp/findings/route_order.py) and coloured by the status of its measures, or
 grey for a dismissed or duplicate finding, whose popup says why (legend, counting the markers
 drawn), one layer per category (LayerControl) and clusters above CLUSTER_THRESHOLD findings. The file opens with no network: Leaflet and markercluster are
-inlined from static/vendor/, CSS images and photo thumbnails are data: URIs. Only the
+inlined from static/vendor/, CSS images and photo thumbnails are data: URIs (the map image
+stored at ingest, base64-encoded as it is: no photo is decoded here). Only the
 background tiles (when configured) need the network.
 
 Folium's shared default asset lists are class attributes; each map (and cluster) gets its
@@ -19,7 +20,6 @@ JavaScript.
 from __future__ import annotations
 
 import base64
-import io
 import re
 from collections.abc import Callable, Sequence
 from functools import lru_cache
@@ -30,7 +30,6 @@ import folium
 from branca.element import Element, MacroElement
 from folium.plugins import MarkerCluster
 from folium.template import Template
-from PIL import Image
 
 from walkapp.dates import danish_date, danish_datetime, local_naive
 from walkapp.exports.escaping import escape_html_js, json_for_script
@@ -43,6 +42,7 @@ from walkapp.exports.queries import (
 from walkapp.labels import MEASURE_STATUS_LABELS, label_in, rating_label_in
 
 CLUSTER_THRESHOLD = 200
+# The popup's image box; the stored map image (walkapp.findings.images.MAP_THUMB_SIDE) fits it.
 THUMB_SIDE = 160
 
 STATUS_COLOURS: dict[str, str] = {
@@ -81,39 +81,44 @@ class RawHtml(Element):
         return self._html
 
 
-class FindingMarkers(MacroElement):
-    """Adds the findings' circle markers to their category layers from one JSON array."""
+class FindingMarkers(Element):
+    """Adds the findings' circle markers to their category layers from one JSON array.
 
-    _template = Template(
-        """
-        {% macro script(this, kwargs) %}
-        (function () {
-            var layers = {{ this.layers_json }};
-            var rows = {{ this.rows_json }};
-            for (var i = 0; i < rows.length; i++) {
-                var r = rows[i];
-                var marker = L.circleMarker([r[0], r[1]], {
-                    radius: 10, weight: 2, color: "#222", fillColor: r[2], fillOpacity: 0.9,
-                    className: "finding-marker"
-                }).bindPopup(r[3], {maxWidth: 320});
-                // The number on the walk, on the marker itself (r[5] is an integer, no user text).
-                if (r[5] !== null) {
-                    marker.bindTooltip(String(r[5]), {
-                        permanent: true, direction: "center", className: "finding-number"
-                    });
-                }
-                marker.addTo(window[layers[r[4]]]);
-            }
-        })();
-        {% endmacro %}
-        """
-    )
+    Not a MacroElement: branca compiles a MacroElement's rendered script as a new Jinja
+    template, and lexing megabytes of popups (inline photos) cost more than everything else."""
+
+    _script = """
+(function () {
+    var layers = %(layers)s;
+    var rows = %(rows)s;
+    for (var i = 0; i < rows.length; i++) {
+        var r = rows[i];
+        var marker = L.circleMarker([r[0], r[1]], {
+            radius: 10, weight: 2, color: "#222", fillColor: r[2], fillOpacity: 0.9,
+            className: "finding-marker"
+        }).bindPopup(r[3], {maxWidth: 320});
+        // The number on the walk, on the marker itself (r[5] is an integer, no user text).
+        if (r[5] !== null) {
+            marker.bindTooltip(String(r[5]), {
+                permanent: true, direction: "center", className: "finding-number"
+            });
+        }
+        marker.addTo(window[layers[r[4]]]);
+    }
+})();
+"""
 
     def __init__(self, rows: list[list[Any]], layer_names: list[str]) -> None:
         super().__init__()
         self._name = "FindingMarkers"
         self.rows_json = json_for_script(rows)
         self.layers_json = json_for_script(layer_names)
+
+    def render(self, **kwargs: Any) -> str:
+        # After the layers' own scripts, like a MacroElement's script (children render in order).
+        script = self._script % {"layers": self.layers_json, "rows": self.rows_json}
+        self.get_root().script.add_child(RawHtml(script), name=self.get_name())
+        return ""
 
 
 @lru_cache(maxsize=4)
@@ -145,18 +150,11 @@ def _script(js: str) -> str:
     return "<script>" + js.replace("</script", "<\\/script") + "</script>"
 
 
-def thumbnail_data_uri(path: Path | bytes | None) -> str | None:
-    """A small JPEG of the photo (a file, or its bytes from the photo store) as a data: URI
-    (None when it is missing)."""
-    if isinstance(path, bytes):
-        path = io.BytesIO(path)
-    elif path is None or not Path(path).is_file():
+def thumbnail_data_uri(jpeg: bytes | None) -> str | None:
+    """Stored JPEG bytes as a data: URI (None when there are none)."""
+    if not jpeg:
         return None
-    with Image.open(path) as image:
-        image.thumbnail((THUMB_SIDE, THUMB_SIDE))
-        buffer = io.BytesIO()
-        image.convert("RGB").save(buffer, "JPEG", quality=70)
-    return "data:image/jpeg;base64," + base64.b64encode(buffer.getvalue()).decode()
+    return "data:image/jpeg;base64," + base64.b64encode(jpeg).decode("ascii")
 
 
 def popup_html(item: ExportFinding, lang: str, thumb_uri: str | None) -> str:
@@ -269,12 +267,13 @@ def build_map(
     route: Sequence[Sequence[float]] | None = None,
     title: str = "",
     lang: str = "da",
-    thumb_path: Callable[[Any], Path | bytes | None] | None = None,
+    thumb_bytes: Callable[[Any], bytes | None] | None = None,
     tile_url: str = "",
     tile_attribution: str = "",
     default_center: Sequence[float] = (55.6761, 12.5683),
 ) -> folium.Map:
-    """The follow-up map; `route` is in Leaflet order ([[lat, lon], …])."""
+    """The follow-up map; `route` is in Leaflet order ([[lat, lon], …]); `thumb_bytes` gives
+    a photo's stored map image (JPEG bytes, or None)."""
     lang = "en" if lang == "en" else "da"
     cluster = len(items) > CLUSTER_THRESHOLD
     m = _empty_map(default_center)
@@ -287,7 +286,7 @@ def build_map(
             [list(p) for p in route], color="#0b3d91", weight=5, opacity=0.85, class_name="walk-route"
         ).add_to(m)
         bounds.extend(list(p) for p in route)
-    counts = _add_findings(m, items, lang, cluster, thumb_path)
+    counts = _add_findings(m, items, lang, cluster, thumb_bytes)
     bounds.extend([item.finding.lat, item.finding.lon] for item in items)
     m.get_root().html.add_child(RawHtml(_legend_html(lang, title, counts)), name="legend")
     # Before the legend: Leaflet stacks a bottom corner's controls upwards in the order added.
@@ -358,7 +357,7 @@ def _add_findings(
     items: Sequence[ExportFinding],
     lang: str,
     cluster: bool,
-    thumb_path: Callable[[Any], Path | bytes | None] | None,
+    thumb_bytes: Callable[[Any], bytes | None] | None,
 ) -> dict[str, int]:
     """The category layers, the markers and the layer control; returns the count per status."""
     layer_index, layer_names = _add_category_layers(m, items, lang, cluster)
@@ -368,8 +367,8 @@ def _add_findings(
         status = follow_up_status(item)
         counts[status] = counts.get(status, 0) + 1
         thumb = None
-        if thumb_path and item.photos:
-            thumb = thumbnail_data_uri(thumb_path(item.photos[0]))
+        if thumb_bytes and item.photos:
+            thumb = thumbnail_data_uri(thumb_bytes(item.photos[0]))
         rows.append([
             round(item.finding.lat, 7), round(item.finding.lon, 7), STATUS_COLOURS[status],
             popup_html(item, lang, thumb), layer_index[item.finding.category.code], item.number,

@@ -13,6 +13,7 @@ from walkapp.errors import ApiError
 from walkapp.exports import tabular
 from walkapp.exports.folium_map import build_map, render_map
 from walkapp.exports.geojson_export import feature_collection
+from walkapp.exports.map_thumbnails import map_thumbnail_bytes
 from walkapp.exports.photo_archive import archive_entries, stream_zip
 from walkapp.exports.queries import (
     ExportFinding,
@@ -198,7 +199,7 @@ def _map_response(items: list[ExportFinding], route: Any, title: str, filename: 
         route=leaflet_route,
         title=title,
         lang=export_locale(),
-        thumb_path=lambda photo: store.read(photo_name(photo.storage_key, thumb=True)),
+        thumb_bytes=lambda photo: map_thumbnail_bytes(store, photo.storage_key),
         tile_url=current_app.config["MAP_TILE_URL"],
         tile_attribution=current_app.config["MAP_TILE_ATTRIBUTION"],
         default_center=(lat, lon),

@@ -26,6 +26,7 @@ from walkapp.findings.storage import (
     LEFTOVER_AGE_S,
     StoredFile,
     classify,
+    map_name,
     photo_name,
     photos_root,
     remove_files,
@@ -327,11 +328,15 @@ def current_store() -> PhotoStore:
     return current_app.extensions[EXTENSION_KEY]
 
 
-def save_photo(store: PhotoStore, storage_key: str, jpeg: bytes, thumb: bytes) -> None:
-    """Write the photo and its thumbnail; on failure nothing is left behind."""
+def save_photo(store: PhotoStore, storage_key: str, jpeg: bytes, thumb: bytes,
+               map_thumb: bytes = b"") -> None:
+    """Write the photo, its thumbnail and (when given) its map image; on failure nothing is
+    left behind."""
     try:
         store.put(photo_name(storage_key), jpeg)
         store.put(photo_name(storage_key, thumb=True), thumb)
+        if map_thumb:
+            store.put(map_name(storage_key), map_thumb)
     except BaseException:
         discard(store, [storage_key])
         raise

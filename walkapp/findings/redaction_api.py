@@ -9,6 +9,7 @@ from walkapp.errors import ApiError
 from walkapp.extensions import db
 from walkapp.findings.access import current_viewer
 from walkapp.findings.api_input import storage_unavailable
+from walkapp.findings.images import map_thumbnail_from_thumb
 from walkapp.findings.object_store import StorageUnavailable, current_store, discard, save_photo
 from walkapp.findings.redaction import MAX_BOXES, InvalidBoxes, parse_boxes, redact_jpeg
 from walkapp.findings.redaction_services import apply_redaction, photo_for_redaction
@@ -54,7 +55,9 @@ def redact_photo(photo_id: str):
     del data
     new_key = new_storage_key()
     try:
-        save_photo(store, new_key, redacted.jpeg, redacted.thumb)
+        # The map image too: a follow-up map must show the blurred photo, never the original.
+        save_photo(store, new_key, redacted.jpeg, redacted.thumb,
+                   map_thumbnail_from_thumb(redacted.thumb))
     except StorageUnavailable:
         raise storage_unavailable() from None
     committed = False

@@ -225,7 +225,7 @@ def store_photo_files(store: PhotoStore | Path, image: ProcessedImage) -> str:
     if isinstance(store, Path):
         store = LocalStore(store)
     storage_key = new_storage_key()
-    save_photo(store, storage_key, image.jpeg, image.thumb)
+    save_photo(store, storage_key, image.jpeg, image.thumb, image.map_thumb)
     return storage_key
 
 

@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 THUMB_SUFFIX = "_thumb.jpg"
+# The follow-up map's popup image; optional (photos stored before it have none).
+MAP_SUFFIX = "_map.jpg"
 MAIN_SUFFIX = ".jpg"
 AUDIO_SUFFIX = ".audio"
 TEMP_PREFIX = ".tmp-"
@@ -57,14 +59,27 @@ def audio_name(storage_key: str) -> str:
     return storage_key + AUDIO_SUFFIX
 
 
-def stored_names(storage_key: str) -> tuple[str, str, str]:
-    """Every name a key can be stored under (photo, thumbnail, voice note)."""
-    return photo_name(storage_key), photo_name(storage_key, thumb=True), audio_name(storage_key)
+def map_name(storage_key: str) -> str:
+    """The stored name ("ab/<hex>_map.jpg") of a photo's small follow-up map image."""
+    _check_key(storage_key)
+    return storage_key + MAP_SUFFIX
+
+
+def stored_names(storage_key: str) -> tuple[str, str, str, str]:
+    """Every name a key can be stored under (photo, thumbnail, map image, voice note)."""
+    return (photo_name(storage_key), photo_name(storage_key, thumb=True), map_name(storage_key),
+            audio_name(storage_key))
 
 
 def photo_path(root: Path, storage_key: str, thumb: bool = False) -> Path:
     """Where the photo (or its thumbnail) with this key lives."""
     return Path(root) / photo_name(storage_key, thumb)
+
+
+def map_thumb_path(root: Path, storage_key: str) -> Path:
+    """Where the map popup image of the photo with this key lives."""
+    _check_key(storage_key)
+    return Path(root) / (storage_key + MAP_SUFFIX)
 
 
 def audio_path(root: Path, storage_key: str) -> Path:
@@ -88,14 +103,22 @@ def write_atomic(path: Path, data: bytes) -> None:
         raise
 
 
-def save_photo_files(root: Path, storage_key: str, jpeg: bytes, thumb: bytes) -> None:
-    """Write the photo and its thumbnail; on failure nothing is left behind."""
+def save_photo_files(root: Path, storage_key: str, jpeg: bytes, thumb: bytes, map_thumb: bytes = b"") -> None:
+    """Write the photo, its thumbnail and (when given) its map image; on failure nothing is
+    left behind."""
     try:
         write_atomic(photo_path(root, storage_key), jpeg)
         write_atomic(photo_path(root, storage_key, thumb=True), thumb)
+        if map_thumb:
+            write_atomic(map_thumb_path(root, storage_key), map_thumb)
     except BaseException:
         delete_photo_files(root, storage_key)
         raise
+
+
+def save_map_thumb(root: Path, storage_key: str, data: bytes) -> None:
+    """Write a photo's map image atomically (made later for a photo stored without one)."""
+    write_atomic(map_thumb_path(root, storage_key), data)
 
 
 def save_audio_file(root: Path, storage_key: str, data: bytes) -> None:
@@ -107,7 +130,7 @@ def delete_photo_files(root: Path, storage_key: str) -> None:
     """Remove a photo and its thumbnail, or a voice note (keys are unique across both, so every
     deletion path handles both); missing files are fine (cleanup may run twice)."""
     for path in (photo_path(root, storage_key), photo_path(root, storage_key, thumb=True),
-                 audio_path(root, storage_key)):
+                 map_thumb_path(root, storage_key), audio_path(root, storage_key)):
         with contextlib.suppress(FileNotFoundError):
             path.unlink()
 
@@ -123,6 +146,7 @@ class StoredFile:
     thumb: bool = False
     temporary: bool = False  # a write that never reached os.replace
     audio: bool = False  # a voice note's file
+    map_thumb: bool = False  # a photo's map popup image
 
 
 def classify(relative: str, age: float, path: Path | None = None) -> StoredFile:
@@ -131,15 +155,17 @@ def classify(relative: str, age: float, path: Path | None = None) -> StoredFile:
     base = relative.rsplit("/", 1)[-1]
     if base.startswith(TEMP_PREFIX) and base.endswith(TEMP_SUFFIX):
         return StoredFile(path, relative, age, temporary=True)
-    for suffix, thumb, audio in ((THUMB_SUFFIX, True, False), (MAIN_SUFFIX, False, False),
-                                 (AUDIO_SUFFIX, False, True)):
+    # The ".jpg" of the photo itself last: the thumbnail and map image end with it too.
+    for suffix, kind in ((THUMB_SUFFIX, "thumb"), (MAP_SUFFIX, "map_thumb"), (MAIN_SUFFIX, ""),
+                         (AUDIO_SUFFIX, "audio")):
         if relative.endswith(suffix):
             key = relative[: -len(suffix)]
             try:
                 _check_key(key)
             except ValueError:
                 break
-            return StoredFile(path, relative, age, storage_key=key, thumb=thumb, audio=audio)
+            return StoredFile(path, relative, age, storage_key=key, thumb=kind == "thumb",
+                              audio=kind == "audio", map_thumb=kind == "map_thumb")
     return StoredFile(path, relative, age)
 
 
@@ -192,6 +218,8 @@ class PhotoCheck:
 
 
 def _kind(stored: StoredFile) -> str:
+    if stored.map_thumb:
+        return "map"
     return "audio" if stored.audio else "thumbnail" if stored.thumb else "photo"
 
 

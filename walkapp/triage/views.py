@@ -86,8 +86,11 @@ def list_findings():
         export_query=urlencode({k: v for k, v in args.items() if k != "sort"}),
     )
     if view == "map":
-        points = queries.map_points(filters)
-        return render_template("findings/triage.html", points=points, page=None, **context), status
+        # The points themselves come from map_points_json, so this page does not grow with them.
+        count = min(queries.count_findings(filters), queries.MAP_LIMIT)
+        points_url = url_for("triage.map_points_json", **{k: v for k, v in args.items()})
+        return render_template("findings/triage.html", map_count=count, points_url=points_url,
+                               page=None, **context), status
     # The bulk "one measure" path may name its organisation (same list as the filter's).
     context["bulk"].responsible_org.choices = [
         *context["bulk"].responsible_org.choices, *form.org.choices[1:]
@@ -95,7 +98,29 @@ def list_findings():
     page = queries.triage_page(filters)
     if filters.walk_id is not None and page.findings:
         _offer_originals(context["bulk"], filters.walk_id)
-    return render_template("findings/triage.html", page=page, points=None, **context), status
+    return render_template("findings/triage.html", page=page, **context), status
+
+
+@bp.get("/findings/map-points")
+@staff_required
+def map_points_json():
+    """The filtered findings as compact map points (JSON) for the map view; filters that are
+    not valid are ignored, as on the page, and named in `ignored_filters`."""
+    form = filter_form()
+    return {**queries.map_points(form.to_filters()), "ignored_filters": sorted(form.errors)}
+
+
+@bp.get("/findings/<uuid:finding_id>/map-popup")
+@staff_required
+def map_popup(finding_id: uuid.UUID):
+    """What one point's popup on the map view says, loaded when it is opened (JSON)."""
+    finding = db.get_or_404(Finding, finding_id)
+    return {
+        "id": str(finding.id), "category": finding.category.name(current_language()),
+        "rating": finding.rating, "description": (finding.description or "")[:140],
+        "state": label(FINDING_STATE_LABELS, finding.state),
+        "url": url_for("triage.show_finding", finding_id=finding.id),
+    }
 
 
 def _offer_originals(bulk: BulkForm, walk_id: int) -> None:

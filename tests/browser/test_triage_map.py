@@ -1,0 +1,43 @@
+"""The triage map view in Chromium: the list's filters decide the points, close points cluster,
+and a point's popup loads its details (as text) when it is opened."""
+from tests.browser.staff_helpers import log_in
+
+HOSTILE = '<img src=x onerror="window.hacked=1"> Mørk sti bag blok 3'
+
+
+def test_filtered_points_cluster_and_popup_loads_on_click(browser, live_server, app, coordinator, make_walk, make_finding):
+    """Unfiltered: 32 points, the 30 close ones in a cluster. Filtered to graffiti: 2 points;
+    clicking one opens a popup with its category, rating in words, text and link."""
+    walk = make_walk()
+    for n in range(30):
+        make_finding(walk["id"], category="lighting", lat=55.6700 + n * 1e-6, lon=12.6100)
+    target = make_finding(walk["id"], category="graffiti", lat=55.6650, lon=12.6000, rating=1, description=HOSTILE)
+    make_finding(walk["id"], category="graffiti", lat=55.6660, lon=12.6030, rating=3, description="Tags")
+    context = browser.new_context(viewport={"width": 1200, "height": 900}, base_url=live_server.url)
+    try:
+        page = context.new_page()
+        errors = []
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+        log_in(page, coordinator["email"])
+        page.goto("/findings?view=map")
+        page.wait_for_selector("#triage-map[data-points='32']")
+        assert page.locator("#triage-map .marker-cluster").count() >= 1
+        assert "30" in page.locator("#triage-map .marker-cluster").first.inner_text()
+
+        page.goto("/findings?view=map&category=graffiti")
+        page.wait_for_selector("#triage-map[data-points='2']")
+        markers = page.locator("#triage-map path.leaflet-interactive")
+        assert markers.count() == 2 and page.locator("#triage-map .marker-cluster").count() == 0
+        # The west marker is the target (12.6000 against 12.6030).
+        west = min(range(2), key=lambda i: markers.nth(i).bounding_box()["x"])
+        markers.nth(west).click()
+        popup = page.locator(".leaflet-popup-content")
+        popup.locator("a").wait_for()
+        text = popup.inner_text()
+        assert "Graffiti" in text and "1 – Utryg" in text and HOSTILE in text
+        assert popup.locator("img").count() == 0 and page.evaluate("window.hacked") is None
+        assert popup.locator("a").get_attribute("href") == f"/findings/{target}"
+        assert errors == []
+    finally:
+        context.close()
