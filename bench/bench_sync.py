@@ -309,7 +309,8 @@ def throughput(url: str, instance: Path, phones: int, per_phone: int, instances:
           f"(3 requests)  {3 * total / sync_seconds:7.1f} requests/s")
     print(f"  trivial: {trivial_per_s:7.1f} req/s (GET /api/v1/csrf x {total})  "
           f"p95 {p95(reference.seconds) * 1000:7.1f} ms")
-    print(f"  ratio (findings/s) / (trivial req/s): {findings_per_s / trivial_per_s:.2f}")
+    print(f"  ratio (findings/s) / (trivial req/s): {findings_per_s / trivial_per_s:.3f}  "
+          f"(requests/s of the sync / trivial req/s: {3 * findings_per_s / trivial_per_s:.3f})")
     duplicates = photos - distinct
     print(f"  rows: {findings} findings (expected {total}), {photos} photos (expected {total}), "
           f"{duplicates} duplicate photos; errors: {len(sync.errors) + len(reference.errors)}")
