@@ -25,6 +25,7 @@ for the near-duplicate query. Not part of the tests.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import random
@@ -35,9 +36,7 @@ import sys
 import tempfile
 import threading
 import time
-import urllib.request
 import uuid
-from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -58,7 +57,7 @@ INDEX_SQL = "CREATE INDEX ix_findings_walk_id_category_id_lat ON findings (walk_
 AREA_LAT, AREA_LON = (55.6600, 55.6700), (12.6000, 12.6160)
 
 
-@contextmanager
+@contextlib.contextmanager
 def database(postgres: str | None, tmp: Path):
     """The URL of an empty database: a SQLite file in tmp, or a new database on the server."""
     if not postgres:
@@ -184,15 +183,16 @@ def start_gunicorn(url: str, instance: Path, secret: str, port: int) -> subproce
         [str(ROOT / ".venv/bin/gunicorn"), "--workers", "3", "--bind", f"127.0.0.1:{port}",
          "--log-level", "warning", "app:app"], cwd=ROOT, env=env,
     )
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v1/csrf", timeout=2).close()
-            return process
-        except OSError:
-            time.sleep(0.2)
+    probe = HttpClient(f"http://127.0.0.1:{port}", timeout=2)
+    for _ in range(300):  # up to a minute
+        if process.poll() is not None:
+            raise SystemExit(f"gunicorn exited with {process.returncode}")
+        with contextlib.suppress(OSError):
+            if probe.request("GET", "/api/v1/csrf")[0] == 200:
+                return process
+        time.sleep(0.2)
     process.kill()
-    raise SystemExit("gunicorn did not start")
+    raise SystemExit("gunicorn did not answer within a minute")
 
 
 class Tally:
