@@ -146,8 +146,9 @@ def post_form(client, url: str, data: dict | None = None, **kwargs):
     return client.post(url, data=payload, **kwargs)
 
 
-def count_statements(app, client, url: str):
-    """(number of SQL statements the GET of `url` sends to the database, the response)."""
+def count_statements(app, client, url: str, method: str = "get", **kwargs):
+    """(number of SQL statements the request (a GET unless `method`) to `url` sends to the
+    database, the response)."""
     from sqlalchemy import event
 
     statements: list[str] = []
@@ -159,7 +160,7 @@ def count_statements(app, client, url: str):
         engine = _db.engine
     event.listen(engine, "before_cursor_execute", listener)
     try:
-        response = client.get(url)
+        response = client.open(url, method=method.upper(), **kwargs)
     finally:
         event.remove(engine, "before_cursor_execute", listener)
     return len(statements), response
