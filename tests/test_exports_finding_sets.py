@@ -20,6 +20,7 @@ from walkapp.findings.models import Category, Finding, Photo
 from walkapp.findings.storage import new_storage_key
 from walkapp.measures.models import Measure
 from walkapp.orgs.models import Estate, Organisation
+from walkapp.seed import default_area
 
 ROW_LINK = re.compile(r'href="/findings/([0-9a-f-]{36})"')
 
@@ -44,6 +45,7 @@ def varied(app, make_walk, make_finding):
     }
     with app.app_context():
         org = Organisation(name="Driften", type="housing")
+        org.areas.append(default_area())  # the list's filters offer the area's members
         estate = Estate(name="Blok 4", organisation=org)
         dark = db.session.get(Finding, ids["dark_0"])
         dark.estate = estate
