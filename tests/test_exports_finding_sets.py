@@ -45,6 +45,7 @@ def varied(app, make_walk, make_finding):
     }
     with app.app_context():
         org = Organisation(name="Driften", type="housing")
+        db.session.add(org)
         org.areas.append(default_area())  # the list's filters offer the area's members
         estate = Estate(name="Blok 4", organisation=org)
         dark = db.session.get(Finding, ids["dark_0"])
