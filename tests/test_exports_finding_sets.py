@@ -44,9 +44,8 @@ def varied(app, make_walk, make_finding):
                                      state="triaged", observed_at=datetime(2026, 11, 30, 12, 5, tzinfo=UTC)),
     }
     with app.app_context():
-        org = Organisation(name="Driften", type="housing")
-        db.session.add(org)
-        org.areas.append(default_area())  # the list's filters offer the area's members
+        # A member of the area: the list's organisation filter offers the area's members.
+        org = Organisation(name="Driften", type="housing", areas=[default_area()])
         estate = Estate(name="Blok 4", organisation=org)
         dark = db.session.get(Finding, ids["dark_0"])
         dark.estate = estate
