@@ -46,6 +46,7 @@ def varied(app, make_walk, make_finding):
     with app.app_context():
         # A member of the area: the list's organisation filter offers the area's members.
         org = Organisation(name="Driften", type="housing", areas=[default_area()])
+        db.session.add(org)
         estate = Estate(name="Blok 4", organisation=org)
         dark = db.session.get(Finding, ids["dark_0"])
         dark.estate = estate
