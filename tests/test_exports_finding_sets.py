@@ -44,9 +44,9 @@ def varied(app, make_walk, make_finding):
                                      state="triaged", observed_at=datetime(2026, 11, 30, 12, 5, tzinfo=UTC)),
     }
     with app.app_context():
+        area = default_area()
         # A member of the area: the list's organisation filter offers the area's members.
-        org = Organisation(name="Driften", type="housing", areas=[default_area()])
-        db.session.add(org)
+        org = Organisation(name="Driften", type="housing")
         estate = Estate(name="Blok 4", organisation=org)
         dark = db.session.get(Finding, ids["dark_0"])
         dark.estate = estate
@@ -56,6 +56,7 @@ def varied(app, make_walk, make_finding):
                                findings=[dark, db.session.get(Finding, ids["other_dark_0"])]))
         db.session.add(Measure(title="Klip buske", status="done",
                                findings=[db.session.get(Finding, ids["bush_0"])]))
+        org.areas.append(area)
         db.session.commit()
         refs = {"org": org.id, "estate": estate.id}
     return {"walk": walk["id"], "other": other["id"], "ids": {k: str(v) for k, v in ids.items()}, **refs}
