@@ -199,8 +199,7 @@ def make_org(app):
             org = Organisation(name=name or f"Org {uuid.uuid4().hex[:6]}", type=type)
             _db.session.add(org)
             if area:
-                member_of = default_area()
-                member_of.organisations.append(org)
+                org.areas.append(default_area())
             _db.session.commit()
             _db.session.refresh(org)
             _db.session.expunge(org)

@@ -20,6 +20,7 @@ from walkapp.findings.models import Category, Finding, Photo
 from walkapp.findings.storage import new_storage_key
 from walkapp.measures.models import Measure
 from walkapp.orgs.models import Estate, Organisation
+from walkapp.seed import default_area
 
 ROW_LINK = re.compile(r'href="/findings/([0-9a-f-]{36})"')
 
@@ -43,6 +44,8 @@ def varied(app, make_walk, make_finding):
                                      state="triaged", observed_at=datetime(2026, 11, 30, 12, 5, tzinfo=UTC)),
     }
     with app.app_context():
+        area = default_area()
+        # A member of the area: the list's organisation filter offers the area's members.
         org = Organisation(name="Driften", type="housing")
         estate = Estate(name="Blok 4", organisation=org)
         dark = db.session.get(Finding, ids["dark_0"])
@@ -53,6 +56,7 @@ def varied(app, make_walk, make_finding):
                                findings=[dark, db.session.get(Finding, ids["other_dark_0"])]))
         db.session.add(Measure(title="Klip buske", status="done",
                                findings=[db.session.get(Finding, ids["bush_0"])]))
+        org.areas.append(area)
         db.session.commit()
         refs = {"org": org.id, "estate": estate.id}
     return {"walk": walk["id"], "other": other["id"], "ids": {k: str(v) for k, v in ids.items()}, **refs}

@@ -15,13 +15,14 @@ from sqlalchemy import (
     Text,
     select,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, object_session, relationship
 
 from walkapp.db import UTCDateTime, now_utc
 from walkapp.extensions import db
 from walkapp.findings.models import Finding
 from walkapp.orgs.area_scope import AreaScope, belongs_to_area, fills_area
 from walkapp.orgs.models import Estate, Organisation
+from walkapp.walks.models import Walk
 
 MEASURE_STATUSES = (
     "proposed",
@@ -148,7 +149,14 @@ belongs_to_area(PlanItem, lambda scope: PlanItem.measure_id.in_(_measures_in_sco
 
 
 def _findings_area(measure: Measure) -> int | None:
-    areas = {finding.walk.area_id for finding in measure.findings}
+    """The one area of the measure's findings' walks (by walk_id: a finding added in the same
+    flush has no loaded walk yet)."""
+    walk_ids = {finding.walk_id for finding in measure.findings}
+    session = object_session(measure)
+    if not walk_ids or session is None:
+        return None
+    with session.no_autoflush:
+        areas = set(session.execute(select(Walk.area_id).where(Walk.id.in_(walk_ids))).scalars())
     return areas.pop() if len(areas) == 1 else None
 
 
