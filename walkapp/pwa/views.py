@@ -10,6 +10,8 @@ from urllib.parse import urlsplit
 from flask import Blueprint, Response, current_app, render_template, request, url_for
 from flask_babel import gettext as _
 
+from walkapp.templating import unversioned_static_url
+
 bp = Blueprint("pwa", __name__)
 
 # Static files (relative to the static folder) that make the capture page work offline.
@@ -105,7 +107,7 @@ def worker_source() -> str:
     folder = SW_SOURCE.rsplit("/", 1)[0]
 
     def to_static(match: re.Match) -> str:
-        return f'{match.group(1)}"{url_for("static", filename=f"{folder}/{match.group(2)}")}"'
+        return f'{match.group(1)}"{unversioned_static_url(f"{folder}/{match.group(2)}")}"'
 
     return _RELATIVE_IMPORT.sub(to_static, source)
 
@@ -114,7 +116,9 @@ def worker_source() -> str:
 def service_worker():
     """The service worker (a module worker), with its precache list and version put in front."""
     files = shell_static_files()
-    precache = [url_for("pwa.offline"), *(url_for("static", filename=name) for name in files)]
+    # Unversioned, as the capture page's modules import each other; the worker matches a
+    # page's versioned URLs to them with ignoreSearch.
+    precache = [url_for("pwa.offline"), *(unversioned_static_url(name) for name in files)]
     settings = {
         "version": shell_version(files),
         "precache": precache,
