@@ -133,8 +133,9 @@ def join_walk(base: str, code: str) -> tuple[str, str]:
         else answer.headers["Location"], cookie
 
 
-def lighthouse(command: list[str], url: str, cookie: str | None = None) -> dict:
-    """One Lighthouse mobile run (performance only); returns score, FCP and LCP."""
+def lighthouse(command: list[str], url: str, cookie: str | None = None, save: Path | None = None) -> dict:
+    """One Lighthouse mobile run (performance only); returns score, FCP, LCP, bytes and the
+    render-blocking files (the whole report is written to `save` when given)."""
     chrome = os.environ.get("CHROMIUM_PATH") or os.environ.get("CHROME_PATH") or "/usr/bin/chromium"
     with tempfile.TemporaryDirectory(prefix="lh-profile-") as profile:
         args = [*command, url, "--only-categories=performance", "--output=json", "--output-path=stdout",
@@ -146,6 +147,8 @@ def lighthouse(command: list[str], url: str, cookie: str | None = None) -> dict:
     if result.returncode:
         sys.exit(f"Lighthouse failed on {url}:\n{result.stderr[-2000:]}")
     report = json.loads(result.stdout)
+    if save:
+        save.write_text(result.stdout)
     audits = report["audits"]
     score = report["categories"]["performance"]["score"]
     return {
@@ -161,8 +164,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--lighthouse", help="path of the lighthouse command")
+    parser.add_argument("--save", type=Path, help="folder for each page's last Lighthouse report (JSON)")
     args = parser.parse_args()
     command = find_lighthouse(args.lighthouse)
+    if args.save:
+        args.save.mkdir(parents=True, exist_ok=True)
 
     with tempfile.TemporaryDirectory(prefix="bench-lighthouse-") as tmp:
         instance = Path(tmp)
@@ -182,7 +188,8 @@ def main() -> None:
             results: dict[str, list[dict]] = {name: [] for name in pages}
             for run in range(args.runs):
                 for name, (url, page_cookie) in pages.items():
-                    results[name].append(lighthouse(command, url, page_cookie))
+                    save = args.save / f"{name}.json" if args.save else None
+                    results[name].append(lighthouse(command, url, page_cookie, save))
                 ratio = results["join"][-1]["fcp"] / results["plain"][-1]["fcp"]
                 print(f"run {run + 1}: " + ", ".join(
                     f"{name} {r[-1]['score']} (FCP {r[-1]['fcp']:.0f} ms)" for name, r in results.items()
@@ -198,7 +205,7 @@ def main() -> None:
         scores = [r["score"] for r in runs]
         print(f"{name:8} {statistics.median(scores):>5.0f} [{min(scores)}–{max(scores)}]".ljust(23)
               + f" {statistics.median(r['fcp'] for r in runs):>8.0f} {statistics.median(r['lcp'] for r in runs):>8.0f}"
-              f" {runs[-1]['bytes'] / 1024:>6.0f}  {', '.join(u.rsplit('/', 1)[-1] for u in runs[-1]['blocking']) or '-'}")
+              f" {runs[-1]['bytes'] / 1024:>6.0f}  {', '.join(u.rsplit('/', 1)[-1].split('?')[0] for u in runs[-1]['blocking']) or '-'}")
     ratios = [j["fcp"] / p["fcp"] for j, p in zip(results["join"], results["plain"], strict=True)]
     print(f"join FCP / plain FCP: {statistics.median(ratios):.2f} [{min(ratios):.2f}–{max(ratios):.2f}]"
           f" (aim ≤ {AIM_RATIO})")
