@@ -149,3 +149,16 @@ def test_the_worker_keeps_every_static_file_the_capture_page_names(app, walk):
     named = {urlsplit(url).path for url in static_urls(html)}
     assert "/static/vendor/leaflet/leaflet.js" in named and "/static/js/capture.js" in named
     assert sorted(named - set(precache)) == []
+
+
+def test_the_capture_page_preloads_its_modules_by_the_urls_they_are_imported_by(participant, walk):
+    """On a slow phone network each level of imports costs a round trip before the page works:
+    the capture page names them all up front, by the unversioned URLs the imports resolve to
+    (a versioned one would be a second copy of the module, fetched twice)."""
+    html = participant.get(f"/walks/{walk['id']}/capture").get_data(as_text=True)
+    preloads = re.findall(r'<link rel="modulepreload" href="([^"]+)">', html)
+    # capture-sheet.js imports voice-note.js; capture-send.js imports outbox-send.js.
+    assert {"/static/js/capture-sheet.js", "/static/js/voice-note.js", "/static/js/outbox-send.js",
+            "/static/js/map.js"} <= set(preloads)
+    assert all("?" not in url for url in preloads)
+    assert "/static/js/capture.js" not in preloads

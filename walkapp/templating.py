@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 from typing import Any
 
 from babel.numbers import format_decimal
@@ -84,6 +85,44 @@ def unversioned_static_url(filename: str) -> str:
     return url_for("static", filename=filename, **{STATIC_VERSION_ARG: None})
 
 
+# A static import of a sibling module ("./map.js"), as the modules in static/js write them (the
+# service worker's imports are rewritten with it too, walkapp/pwa/views.py).
+RELATIVE_IMPORT = re.compile(r'^(import\s[^;"]*?)"\./([\w.-]+\.js)"', re.MULTILINE)
+
+
+def module_imports(entry: str) -> list[str]:
+    """Every module the static module `entry` ("js/capture.js") imports, directly or through
+    another, as static filenames; kept per app until one of them changes."""
+    graphs: dict[str, tuple[dict[str, str | None], list[str]]] = current_app.extensions.setdefault(
+        "module_graphs", {})
+    known = graphs.get(entry)
+    if known and all(static_version(name) == version for name, version in known[0].items()):
+        return known[1]
+    folder = entry.rsplit("/", 1)[0]
+    seen: dict[str, str | None] = {}
+    pending = [entry]
+    while pending:
+        name = pending.pop()
+        if name in seen:
+            continue
+        seen[name] = static_version(name)
+        path = safe_join(current_app.static_folder, name)
+        if seen[name] is None or path is None:
+            continue
+        with open(path, encoding="utf-8") as handle:
+            pending += [f"{folder}/{m.group(2)}" for m in RELATIVE_IMPORT.finditer(handle.read())]
+    imports = sorted(name for name in seen if name != entry)
+    graphs[entry] = (seen, imports)
+    return imports
+
+
+def module_preloads(entry: str) -> list[str]:
+    """The URLs to <link rel="modulepreload"> for a page's entry module: all its imports at once,
+    instead of one round trip per level of imports. Unversioned, as the imports name them (a
+    versioned URL would be another module and be fetched twice)."""
+    return [unversioned_static_url(name) for name in module_imports(entry)]
+
+
 def cache_static_file(response: Response) -> Response:
     """A year for a static file asked for by its current version; revalidation for any other."""
     if request.endpoint != "static" or response.status_code not in (200, 206, 304):
@@ -105,6 +144,7 @@ def register(app: Flask) -> None:
     app.jinja_env.globals["rating_label"] = rating_label
     app.jinja_env.globals["current_language"] = current_language
     app.jinja_env.globals["map_settings"] = map_settings
+    app.jinja_env.globals["module_preloads"] = module_preloads
     app.url_defaults(version_static_url)
     app.after_request(cache_static_file)
 

@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 from flask import Blueprint, Response, current_app, render_template, request, url_for
 from flask_babel import gettext as _
 
-from walkapp.templating import unversioned_static_url
+from walkapp.templating import RELATIVE_IMPORT, unversioned_static_url
 
 bp = Blueprint("pwa", __name__)
 
@@ -54,9 +54,8 @@ SHELL_FILES = (
 CATEGORY_ICON_DIR = "icons/categories"
 SW_SOURCE = "js/sw.js"
 # sw.js is written as the module it is in static/js/ ("./outbox-send.js"), but it is served at
-# the root so that it may control the whole app: its relative imports are pointed at the static
-# files, so the worker and the capture page import the very same modules.
-_RELATIVE_IMPORT = re.compile(r'^(import\s[^;"]*?)"\./([\w.-]+\.js)"', re.MULTILINE)
+# the root so that it may control the whole app: its relative imports (RELATIVE_IMPORT) are
+# pointed at the static files, so the worker and the capture page import the very same modules.
 
 
 def _static_root() -> Path:
@@ -109,7 +108,7 @@ def worker_source() -> str:
     def to_static(match: re.Match) -> str:
         return f'{match.group(1)}"{unversioned_static_url(f"{folder}/{match.group(2)}")}"'
 
-    return _RELATIVE_IMPORT.sub(to_static, source)
+    return RELATIVE_IMPORT.sub(to_static, source)
 
 
 @bp.get("/sw.js")
