@@ -24,8 +24,8 @@ def static_urls(html: str) -> list[str]:
 
 
 def url_in(html: str, path: str) -> str:
-    """The one static URL of the page whose path is `path`."""
-    (found,) = [url for url in static_urls(html) if urlsplit(url).path == path]
+    """The one static URL of the page whose path is `path` (it may be named more than once)."""
+    (found,) = {url for url in static_urls(html) if urlsplit(url).path == path}
     return found
 
 
@@ -133,6 +133,7 @@ def test_pages_without_a_map_load_no_map_code(app, client, walk, logged_in, make
         script = url_in(html, "/static/vendor/leaflet/leaflet.js")
         assert "v" in parse_qs(urlsplit(script).query)
         assert f'<script defer src="{script}"></script>' in html
+        assert f'<link rel="preload" as="script" href="{script}">' in html
         url_in(html, "/static/vendor/leaflet/leaflet.css")
         assert 'id="map-settings"' in html
 

@@ -71,10 +71,16 @@ def static_version(filename: str) -> str | None:
     return digest
 
 
+# map.js names category icons by the icon base and the icon's name (no version); pages name
+# them the same way, so a page and its map share one copy instead of fetching each icon twice.
+UNVERSIONED_FOLDERS = ("icons/categories/",)
+
+
 def version_static_url(endpoint: str, values: dict[str, Any]) -> None:
     """url_for('static', filename=…) gets ?v=<content hash>, so a changed file has a new URL."""
-    if endpoint == "static" and STATIC_VERSION_ARG not in values:
-        version = static_version(values.get("filename") or "")
+    filename = values.get("filename") or ""
+    if endpoint == "static" and STATIC_VERSION_ARG not in values and not filename.startswith(UNVERSIONED_FOLDERS):
+        version = static_version(filename)
         if version:
             values[STATIC_VERSION_ARG] = version
 
