@@ -133,7 +133,6 @@ def test_pages_without_a_map_load_no_map_code(app, client, walk, logged_in, make
         script = url_in(html, "/static/vendor/leaflet/leaflet.js")
         assert "v" in parse_qs(urlsplit(script).query)
         assert f'<script defer src="{script}"></script>' in html
-        assert f'<link rel="preload" as="script" href="{script}">' in html
         url_in(html, "/static/vendor/leaflet/leaflet.css")
         assert 'id="map-settings"' in html
 
