@@ -69,11 +69,11 @@ def test_a_file_changed_while_the_app_runs_gets_a_new_url(app, tmp_path):
     shutil.copytree(app.static_folder, static, ignore=shutil.ignore_patterns("vendor"))
     app.static_folder = str(static)
     with app.test_request_context():
-        before = url_for("static", filename="js/map.js")
-        path = static / "js" / "map.js"
-        path.write_text(path.read_text() + "\n// edited\n")
+        before = url_for("static", filename="css/app.css")
+        path = static / "css" / "app.css"
+        path.write_text(path.read_text() + "\n/* edited */\n")
         os.utime(path, ns=(path.stat().st_atime_ns, path.stat().st_mtime_ns + 10**9))
-        assert url_for("static", filename="js/map.js") != before
+        assert url_for("static", filename="css/app.css") != before
 
 
 def test_versioned_urls_are_kept_a_year_and_unversioned_ones_revalidated(client):
@@ -148,6 +148,7 @@ def test_the_worker_keeps_every_static_file_the_capture_page_names(app, walk):
     assert all("?" not in url for url in precache)
     named = {urlsplit(url).path for url in static_urls(html)}
     assert "/static/vendor/leaflet/leaflet.js" in named and "/static/js/capture.js" in named
+    assert url_in(html, "/static/css/capture.css") != "/static/css/capture.css"  # versioned
     assert sorted(named - set(precache)) == []
 
 
@@ -162,3 +163,11 @@ def test_the_capture_page_preloads_its_modules_by_the_urls_they_are_imported_by(
             "/static/js/map.js"} <= set(preloads)
     assert all("?" not in url for url in preloads)
     assert "/static/js/capture.js" not in preloads
+
+
+def test_a_module_a_page_loads_has_the_url_other_modules_import_it_by(logged_in, walk, make_finding):
+    """The finding page loads triage-map.js and finding-place.js, which imports "./triage-map.js":
+    one URL, so one module and one map (with ?v= on the page it would run twice)."""
+    html = logged_in.get(f"/findings/{make_finding(walk['id'])}").get_data(as_text=True)
+    assert '<script type="module" src="/static/js/triage-map.js"></script>' in html
+    assert '<script type="module" src="/static/js/finding-place.js"></script>' in html

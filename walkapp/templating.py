@@ -71,9 +71,12 @@ def static_version(filename: str) -> str | None:
     return digest
 
 
-# map.js names category icons by the icon base and the icon's name (no version); pages name
-# them the same way, so a page and its map share one copy instead of fetching each icon twice.
-UNVERSIONED_FOLDERS = ("icons/categories/",)
+# Named without a version everywhere, so a page and its modules share one copy:
+# - js/: the ES modules import each other by relative, unversioned URLs; a page loading one of
+#   them as "triage-map.js?v=…" while another imports "./triage-map.js" would run two copies
+#   of the module (two maps on one element);
+# - icons/categories/: map.js names category icons by their name.
+UNVERSIONED_FOLDERS = ("js/", "icons/categories/")
 
 
 def version_static_url(endpoint: str, values: dict[str, Any]) -> None:
