@@ -5,7 +5,7 @@ from __future__ import annotations
 import stat
 
 import pytest
-from flask import Flask
+from flask import Flask, render_template_string
 from flask.sessions import SecureCookieSessionInterface
 
 from tests.conftest import PASSWORD, USE_POSTGRES
@@ -84,7 +84,9 @@ def test_environment_tile_url_reaches_the_page(tmp_path, apps, clean_env):
     """A tile server set in the environment is what the map on the page uses."""
     clean_env.setenv("WALKAPP_MAP_TILE_URL", "https://tiles.env.example/{z}/{x}/{y}.png")
     application = build(apps, {"SECRET_KEY": "y" * 40}, instance_path=tmp_path / "i")
-    html = application.test_client().get("/login").get_data(as_text=True)
+    # Only pages with a map carry the map settings (base.html with `uses_map`), not /login.
+    with application.test_request_context("/"):
+        html = render_template_string('{% extends "base.html" %}{% set uses_map = true %}')
     assert "https://tiles.env.example/{z}/{x}/{y}.png" in html
 
 

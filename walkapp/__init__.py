@@ -61,6 +61,7 @@ def create_app(test_config: dict[str, Any] | None = None, instance_path: str | o
     request_input.init_app(app)
 
     _register_blueprints(app)
+    _compress_responses(app)
 
     from walkapp import cli
     cli.register(app)
@@ -144,6 +145,49 @@ def _remove_upload_leftovers(app: Flask) -> None:
         return
     if removed:
         app.logger.warning("Removed %d temporary photo file(s) left by an interrupted upload", len(removed))
+
+
+# What is worth compressing: text. Photos (JPEG), voice notes, ZIP, XLSX and PDF are compressed
+# already; compressing them again costs CPU and saves nothing.
+COMPRESS_MIMETYPES = [
+    "text/html", "text/css", "text/plain", "text/csv", "text/xml", "text/calendar",
+    "text/javascript", "application/javascript", "application/json", "application/geo+json",
+    "application/manifest+json", "application/xml", "image/svg+xml",
+]
+
+
+def _compress_responses(app: Flask) -> None:
+    """Brotli or gzip for text responses (Flask-Compress), never for a byte range."""
+    from flask_compress import Compress
+
+    for key, value in (
+        ("COMPRESS_MIMETYPES", COMPRESS_MIMETYPES),
+        # Both from wheels (brotli is a binary wheel, gzip is the standard library); static
+        # files are streamed responses, so they are listed for streaming too.
+        ("COMPRESS_ALGORITHM", ["br", "gzip"]),
+        ("COMPRESS_ALGORITHM_STREAMING", ["br", "gzip"]),
+    ):
+        app.config.setdefault(key, value)
+    app.config["COMPRESS_REGISTER"] = False
+    compress = Compress()
+    compress.init_app(app)
+
+    @app.after_request
+    def compress_response(response):
+        """Compress what the client accepts, except a byte range (its Content-Range counts the
+        stored bytes, which a compressed body no longer has: audio seeking, resumed downloads)."""
+        if response.status_code == 206 or "Range" in request.headers:
+            return response
+        stream = response.response if response.is_streamed else None
+        response = compress.after_request(response)
+        if stream is not None and response.response is not stream and hasattr(stream, "close"):
+            # Flask-Compress wraps a streamed body (a static file) in its compressor, which
+            # never closes the file: closing the response must.
+            response.call_on_close(stream.close)
+        if "Content-Encoding" in response.headers:
+            # A range of the compressed body cannot be served: say so instead of "bytes".
+            response.headers.pop("Accept-Ranges", None)
+        return response
 
 
 def _register_blueprints(app: Flask) -> None:

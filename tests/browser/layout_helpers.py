@@ -51,7 +51,7 @@ def phone(browser, base_url: str, width: int, height: int, *, wide_font: bool = 
         if wide_font:
             context.route(f"**{WIDE_FONT_PATH}", lambda route: route.fulfill(
                 path=str(WIDE_FONT), content_type="font/ttf"))
-            context.route("**/static/css/app.css", _append_wide_font)
+            context.route("**/static/css/app.css*", _append_wide_font)  # with its ?v=
         page = context.new_page()
         if text_size != 1.0:
             # What the browser's own text-size setting does: "medium" grows, and with it every

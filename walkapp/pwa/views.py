@@ -10,6 +10,8 @@ from urllib.parse import urlsplit
 from flask import Blueprint, Response, current_app, render_template, request, url_for
 from flask_babel import gettext as _
 
+from walkapp.templating import RELATIVE_IMPORT, unversioned_static_url
+
 bp = Blueprint("pwa", __name__)
 
 # Static files (relative to the static folder) that make the capture page work offline.
@@ -52,9 +54,8 @@ SHELL_FILES = (
 CATEGORY_ICON_DIR = "icons/categories"
 SW_SOURCE = "js/sw.js"
 # sw.js is written as the module it is in static/js/ ("./outbox-send.js"), but it is served at
-# the root so that it may control the whole app: its relative imports are pointed at the static
-# files, so the worker and the capture page import the very same modules.
-_RELATIVE_IMPORT = re.compile(r'^(import\s[^;"]*?)"\./([\w.-]+\.js)"', re.MULTILINE)
+# the root so that it may control the whole app: its relative imports (RELATIVE_IMPORT) are
+# pointed at the static files, so the worker and the capture page import the very same modules.
 
 
 def _static_root() -> Path:
@@ -105,16 +106,18 @@ def worker_source() -> str:
     folder = SW_SOURCE.rsplit("/", 1)[0]
 
     def to_static(match: re.Match) -> str:
-        return f'{match.group(1)}"{url_for("static", filename=f"{folder}/{match.group(2)}")}"'
+        return f'{match.group(1)}"{unversioned_static_url(f"{folder}/{match.group(2)}")}"'
 
-    return _RELATIVE_IMPORT.sub(to_static, source)
+    return RELATIVE_IMPORT.sub(to_static, source)
 
 
 @bp.get("/sw.js")
 def service_worker():
     """The service worker (a module worker), with its precache list and version put in front."""
     files = shell_static_files()
-    precache = [url_for("pwa.offline"), *(url_for("static", filename=name) for name in files)]
+    # Unversioned, as the capture page's modules import each other; the worker matches a
+    # page's versioned URLs to them with ignoreSearch.
+    precache = [url_for("pwa.offline"), *(unversioned_static_url(name) for name in files)]
     settings = {
         "version": shell_version(files),
         "precache": precache,

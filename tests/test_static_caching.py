@@ -1,0 +1,173 @@
+"""Static files: URLs carry a content hash (?v=…) and are kept a year; unversioned URLs (what
+ES modules import each other by) are revalidated; map code loads only on pages with a map; the
+service worker still keeps every file the capture page asks for."""
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+
+from flask import url_for
+
+from tests.conftest import join_walk, login, make_test_config
+from walkapp import create_app
+
+STATIC_URL = re.compile(r'(?:href|src)="(/static/[^"]+)"')
+YEAR = "public, max-age=31536000, immutable"
+
+
+def static_urls(html: str) -> list[str]:
+    return STATIC_URL.findall(html)
+
+
+def url_in(html: str, path: str) -> str:
+    """The one static URL of the page whose path is `path` (it may be named more than once)."""
+    (found,) = {url for url in static_urls(html) if urlsplit(url).path == path}
+    return found
+
+
+def service_worker_settings(client) -> dict:
+    worker = client.get("/sw.js").get_data(as_text=True)
+    return json.loads(re.match(r"const SW_SETTINGS = (\{.*?\});\n", worker).group(1))
+
+
+def app_with_static(tmp_path: Path, static: Path, database_url: str):
+    """A fresh app serving `static` as its static folder."""
+    application = create_app(make_test_config(database_url), instance_path=tmp_path / "instance")
+    application.static_folder = str(static)
+    return application
+
+
+def test_a_changed_file_gets_a_new_url_in_a_fresh_app(tmp_path, database_url):
+    """The version is the file's content: a deploy that changes app.css changes its URL, so no
+    phone keeps the old CSS; an unchanged file keeps its URL (and the phones' cached copy)."""
+    static = tmp_path / "static"
+    (static / "css").mkdir(parents=True)
+    (static / "css" / "app.css").write_text("body { color: black }")
+    (static / "css" / "other.css").write_text("p { margin: 0 }")
+
+    def urls():
+        application = app_with_static(tmp_path, static, database_url)
+        with application.test_request_context():
+            return url_for("static", filename="css/app.css"), url_for("static", filename="css/other.css")
+
+    first, other = urls()
+    assert parse_qs(urlsplit(first).query)["v"][0]
+    (static / "css" / "app.css").write_text("body { color: navy }")
+    second, other_again = urls()
+    assert urlsplit(second).path == urlsplit(first).path == "/static/css/app.css"
+    assert second != first
+    assert other_again == other
+
+
+def test_a_file_changed_while_the_app_runs_gets_a_new_url(app, tmp_path):
+    """`flask run` keeps running while a developer edits a file: the next page names the new one."""
+    static = tmp_path / "static"
+    shutil.copytree(app.static_folder, static, ignore=shutil.ignore_patterns("vendor"))
+    app.static_folder = str(static)
+    with app.test_request_context():
+        before = url_for("static", filename="css/app.css")
+        path = static / "css" / "app.css"
+        path.write_text(path.read_text() + "\n/* edited */\n")
+        os.utime(path, ns=(path.stat().st_atime_ns, path.stat().st_mtime_ns + 10**9))
+        assert url_for("static", filename="css/app.css") != before
+
+
+def test_versioned_urls_are_kept_a_year_and_unversioned_ones_revalidated(client):
+    """The page's own (versioned) link is cached for a year; the same file by its bare URL, as a
+    relative module import asks for it, or by an old version, is asked again each time."""
+    page = client.get("/login").get_data(as_text=True)
+    versioned = url_in(page, "/static/css/app.css")
+    with client.get(versioned) as response:
+        assert response.status_code == 200
+        assert response.headers["Cache-Control"] == YEAR
+        assert "Expires" not in response.headers
+    for url in ("/static/css/app.css", "/static/css/app.css?v=0000000000", "/static/js/map.js"):
+        with client.get(url) as response:
+            assert response.status_code == 200
+            assert response.headers["Cache-Control"] == "no-cache", url
+    with client.get("/static/js/map.js") as first:
+        etag = first.headers["ETag"]
+    with client.get("/static/js/map.js", headers={"If-None-Match": etag}) as again:
+        assert again.status_code == 304
+        assert again.headers["Cache-Control"] == "no-cache"
+    with client.get("/static/no-such-file.css?v=0000000000") as missing:
+        assert missing.status_code == 404
+        assert missing.headers.get("Cache-Control") != YEAR
+
+
+def test_manifest_icons_are_versioned_and_kept_a_year(client):
+    """The install icons are named by their version too."""
+    icons = client.get("/manifest.webmanifest").get_json()["icons"]
+    assert {urlsplit(icon["src"]).path for icon in icons} == {
+        "/static/icons/icon-192.png", "/static/icons/icon-512.png", "/static/icons/icon-maskable-512.png"}
+    for icon in icons:
+        assert "v" in parse_qs(urlsplit(icon["src"]).query)
+        with client.get(icon["src"]) as response:
+            assert response.status_code == 200 and response.mimetype == "image/png"
+            assert response.headers["Cache-Control"] == YEAR
+
+
+def test_pages_without_a_map_load_no_map_code(app, client, walk, logged_in, make_finding, make_user, estate_id):
+    """Login, join and the triage list paint without Leaflet; every page that draws a map has
+    it, versioned and deferred, with the map settings."""
+    anonymous = app.test_client()
+    for url in ("/login", f"/j/{walk['join_code']}"):
+        html = anonymous.get(url).get_data(as_text=True)
+        assert "leaflet" not in html, url
+        assert 'id="map-settings"' not in html, url
+    assert "leaflet" not in logged_in.get("/findings").get_data(as_text=True)
+    finding_id = make_finding(walk["id"])
+    admin = app.test_client()
+    assert login(admin, make_user(role="admin")["email"]).status_code == 302
+    for viewer, url in ((logged_in, f"/walks/{walk['id']}"), (logged_in, f"/walks/{walk['id']}/capture"),
+                        (logged_in, f"/walks/{walk['id']}/edit"), (logged_in, "/findings?view=map"),
+                        (logged_in, f"/findings/{finding_id}"), (logged_in, f"/walks/{walk['id']}/meeting"),
+                        (admin, f"/admin/estates/{estate_id}")):
+        response = viewer.get(url)
+        assert response.status_code == 200, url
+        html = response.get_data(as_text=True)
+        script = url_in(html, "/static/vendor/leaflet/leaflet.js")
+        assert "v" in parse_qs(urlsplit(script).query)
+        assert f'<script defer src="{script}"></script>' in html
+        url_in(html, "/static/vendor/leaflet/leaflet.css")
+        assert 'id="map-settings"' in html
+
+
+def test_the_worker_keeps_every_static_file_the_capture_page_names(app, walk):
+    """Offline the capture page asks the worker for its versioned URLs; the worker matches them
+    to its precache list without the query, so every path the page names must be on the list,
+    and the list itself holds the unversioned URLs the modules import each other by."""
+    phone = app.test_client()
+    join_walk(phone, walk["join_code"])
+    html = phone.get(f"/walks/{walk['id']}/capture").get_data(as_text=True)
+    precache = service_worker_settings(phone)["precache"]
+    assert all("?" not in url for url in precache)
+    named = {urlsplit(url).path for url in static_urls(html)}
+    assert "/static/vendor/leaflet/leaflet.js" in named and "/static/js/capture.js" in named
+    assert url_in(html, "/static/css/capture.css") != "/static/css/capture.css"  # versioned
+    assert sorted(named - set(precache)) == []
+
+
+def test_the_capture_page_preloads_its_modules_by_the_urls_they_are_imported_by(participant, walk):
+    """On a slow phone network each level of imports costs a round trip before the page works:
+    the capture page names them all up front, by the unversioned URLs the imports resolve to
+    (a versioned one would be a second copy of the module, fetched twice)."""
+    html = participant.get(f"/walks/{walk['id']}/capture").get_data(as_text=True)
+    preloads = re.findall(r'<link rel="modulepreload" href="([^"]+)">', html)
+    # capture-sheet.js imports voice-note.js; capture-send.js imports outbox-send.js.
+    assert {"/static/js/capture-sheet.js", "/static/js/voice-note.js", "/static/js/outbox-send.js",
+            "/static/js/map.js"} <= set(preloads)
+    assert all("?" not in url for url in preloads)
+    assert "/static/js/capture.js" not in preloads
+
+
+def test_a_module_a_page_loads_has_the_url_other_modules_import_it_by(logged_in, walk, make_finding):
+    """The finding page loads triage-map.js and finding-place.js, which imports "./triage-map.js":
+    one URL, so one module and one map (with ?v= on the page it would run twice)."""
+    html = logged_in.get(f"/findings/{make_finding(walk['id'])}").get_data(as_text=True)
+    assert '<script type="module" src="/static/js/triage-map.js"></script>' in html
+    assert '<script type="module" src="/static/js/finding-place.js"></script>' in html
