@@ -125,6 +125,8 @@ def test_new_finding_choice_keeps_both(page, pixel7_context, live_server, make_w
     make_finding(walk["id"], category="litter", lat=55.66651, lon=12.60601)
     with_gps(pixel7_context)
     join(page, walk["join_code"])
+    # The walk's findings have arrived (a save before that cannot know the spot is taken).
+    page.wait_for_function("() => document.querySelectorAll('.finding-item').length === 1")
     page.click("#new-finding")
     page.click(".category-button[data-code=litter]")
     page.click("#save-finding")
