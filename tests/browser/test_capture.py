@@ -98,6 +98,7 @@ def test_same_place_adds_photo_and_text_to_the_existing_finding(page, pixel7_con
     existing = make_finding(walk["id"], category="graffiti", lat=55.66652, lon=12.60602, description="Tags på muren")
     with_gps(pixel7_context)
     join(page, walk["join_code"])
+    page.wait_for_function("() => document.querySelectorAll('.finding-item').length === 1")
     page.click("#new-finding")
     page.click(".category-button[data-code=graffiti]")
     page.set_input_files("#photo-input", files=[{"name": "g.jpg", "mimeType": "image/jpeg", "buffer": jpeg_bytes(seed=8)}])
