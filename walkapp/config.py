@@ -44,6 +44,9 @@ BABEL_DEFAULT_TIMEZONE = dates.LOCAL_TZ.key
 
 # Rate limits (Flask-Limiter syntax). Storage: memory:// for one process, redis://… for many.
 RATELIMIT_STORAGE_URI = "memory://"
+# Explicit, so each app reads its own: Flask-Limiter's extension object is shared by every app
+# of the process and would otherwise carry one app's "false" over to the next.
+RATELIMIT_ENABLED = True
 RATELIMIT_HEADERS_ENABLED = True
 LOGIN_RATE_LIMIT = "10 per minute"
 JOIN_RATE_LIMIT = "20 per minute"
