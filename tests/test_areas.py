@@ -149,13 +149,9 @@ def test_a_measure_cannot_join_findings_of_two_areas(app, make_walk, make_findin
     from walkapp.errors import ApiError
     from walkapp.findings.models import Finding
     from walkapp.measures.services import create_measure
-    from walkapp.walks.models import Walk
 
     a_finding = make_finding(make_walk()["id"])
-    b_walk = make_walk(title="B-vandring")
-    with app.app_context():
-        db.session.get(Walk, b_walk["id"]).area_id = area_b["id"]
-        db.session.commit()
+    b_walk = make_walk(title="B-vandring", area_id=area_b["id"])
     b_finding = make_finding(b_walk["id"])
     with app.app_context(), app.test_request_context(), unscoped():
         with pytest.raises(ApiError) as refused:
@@ -178,14 +174,9 @@ def test_the_admin_user_list_shows_only_the_areas_users(app, client, make_user, 
 
 def test_public_open311_narrows_to_one_area_by_jurisdiction_id(app, client, make_walk, make_finding,
                                                                area_b):
-    from walkapp.walks.models import Walk
-
     app.config["OPEN311_PUBLIC"] = True
     a_finding = make_finding(make_walk()["id"])
-    b_walk = make_walk(title="B-vandring")
-    with app.app_context():
-        db.session.get(Walk, b_walk["id"]).area_id = area_b["id"]
-        db.session.commit()
+    b_walk = make_walk(title="B-vandring", area_id=area_b["id"])
     b_finding = make_finding(b_walk["id"])
     everything = client.get("/open311/v2/requests.json").get_data(as_text=True)
     assert str(a_finding) in everything and str(b_finding) in everything

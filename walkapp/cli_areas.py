@@ -49,26 +49,27 @@ def create_area_command(name: str):
     click.echo(f"Created area {area.name} (id {area.id}).")
 
 
-@areas.command("add-organisation")
-@click.argument("area")
-@click.argument("organisation")
-def add_organisation_command(area: str, organisation: str):
-    """Make ORGANISATION a member of AREA: its staff then see and change AREA's walks."""
-    target, member = _area(area), _organisation(organisation)
-    added = add_member(target, member)
-    db.session.commit()
-    click.echo(f"{member.name} is {'now' if added else 'already'} a member of {target.name}.")
+def _membership_command(name: str, change, done: str, unchanged: str, doc: str):
+    """`areas NAME AREA ORGANISATION`: start or end a membership and say which it was."""
+
+    @areas.command(name, help=doc)
+    @click.argument("area")
+    @click.argument("organisation")
+    def command(area: str, organisation: str):
+        target, member = _area(area), _organisation(organisation)
+        changed = change(target, member)
+        db.session.commit()
+        click.echo(f"{member.name} {done if changed else unchanged} {target.name}.")
+
+    return command
 
 
-@areas.command("remove-organisation")
-@click.argument("area")
-@click.argument("organisation")
-def remove_organisation_command(area: str, organisation: str):
-    """End ORGANISATION's membership of AREA (its staff lose access at their next request)."""
-    target, member = _area(area), _organisation(organisation)
-    removed = remove_member(target, member)
-    db.session.commit()
-    click.echo(f"{member.name} was {'' if removed else 'not '}a member of {target.name}.")
+add_organisation_command = _membership_command(
+    "add-organisation", add_member, "is now a member of", "is already a member of",
+    "Make ORGANISATION a member of AREA: its staff then see and change AREA's walks.")
+remove_organisation_command = _membership_command(
+    "remove-organisation", remove_member, "is no longer a member of", "was not a member of",
+    "End ORGANISATION's membership of AREA (its staff lose access at their next request).")
 
 
 @areas.command("list")

@@ -75,6 +75,9 @@ RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
 # Part of every counter's key (LIMITS:LIMITER/walkapp/…), so a Redis shared with other
 # applications keeps their counters apart.
 RATELIMIT_KEY_PREFIX = "walkapp"
+# Explicit, so each app reads its own: Flask-Limiter's extension object is shared by every app
+# of the process and would otherwise carry one app's "false" over to the next.
+RATELIMIT_ENABLED = True
 RATELIMIT_HEADERS_ENABLED = True
 LOGIN_RATE_LIMIT = "10 per minute"
 JOIN_RATE_LIMIT = "20 per minute"

@@ -98,6 +98,7 @@ def test_same_place_adds_photo_and_text_to_the_existing_finding(page, pixel7_con
     existing = make_finding(walk["id"], category="graffiti", lat=55.66652, lon=12.60602, description="Tags på muren")
     with_gps(pixel7_context)
     join(page, walk["join_code"])
+    page.wait_for_function("() => document.querySelectorAll('.finding-item').length === 1")
     page.click("#new-finding")
     page.click(".category-button[data-code=graffiti]")
     page.set_input_files("#photo-input", files=[{"name": "g.jpg", "mimeType": "image/jpeg", "buffer": jpeg_bytes(seed=8)}])
@@ -125,6 +126,8 @@ def test_new_finding_choice_keeps_both(page, pixel7_context, live_server, make_w
     make_finding(walk["id"], category="litter", lat=55.66651, lon=12.60601)
     with_gps(pixel7_context)
     join(page, walk["join_code"])
+    # The walk's findings have arrived (a save before that cannot know the spot is taken).
+    page.wait_for_function("() => document.querySelectorAll('.finding-item').length === 1")
     page.click("#new-finding")
     page.click(".category-button[data-code=litter]")
     page.click("#save-finding")

@@ -17,6 +17,7 @@ from walkapp.extensions import db
 from walkapp.findings.models import Finding
 from walkapp.followup.models import CheckPhoto, FindingCheck
 from walkapp.measures.services import change_status, create_measure
+from walkapp.orgs.area_scope import unscoped
 from walkapp.walks.models import Walk
 
 
@@ -28,7 +29,7 @@ def _scene(app, make_walk, make_finding, coordinator) -> dict:
     tags = make_finding(previous["id"], category="graffiti", description="Tags på garagen", lat=55.6667, lon=12.6066)
     make_finding(previous["id"], category="litter", description="Afvist skrald", state="dismissed")
     follow_up = make_walk(status="active", title="Opfølgning: Holmbladsgade aften", previous_walk_id=previous["id"])
-    with app.app_context(), app.test_request_context():
+    with app.app_context(), app.test_request_context(), unscoped():
         user = db.session.get(User, coordinator["id"])
         done = create_measure(title="Ny belysning", findings=[db.session.get(Finding, lamp)], by_user=user)
         for to in ("agreed", "in_progress", "done"):

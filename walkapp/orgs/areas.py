@@ -2,26 +2,13 @@
 from __future__ import annotations
 
 from flask_babel import gettext as _
-from sqlalchemy import ColumnElement, select, true
+from sqlalchemy import select
 
 from walkapp.errors import ApiError
 from walkapp.extensions import db
 from walkapp.orgs.area_scope import current_scope
-from walkapp.orgs.lookups import by_id_or_name
+from walkapp.orgs.lookups import by_id_or_name, organisation_in_scope  # noqa: F401 (re-exported)
 from walkapp.orgs.models import Area, Organisation, area_memberships
-
-
-def organisation_in_scope() -> ColumnElement[bool]:
-    """WHERE clause for the organisations the asker works with: the members of their areas
-    (every organisation outside a request). Organisations are not filtered by area_scope
-    itself, since a finding's reporter stays named after their organisation left the area."""
-    scope = current_scope()
-    if scope is None:
-        return true()
-    members = select(area_memberships.c.organisation_id).where(
-        area_memberships.c.area_id.in_(scope.area_ids)
-    )
-    return Organisation.id.in_(members)
 
 
 def area_ids_of_organisation(organisation_id: int | None) -> frozenset[int]:

@@ -3,8 +3,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import ColumnElement, select, true
+
 from walkapp.extensions import db
-from walkapp.orgs.models import Estate, Organisation
+from walkapp.orgs.area_scope import current_scope
+from walkapp.orgs.models import Estate, Organisation, area_memberships
 from walkapp.request_input import ID_MAX
 
 
@@ -33,8 +36,28 @@ def by_id_or_name(model: type, value: Any, **where: Any) -> Any:
 
 
 def find_organisation(value: Any, **where: Any) -> Organisation | None:
-    """An organisation by id or exact name."""
-    return by_id_or_name(Organisation, value, **where)
+    """An organisation the asker works with (walkapp.orgs.area_scope), by id or exact name."""
+    found = by_id_or_name(Organisation, value, **where)
+    if found is None or current_scope() is None:
+        return found
+    visible = db.session.execute(
+        db.select(Organisation.id).where(Organisation.id == found.id, organisation_in_scope())
+    ).first()
+    return found if visible else None
+
+
+def organisation_in_scope() -> ColumnElement[bool]:
+    """WHERE clause for the organisations the asker works with: the members of their areas
+    (every organisation outside a request). Organisations are not filtered by area_scope
+    itself, since a finding's reporter stays named after their organisation left the area."""
+    scope = current_scope()
+    if scope is None:
+        return true()
+    members = select(area_memberships.c.organisation_id).where(
+        area_memberships.c.area_id.in_(scope.area_ids)
+    )
+    return Organisation.id.in_(members)
+
 
 
 def find_estate(value: Any) -> Estate | None:

@@ -71,7 +71,10 @@ def edit_organisation(org_id: int | None = None):
 def list_estates():
     """All estates, or those of one organisation (?organisation=<id>)."""
     org_id = request.args.get("organisation", type=int)
-    organisation = db.get_or_404(Organisation, org_id) if org_id is not None else None
+    organisation = None
+    if org_id is not None:
+        organisation = db.one_or_404(db.select(Organisation).where(
+            Organisation.id == org_id, organisation_in_scope()))
     return render_template(
         "orgs/estates.html", estates=services.list_estates(org_id), organisation=organisation
     )

@@ -22,6 +22,7 @@ from walkapp.findings.services import category_by_code, ensure_problems, update_
 from walkapp.i18n import current_language
 from walkapp.labels import FINDING_STATE_LABELS, RATING_WORDS, label, rating_label, short_id
 from walkapp.measures.services import create_measure, status_label
+from walkapp.orgs.lookups import find_organisation
 from walkapp.orgs.models import Organisation
 from walkapp.triage import queries, services
 from walkapp.triage.duplicates import original_choices, resolve_duplicates
@@ -154,7 +155,7 @@ def _bulk_organisation(value: str | None) -> Organisation | None:
     """The organisation chosen in the bulk form ("" = none); an unknown id is refused."""
     if not value:
         return None
-    org = db.session.get(Organisation, int(value)) if value.isdigit() else None
+    org = find_organisation(int(value)) if value.isdigit() else None
     if org is None:
         raise ApiError(400, "unknown_organisation", _("Unknown organisation."))
     return org
