@@ -13,6 +13,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    or_,
     select,
 )
 from sqlalchemy.orm import Mapped, mapped_column, object_session, relationship
@@ -142,8 +143,19 @@ def _measures_in_scope(scope: AreaScope) -> Select:
     return select(Measure.id).where(Measure.area_id.in_(scope.area_ids))
 
 
-# Measures are staff matters: a participant's walk does not open its area's measures.
-belongs_to_area(Measure, lambda scope: Measure.area_id.in_(scope.area_ids))
+def _measures_of(scope: AreaScope):
+    """Staff: their areas' measures. A participant: only the measures of their walks' findings
+    (a follow-up walk shows what became of the previous walk's findings), never the area's."""
+    in_areas = Measure.area_id.in_(scope.area_ids)
+    if not scope.walk_ids:
+        return in_areas
+    on_walks = select(measure_findings.c.measure_id).join(
+        Finding, Finding.id == measure_findings.c.finding_id
+    ).where(Finding.walk_id.in_(scope.walk_ids))
+    return or_(in_areas, Measure.id.in_(on_walks))
+
+
+belongs_to_area(Measure, _measures_of)
 belongs_to_area(StatusChange, lambda scope: StatusChange.measure_id.in_(_measures_in_scope(scope)))
 belongs_to_area(PlanItem, lambda scope: PlanItem.measure_id.in_(_measures_in_scope(scope)))
 
