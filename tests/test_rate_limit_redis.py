@@ -11,6 +11,7 @@ import pytest
 from tests.conftest import PASSWORD, make_test_config, post_form, skip_or_fail
 from tests.redis_helpers import empty_redis_db
 from walkapp import create_app
+from walkapp.extensions import db
 
 REDIS_DB = 1
 
@@ -51,8 +52,13 @@ def test_another_app_process_continues_the_login_count(app, client, coordinator,
     other = create_app(make_test_config(database_url, RATELIMIT_STORAGE_URI=redis_url,
                                         LOGIN_RATE_LIMIT="3 per minute"),
                        instance_path=tmp_path / "other-instance")
-    refused = post_form(other.test_client(), "/login",
-                        {"email": coordinator["email"], "password": PASSWORD})
+    try:
+        refused = post_form(other.test_client(), "/login",
+                            {"email": coordinator["email"], "password": PASSWORD})
+    finally:
+        with other.app_context():  # its own engine: closed here, not by the garbage collector
+            db.session.remove()
+            db.engine.dispose()
     assert refused.status_code == 429
 
     import redis
