@@ -6,7 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 import geojson
-from flask import Blueprint, Response, jsonify, request
+from flask import Blueprint, Response, jsonify
 from flask_babel import gettext as _
 
 from walkapp.db import reads_only
@@ -14,8 +14,14 @@ from walkapp.extensions import db
 from walkapp.findings import access, queries, services
 from walkapp.findings.access import Viewer, current_viewer
 from walkapp.findings.api_input import bad as _bad
+from walkapp.findings.api_input import (
+    contributable_finding_id,
+    processed_photo,
+    store_and_record,
+    upload_id,
+    uploaded_bytes,
+)
 from walkapp.findings.api_input import observed_at_field as _observed_at
-from walkapp.findings.api_input import processed_photo, store_and_record
 from walkapp.findings.api_input import uuid_field as _uuid
 from walkapp.findings.models import (
     DESCRIPTION_MAX,
@@ -247,16 +253,11 @@ def add_photo(finding_id: str):
     # On SQLite a writing request's transaction holds the write lock from its first query to
     # its commit, so the slow parts (reading the body, the image work, writing and fsyncing the
     # files) happen while no transaction is open.
-    upload = request.files.get("photo")
-    data = upload.read() if upload is not None else b""
-    with reads_only(db.session):
-        viewer = current_viewer()
-        finding = access.finding_for_viewer(finding_id, viewer)
-        access.ensure_can_contribute(finding, viewer)
-        finding_key = finding.id
+    data = uploaded_bytes("photo")
+    finding_key = contributable_finding_id(finding_id)
     image = processed_photo(data)
     del data
-    photo_id = _uuid(request.form["id"]) if request.form.get("id") else None
+    photo_id = upload_id()
     with reads_only(db.session):
         redacted = redacted_photo_for_upload(finding_key, image.sha256, photo_id)
         if redacted is not None:
@@ -265,7 +266,7 @@ def add_photo(finding_id: str):
             return jsonify(photo_json(redacted)), 200
 
     def record(storage_key: str) -> tuple[dict, bool]:
-        finding = access.finding_for_viewer(str(finding_key), viewer)
+        finding = access.finding_for_viewer(str(finding_key), current_viewer())
         photo, created = services.add_photo(finding, image, photo_id, storage_key)
         return photo_json(photo), created
 

@@ -8,13 +8,14 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from flask import current_app
+from flask import current_app, request
 from flask_babel import gettext as _
 
 from walkapp.dates import phone_time
+from walkapp.db import reads_only
 from walkapp.errors import ApiError
 from walkapp.extensions import db
-from walkapp.findings import services
+from walkapp.findings import access, services
 from walkapp.findings.images import ImageRejected, ProcessedImage, process_upload
 from walkapp.findings.object_store import PhotoStore, StorageUnavailable, current_store
 
@@ -44,6 +45,33 @@ def observed_at_field(value: Any) -> tuple[datetime | None, str]:
         return phone_time(value), value
     except ValueError:
         raise bad("invalid_observed_at", message) from None
+
+
+def uploaded_bytes(field: str) -> bytes:
+    """The bytes of the multipart file `field` (empty when none was sent). The upload is closed
+    at once: a large one is spooled to a temporary file, which would otherwise stay open until
+    garbage collection when the upload is refused."""
+    upload = request.files.get(field)
+    if upload is None:
+        return b""
+    with upload.stream:
+        return upload.read()
+
+
+def upload_id() -> uuid.UUID | None:
+    """The phone's id of an upload (form field `id`), so a re-sent upload is recognised."""
+    return uuid_field(request.form["id"]) if request.form.get("id") else None
+
+
+def contributable_finding_id(finding_id: str) -> uuid.UUID:
+    """The finding's id if this viewer may add a photo or voice note to it. Read in a read-only
+    transaction: on SQLite a writing one would hold the write lock through the slow upload work
+    that follows."""
+    with reads_only(db.session):
+        viewer = access.current_viewer()
+        finding = access.finding_for_viewer(finding_id, viewer)
+        access.ensure_can_contribute(finding, viewer)
+        return finding.id
 
 
 def processed_photo(data: bytes) -> ProcessedImage:

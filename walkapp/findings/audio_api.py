@@ -8,13 +8,15 @@ from flask import Blueprint, abort, jsonify, request
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from walkapp.db import reads_only
 from walkapp.errors import ApiError
-from walkapp.extensions import db
 from walkapp.findings import access
-from walkapp.findings.access import current_viewer
-from walkapp.findings.api_input import bad, store_files_and_record
-from walkapp.findings.api_input import uuid_field as _uuid
+from walkapp.findings.api_input import (
+    bad,
+    contributable_finding_id,
+    store_files_and_record,
+    upload_id,
+    uploaded_bytes,
+)
 from walkapp.findings.audio import AudioRejected, CheckedAudio, check_audio, parse_duration
 from walkapp.findings.audio_services import add_audio, audio_json, store_audio_file, visible_audio
 from walkapp.findings.photo_response import stored_response
@@ -48,25 +50,15 @@ def add_audio_note(finding_id: str):
     """Attach a voice note: checked by its bytes, written first, then recorded; same bytes → 200."""
     # As for photos: reading the body and writing the file happen while no transaction is open
     # (on SQLite a writing transaction holds the write lock until its commit).
-    upload = request.files.get("audio")
-    data = b""
-    if upload is not None:
-        # Closed at once: a large upload is spooled to a temporary file, which would otherwise
-        # stay open until garbage collection when the upload is refused.
-        with upload.stream:
-            data = upload.read()
-    with reads_only(db.session):
-        viewer = current_viewer()
-        finding = access.finding_for_viewer(finding_id, viewer)
-        access.ensure_can_contribute(finding, viewer)
-        finding_key = finding.id
+    data = uploaded_bytes("audio")
+    finding_key = contributable_finding_id(finding_id)
     audio = _checked(data)
     del data
-    audio_id = _uuid(request.form["id"]) if request.form.get("id") else None
+    audio_id = upload_id()
     duration_s = _duration()
 
     def record(storage_key: str) -> tuple[dict, bool]:
-        finding = access.finding_for_viewer(str(finding_key), viewer)
+        finding = access.finding_for_viewer(str(finding_key), access.current_viewer())
         row, created = add_audio(finding, audio, audio_id, duration_s, storage_key)
         return audio_json(row), created
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from flask import Blueprint, jsonify, request
+from flask import Blueprint, jsonify
 from flask_babel import gettext as _
 
 from walkapp.auth.security import staff_required
@@ -18,6 +18,8 @@ from walkapp.findings.api_input import (
     observed_at_field,
     processed_photo,
     store_and_record,
+    upload_id,
+    uploaded_bytes,
     uuid_field,
 )
 from walkapp.followup import queries, services
@@ -101,15 +103,14 @@ def list_checks(walk_id: int):
 def add_check_photo(check_id: str):
     """Attach a photo to a check, as a finding's photo: re-encoded, stored, same bytes → 200."""
     # As for findings' photos: the slow parts happen while no transaction holds a lock.
-    upload = request.files.get("photo")
-    data = upload.read() if upload is not None else b""
+    data = uploaded_bytes("photo")
     with reads_only(db.session):
         viewer = current_viewer()
         check = _check_for_viewer(check_id, viewer)
         services.ensure_can_add_photo(check, viewer)
     image = processed_photo(data)
     del data
-    photo_id = uuid_field(request.form["id"]) if request.form.get("id") else None
+    photo_id = upload_id()
 
     def record(storage_key: str) -> tuple[dict, bool]:
         stored = _check_for_viewer(check_id, viewer)
