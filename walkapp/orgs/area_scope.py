@@ -14,6 +14,7 @@ and every view's 404 follows."""
 from __future__ import annotations
 
 import contextlib
+import functools
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -43,6 +44,7 @@ _FILLS: dict[type, Callable[[Any], int | None] | None] = {}
 def belongs_to_area(model: type, criterion: Criterion) -> None:
     """Declare how rows of `model` belong to an area (called once, next to the model)."""
     _CRITERIA[model] = criterion
+    _scope_options.cache_clear()
 
 
 def fills_area(model: type, infer: Callable[[Any], int | None] | None = None) -> None:
@@ -121,9 +123,14 @@ def _restrict_to_scope(state: ORMExecuteState) -> None:
     scope = current_scope()
     if scope is None:
         return
-    state.statement = state.statement.options(*(
-        with_loader_criteria(model, criterion(scope)) for model, criterion in _CRITERIA.items()
-    ))
+    state.statement = state.statement.options(*_scope_options(scope))
+
+
+@functools.lru_cache(maxsize=1024)
+def _scope_options(scope: AreaScope) -> tuple:
+    """The loader criteria of one scope, built once: building them for every statement cost a
+    capture request more than its own SQL (a phone asks with the same scope all evening)."""
+    return tuple(with_loader_criteria(model, criterion(scope)) for model, criterion in _CRITERIA.items())
 
 
 @event.listens_for(Session, "before_flush")
