@@ -18,6 +18,8 @@ WALKAPP_RATELIMIT_ENABLED=false.
     .venv/bin/python bench/bench_sync.py --postgres URL       # PostgreSQL (a database is created)
     .venv/bin/python bench/bench_sync.py --postgres URL --phones 100 --instances 2
 
+`--breakdown` instead times each request of a synced finding in process, one at a time, with
+the trivial request and the photo processing alone: the ceiling of the ratio.
 `--walk-sizes 0,5000` instead times one finding POST (in process, Flask test client) into a walk
 that already holds that many findings; `--index` first creates the composite index proposed
 for the near-duplicate query. Not part of the tests.
@@ -161,6 +163,62 @@ def post_latency(url: str, instance: Path, sizes: tuple[int, ...], with_index: b
         print(f"  walk of {size:6d} findings: median {median * 1000:6.1f} ms  p95 {p95 * 1000:6.1f} ms")
     first, last = results[sizes[0]][0], results[sizes[-1]][0]
     print(f"  ratio {sizes[-1]} / {sizes[0]}: {last / first:.2f}")
+    with app.app_context():
+        db.engine.dispose()
+
+
+# ---------------------------------------------------------------- where a finding's time goes
+
+
+def breakdown(url: str, instance: Path, findings: int = 40) -> None:
+    """Server time of each request of a synced finding, one at a time (Flask test client, no
+    HTTP, no concurrency), against the trivial request and against processing the photo alone
+    (decode, re-encode, thumbnails: what every upload must cost). Their ratio is the ceiling
+    of the throughput ratio on any number of cores, whatever the server does with its queue."""
+    from walkapp.findings.images import process_upload
+
+    app = make_app(url, instance, uuid.uuid4().hex)
+    [(walk_id, code)] = prepare(app)
+    client = app.test_client()
+    token = client.get("/api/v1/csrf").get_json()["csrf_token"]
+    assert client.post(f"/j/{code}", data={"role": "resident", "csrf_token": token}).status_code == 302
+    token = client.get("/api/v1/csrf").get_json()["csrf_token"]
+    photo = sample_jpeg()
+    rng = random.Random(3)
+    seconds: dict[str, list[float]] = {"POST": [], "re-send": [], "photo": [], "trivial GET": [],
+                                       "photo processing alone": []}
+
+    def timed(what: str, call, expected: int | None = None) -> None:
+        began = time.perf_counter()
+        response = call()
+        seconds[what].append(time.perf_counter() - began)
+        if expected is not None:
+            assert response.status_code == expected, response.get_data(as_text=True)[:200]
+
+    headers = {"X-CSRFToken": token}
+    for n in range(findings + 5):
+        payload = finding_payload(n, rng)
+        path = f"/api/v1/walks/{walk_id}/findings"
+        timed("POST", lambda: client.post(path, json=payload, headers=headers), 201)
+        timed("re-send", lambda: client.post(path, json=payload, headers=headers), 200)
+        body, content_type = _multipart(photo, str(uuid.uuid4()))
+        timed("photo", lambda: client.post(f"/api/v1/findings/{payload['id']}/photos", data=body,
+                                           headers={**headers, "Content-Type": content_type}), 201)
+        timed("trivial GET", lambda: client.get("/api/v1/csrf"), 200)
+        timed("photo processing alone", lambda: process_upload(photo))
+        if n < 5:  # warming up
+            for values in seconds.values():
+                values.clear()
+    median = {what: statistics.median(values) for what, values in seconds.items()}
+    per_finding = median["POST"] + median["re-send"] + median["photo"]
+    print(f"{make_url(url).get_backend_name()}; server time per request, one at a time "
+          f"(median of {findings}):")
+    for what, value in median.items():
+        print(f"  {what:24} {value * 1000:7.2f} ms")
+    print(f"  one synced finding (3 requests): {per_finding * 1000:.1f} ms = "
+          f"{per_finding / median['trivial GET']:.0f} trivial GETs; ceiling of the ratio: "
+          f"{median['trivial GET'] / per_finding:.3f}; with the photo processing as the only cost: "
+          f"{median['trivial GET'] / median['photo processing alone']:.3f}")
     with app.app_context():
         db.engine.dispose()
 
@@ -329,11 +387,16 @@ def main() -> int:
     parser.add_argument("--walk-sizes", help="e.g. 0,5000: time one POST by walk size instead")
     parser.add_argument("--index", action="store_true", help="with --walk-sizes: create " + INDEX_SQL)
     parser.add_argument("--posts", type=int, default=40, help="with --walk-sizes: POSTs per walk")
+    parser.add_argument("--breakdown", action="store_true",
+                        help="time each request of a synced finding in process instead")
     args = parser.parse_args()
     if args.instances > 1 and not args.postgres:
         parser.error("several instances need --postgres")
     with tempfile.TemporaryDirectory() as tmp, database(args.postgres, Path(tmp)) as url:
         instance = Path(tmp) / "instance"
+        if args.breakdown:
+            breakdown(url, instance)
+            return 0
         if args.walk_sizes:
             sizes = tuple(int(s) for s in args.walk_sizes.split(","))
             post_latency(url, instance, sizes, args.index, args.posts)

@@ -15,6 +15,7 @@ from walkapp.auth.models import User
 from walkapp.errors import ApiError
 from walkapp.extensions import db
 from walkapp.findings.models import Finding
+from walkapp.orgs.area_scope import current_scope
 from walkapp.walks.models import Participant, Walk
 from walkapp.walks.participants import current_participant
 
@@ -43,6 +44,9 @@ class Viewer:
 
 def current_viewer() -> Viewer:
     """Staff (cookie or bearer token) and/or the participant joined in this browser."""
+    # The scope first: working it out loads the participant's walk, which the walk lookup that
+    # follows then finds in the session instead of asking the database again.
+    current_scope()
     user = current_user._get_current_object() if current_user.is_authenticated else None
     # A bearer-token call speaks for the token's user alone, whatever cookies come with it.
     participant = None if g.get("via_token") else current_participant()

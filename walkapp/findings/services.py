@@ -129,7 +129,10 @@ def create_finding(walk: Walk, viewer: Viewer, data: dict[str, Any]) -> tuple[Fi
         **observed_values(walk.starts_at, sent, now_utc()),
     }
     inserted = False
-    if viewer.is_staff or walk.status != "closed":
+    # A re-send (the outbox after a lost answer) is the common case for a stored id: answer it
+    # from the row, without the estate lookup and the insert.
+    finding = _load_finding(values["id"])
+    if finding is None and (viewer.is_staff or walk.status != "closed"):
         values["estate_id"] = estate_for_point(walk, values["lat"], values["lon"])
         inserted = insert_ignoring_conflict(values, Finding, ["id"])
     if inserted:
@@ -138,7 +141,9 @@ def create_finding(walk: Walk, viewer: Viewer, data: dict[str, Any]) -> tuple[Fi
             walk, by_user=viewer.user if viewer.is_staff else None,
             by_participant=None if viewer.is_staff else viewer.participant,
         )
-    finding = _load_finding(values["id"])
+    if inserted or finding is None:
+        # Inserted, or a concurrent send of the same id won the race.
+        finding = _load_finding(values["id"])
     if finding is None:
         # Only reachable when the walk is closed and this id was never stored.
         raise walk_closed()

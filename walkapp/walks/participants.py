@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask import g, session
 
 from walkapp.extensions import db
+from walkapp.orgs.area_scope import unscoped
 from walkapp.walks.models import Participant
 
 
@@ -14,7 +15,10 @@ def current_participant() -> Participant | None:
     participant = None
     participant_id, walk_id = session.get("participant_id"), session.get("walk_id")
     if isinstance(participant_id, int) and isinstance(walk_id, int):
-        candidate = db.session.get(Participant, participant_id)
+        # Unscoped: the signed session cookie names the participant, and this lookup is how
+        # the request's scope is worked out (scoped, it ran twice: once for the scope, once in it).
+        with unscoped():
+            candidate = db.session.get(Participant, participant_id)
         if candidate is not None and candidate.walk_id == walk_id:
             participant = candidate
     g.current_participant = participant
