@@ -211,3 +211,23 @@ def test_the_operator_cli_builds_an_area_its_staff_can_work_in(app, client):
     assert removed.exit_code == 0
     # The membership is checked on every request: the walk is gone for Bo-Vita at once.
     assert client.get(f"/walks/{response.get_json()['id']}").status_code == 404
+
+
+def test_counts_over_subqueries_see_only_the_askers_area(app, make_walk, make_finding, area_b):
+    """A total (the list's "N fund", a dashboard figure) counted over a subquery names no entity
+    of its own; it once counted every area's findings."""
+    from flask import g
+
+    from walkapp.findings.models import Finding
+    from walkapp.orgs.area_scope import AreaScope
+
+    walk = make_walk(title="A")
+    make_finding(walk["id"])
+    with app.test_request_context():
+        g.area_scope = AreaScope(area_ids=frozenset({area_b["id"]}))
+        over_subquery = db.select(db.func.count()).select_from(db.select(Finding.id).subquery())
+        over_table = db.select(db.func.count()).select_from(Finding)
+        assert db.session.execute(over_subquery).scalar_one() == 0
+        assert db.session.execute(over_table).scalar_one() == 0
+        with unscoped():
+            assert db.session.execute(over_subquery).scalar_one() == 1

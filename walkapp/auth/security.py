@@ -17,7 +17,7 @@ from walkapp.auth.models import ApiToken, User
 from walkapp.db import now_utc
 from walkapp.errors import ApiError, wants_json
 from walkapp.extensions import csrf, db
-from walkapp.orgs.area_scope import forget_scope
+from walkapp.orgs.area_scope import forget_scope, unscoped
 
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 # Paths where an API bearer token stands in for a login: the API, the Open311 feed, and the
@@ -112,7 +112,9 @@ def init_auth(app: Flask, login_manager: LoginManager) -> None:
     @login_manager.user_loader
     def load_user(user_id: str):
         """The session's user, unless logout, a password change or deactivation ended it."""
-        user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
+        # Unscoped: who is asking is how the request's area scope is worked out.
+        with unscoped():
+            user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
         return user if user is not None and _session_is_current(user) else None
 
     @login_manager.unauthorized_handler
@@ -126,12 +128,14 @@ def init_auth(app: Flask, login_manager: LoginManager) -> None:
         g.via_token = False
         token = _bearer_token() if request.path.startswith(TOKEN_PATHS) else None
         if token is not None:
-            user = user_for_token(token)
+            with unscoped():  # who is asking, before any scope exists
+                user = user_for_token(token)
             if user is None:
                 raise ApiError(401, "invalid_token", str(_l("The API token is not valid.")))
             # A bearer header cannot be sent cross-site without CORS, so no CSRF token is needed.
             login_manager._update_request_context_with_user(user)
             g.via_token = True
+            forget_scope()  # a scope worked out earlier in this request knew no user
             return None
         if request.method in UNSAFE_METHODS:
             csrf.protect()

@@ -116,10 +116,10 @@ def _restrict_to_scope(state: ORMExecuteState) -> None:
     # Lazy and column loads of objects a filtered query returned carry its criteria along.
     if state.is_column_load or state.is_relationship_load:
         return
-    # Statements about users, categories … need no scope (and loading the user is how the
-    # scope is worked out).
-    if not any(mapper.class_ in _CRITERIA for mapper in state.all_mappers):
-        return
+    # Every statement, not only those whose result entities belong to an area: a count over a
+    # subquery (`select(func.count()).select_from(…)`) names no entity of its own, and once
+    # leaked every area's findings into a list's total. The criteria are built once per scope,
+    # and the loading of the user (how the scope is worked out) runs unscoped.
     scope = current_scope()
     if scope is None:
         return
