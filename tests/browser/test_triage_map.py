@@ -41,3 +41,48 @@ def test_filtered_points_cluster_and_popup_loads_on_click(browser, live_server, 
         assert errors == []
     finally:
         context.close()
+
+
+def test_many_findings_come_as_clusters_that_zoom_in_to_points(browser, live_server, app, coordinator, make_walk, make_finding):
+    """Above the threshold (lowered to 5 here) the map shows the server's clusters, labelled
+    with their count and worst rating in words, counting every finding; clicking one zooms in,
+    the map asks again for its view and the cluster's findings appear as points whose popup
+    opens."""
+    app.config["TRIAGE_MAP_POINTS_SINGLE"] = 5
+    walk = make_walk()
+    near = [make_finding(walk["id"], category="graffiti", lat=55.6600, lon=12.6000 + k * 1e-4, rating=r,
+                         description=f"Tags {k}") for k, r in enumerate((3, 1, 2, 3))]
+    for k in range(8):
+        make_finding(walk["id"], lat=55.6700 + k * 1e-5, lon=12.6200, rating=0)
+    context = browser.new_context(viewport={"width": 1200, "height": 900}, base_url=live_server.url)
+    try:
+        page = context.new_page()
+        errors = []
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+        log_in(page, coordinator["email"])
+        page.goto("/findings?view=map")
+        page.wait_for_selector("#triage-map[data-mode='clusters']")
+        clusters = page.locator("#triage-map .triage-cluster")
+        counts = [int(clusters.nth(i).inner_text()) for i in range(clusters.count())]
+        assert sorted(counts) == [4, 8] and sum(counts) == 12
+        small = page.locator("#triage-map .triage-cluster[aria-label^='4 fund']")
+        assert small.get_attribute("aria-label") == "4 fund – Mest utryg: 1 – Utryg"
+        assert small.get_attribute("title") == small.get_attribute("aria-label")
+        assert page.locator("#triage-map .triage-cluster[aria-label^='8 fund']").get_attribute(
+            "aria-label") == "8 fund – Mest utryg: 0 – Meget utryg"
+
+        small.click()
+        page.wait_for_selector("#triage-map[data-mode='points'][data-points='4']")
+        markers = page.locator("#triage-map path.leaflet-interactive")
+        assert markers.count() == 4 and page.locator("#triage-map .triage-cluster").count() == 0
+        # West to east, the findings are near[0] … near[3].
+        xs = [markers.nth(i).bounding_box()["x"] for i in range(4)]
+        markers.nth(xs.index(min(xs))).click()
+        popup = page.locator(".leaflet-popup-content")
+        popup.locator("a").wait_for()
+        assert "Graffiti" in popup.inner_text() and "Tags 0" in popup.inner_text()
+        assert popup.locator("a").get_attribute("href") == f"/findings/{near[0]}"
+        assert errors == []
+    finally:
+        context.close()
