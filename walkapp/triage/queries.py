@@ -2,6 +2,7 @@
 the number of findings, the map points, the selection of a bulk action and the filter choices."""
 from __future__ import annotations
 
+import math
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
@@ -191,7 +192,8 @@ MAP_COLUMNS = (
 # walk); above, clusters on a grid, so the answer stops growing with the findings. An app may
 # set TRIAGE_MAP_POINTS_SINGLE (tests lower it); never above MAP_LIMIT.
 MAP_POINTS_SINGLE = 1000
-# Cells per side of the cluster grid laid over the findings' extent (at most GRID² clusters).
+# Cells along the longer side of the cluster grid laid over the findings' extent (at most
+# MAP_GRID² clusters).
 MAP_GRID = 32
 BBox = tuple[float, float, float, float]  # west, south, east, north in degrees
 
@@ -277,12 +279,15 @@ def _points(where: Select) -> dict[str, Any]:
 
 
 def _clusters(where: Select, south: float, north: float, west: float, east: float) -> list[list]:
-    """The matching findings grouped on a MAP_GRID × MAP_GRID grid over their extent, in one
-    GROUP BY. The cell index is a truncating CAST of a non-negative number (SQLite has no
-    floor()); the cell is a hair larger than extent / MAP_GRID so the northmost and eastmost
-    findings fall in the last cell, not in one past it."""
-    lat_cell = max(north - south, 1e-9) / MAP_GRID * (1 + 1e-9)
-    lon_cell = max(east - west, 1e-9) / MAP_GRID * (1 + 1e-9)
+    """The matching findings grouped on a grid of square cells over their extent, MAP_GRID
+    cells along its longer side (fewer along the other), in one GROUP BY. Square on the map, a
+    long, narrow estate gets a few rows of cells, not a thousand slivers. The cell index is a
+    truncating CAST of a non-negative number (SQLite has no floor()); the cell is a hair larger
+    than the extent / MAP_GRID so the last findings fall in the last cell, not one past it."""
+    # A degree of longitude is cos(latitude) of a degree of latitude on the ground.
+    shrink = max(math.cos(math.radians((south + north) / 2)), 0.01)
+    side = max(north - south, (east - west) * shrink, 1e-9) / MAP_GRID * (1 + 1e-9)
+    lat_cell, lon_cell = side, side / shrink
     cells = where.with_only_columns(
         cast((Finding.lat - south) / lat_cell, Integer).label("row"),
         cast((Finding.lon - west) / lon_cell, Integer).label("col"),
@@ -297,9 +302,10 @@ def _clusters(where: Select, south: float, north: float, west: float, east: floa
             func.min(cells.c.fid),
         ).group_by(cells.c.row, cells.c.col)
     )
+    # round(x * 1e6) written out: a function call per number was a third of this loop.
     return [
-        [count, _micro(lat), _micro(lon), worst,
-         [_micro(s), _micro(w), _micro(n), _micro(e)],
+        [count, round(lat * 1e6), round(lon * 1e6), worst,
+         [round(s * 1e6), round(w * 1e6), round(n * 1e6), round(e * 1e6)],
          fid.replace("-", "") if count == 1 else None]
         for count, lat, lon, worst, s, w, n, e, fid in rows
     ]
