@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from sqlalchemy import insert
 
 from tests.conftest import login
-from tests.test_triage_map import insert_findings, page_data
+from tests.triage_map_helpers import insert_findings, page_data
 from walkapp.extensions import db
 from walkapp.triage.queries import MAP_GRID
 
