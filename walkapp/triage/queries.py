@@ -117,8 +117,8 @@ def ordered(stmt: Select, sort: str) -> Select:
 
 def count_findings(filters: TriageFilters) -> int:
     """Number of findings matching the filters (one statement)."""
-    # Not a count over a subquery: the area scope's hook sees no Finding in such a statement,
-    # and the list and the map counted every area's findings.
+    # Counted on Finding itself, not over a subquery: a count over a subquery once escaped the
+    # area scope, and the list and the map view counted every area's findings.
     return db.session.execute(filtered_select(filters).with_only_columns(func.count(Finding.id))).scalar_one()
 
 
