@@ -3,8 +3,9 @@
 Findings (a third with a photo, some with measures) are inserted in bulk with SQLAlchemy core
 into two throw-away SQLite databases (500 and 5,000); the page is fetched through the Flask test client, logged
 in as a coordinator. Printed: median milliseconds per page for the first page (newest first),
-a filtered and sorted deep page, and the map view (its page, its compact points, and both
-together as a browser fetches them, with the points' bytes), each at 500 and 5,000 findings,
+a filtered and sorted deep page, and the map view (its page, its map answer: every point at
+500, the server's clusters at 5,000 (above TRIAGE_MAP_POINTS_SINGLE), and both together as a
+browser fetches them, with the answer's bytes and mode), each at 500 and 5,000 findings,
 with the ratio 5,000 / 500 (aim ≤ 1.5 for the list pages and the map view). Not part of the
 tests.
 
@@ -35,10 +36,10 @@ PAGES = {
     "list, photo filter, rating sort, page 5": "/findings?photo=yes&sort=rating&page=5",
     "list, text search (full page)": "/findings?q=nummer%201",
     "map view: page": "/findings?view=map",
-    "map view: points (compact JSON)": "/findings/map-points",
+    "map view: points or clusters (JSON)": "/findings/map-points",
 }
 # What a browser fetches for the map view: the page, then its points.
-MAP_PARTS = ("map view: page", "map view: points (compact JSON)")
+MAP_PARTS = ("map view: page", "map view: points or clusters (JSON)")
 
 
 def make_app(instance: Path):
@@ -140,7 +141,7 @@ def main() -> int:
             insert_findings(apps[size], size, 0)
         clients = {size: login(app) for size, app in apps.items()}
         results = {name: time_pages(clients, url, args.runs) for name, url in PAGES.items()}
-        points_bytes = {size: len(client.get(PAGES[MAP_PARTS[1]]).get_data()) for size, client in clients.items()}
+        answers = {size: client.get(PAGES[MAP_PARTS[1]]) for size, client in clients.items()}
         for app in apps.values():
             with app.app_context():
                 db.engine.dispose()
@@ -149,8 +150,8 @@ def main() -> int:
         print(f"{name:44} {times[500]:10.1f} {times[5000]:10.1f} {times[5000] / times[500]:7.2f}")
     both = {size: sum(results[name][size] for name in MAP_PARTS) for size in (500, 5000)}
     print(f"{'map view: page + points':44} {both[500]:10.1f} {both[5000]:10.1f} {both[5000] / both[500]:7.2f}")
-    print(f"map points bytes: {points_bytes[500]} at 500, {points_bytes[5000]} at 5000 "
-          f"({points_bytes[5000] / 5000:.0f} bytes/point)")
+    sizes = {size: f"{len(r.get_data())} ({r.get_json()['mode']})" for size, r in answers.items()}
+    print(f"map answer bytes: {sizes[500]} at 500, {sizes[5000]} at 5000")
     ratio = results["list, first page"][5000] / results["list, first page"][500]
     print(f"triage list ratio 5000/500: {ratio:.2f} (aim <= 1.5)")
     return 0

@@ -2,50 +2,16 @@
 list's filters, and each popup loaded on its own (access-checked)."""
 from __future__ import annotations
 
-import json
 import re
 import uuid
-from datetime import UTC, datetime, timedelta
-
-from sqlalchemy import insert
 
 from tests.conftest import join_walk
-from walkapp.extensions import db
+from tests.triage_map_helpers import HOSTILE, insert_findings, page_data
 from walkapp.findings.models import FINDING_STATES
-
-HOSTILE = '<img src=x onerror=alert(1)> "><script>alert(2)</script> Mørk sti'
-
-
-def page_data(client, query: str = "") -> dict:
-    """The map view's JSON block (what triage-map.js reads)."""
-    html = client.get(f"/findings?view=map{query}").get_data(as_text=True)
-    block = re.search(r'<script type="application/json" id="triage-map-data">(.*?)</script>', html, re.S)
-    return json.loads(block.group(1))
 
 
 def point_ids(answer: dict) -> set[str]:
     return {str(uuid.UUID(hex=p[0])) for p in answer["points"]}
-
-
-def insert_findings(app, walk_id: int, count: int, start: int = 0) -> list[uuid.UUID]:
-    """`count` findings with SQLAlchemy core (fast), categories and ratings round-robin, the
-    i-th observed i minutes after the first (from `start`); their ids."""
-    from walkapp.findings.models import Category, Finding
-
-    with app.app_context():
-        cats = db.session.execute(db.select(Category.id)).scalars().all()
-        user_id = db.session.execute(db.text("SELECT id FROM users ORDER BY id LIMIT 1")).scalar_one()
-        base = datetime(2025, 10, 1, 18, 0, tzinfo=UTC)
-        ids = [uuid.uuid4() for _ in range(count)]
-        db.session.execute(insert(Finding), [
-            {"id": ids[i - start], "walk_id": walk_id, "user_id": user_id, "category_id": cats[i % len(cats)],
-             "lat": 55.666 + (i % 100) * 1e-5, "lon": 12.606 + (i // 100) * 1e-5, "location_source": "gps",
-             "rating": i % 4, "description": f"Fund nummer {i} {HOSTILE}", "observed_at": base + timedelta(minutes=i),
-             "created_at": base + timedelta(minutes=i), "updated_at": base, "state": "new", "dismiss_reason": ""}
-            for i in range(start, start + count)
-        ])
-        db.session.commit()
-    return ids
 
 
 def test_points_follow_every_filter_of_the_list(app, logged_in, make_walk, make_finding):
@@ -129,7 +95,8 @@ def test_invalid_filter_is_ignored_and_named_like_on_the_page(app, logged_in, ma
 
 def test_5000_findings_page_stays_small_and_points_are_compact(app, logged_in, make_walk):
     """At 5,000 findings the map page is as large as with one (the points are not in it), and
-    the points take under 80 bytes each."""
+    points, when the app is set to send that many, take under 80 bytes each."""
+    app.config["TRIAGE_MAP_POINTS_SINGLE"] = 5000
     walk = make_walk()
     insert_findings(app, walk["id"], 1)
     small = len(logged_in.get("/findings?view=map").get_data())
@@ -138,18 +105,6 @@ def test_5000_findings_page_stays_small_and_points_are_compact(app, logged_in, m
     assert "5000 fund på kortet" in page
     assert len(page.encode()) - small < 100  # the count's digits, nothing per point
     points = logged_in.get("/findings/map-points")
-    assert len(points.get_json()["points"]) == 5000
+    assert points.get_json()["mode"] == "points" and len(points.get_json()["points"]) == 5000
     assert len(points.get_data()) < 5000 * 80
 
-
-def test_over_the_cap_the_map_keeps_the_lists_first_5000(app, logged_in, make_walk):
-    """5,001 findings: the map has 5,000, without the one the list shows last (the oldest)."""
-    walk = make_walk()
-    oldest = insert_findings(app, walk["id"], 1)[0]
-    newer = insert_findings(app, walk["id"], 5000, start=1)
-    answer = logged_in.get(page_data(logged_in)["pointsUrl"]).get_json()
-    assert point_ids(answer) == {str(f) for f in newer} and str(oldest) not in point_ids(answer)
-    oldest_first = logged_in.get(page_data(logged_in, "&sort=oldest")["pointsUrl"]).get_json()
-    assert str(oldest) in point_ids(oldest_first) and len(oldest_first["points"]) == 5000
-    by_category = logged_in.get(page_data(logged_in, "&sort=category")["pointsUrl"]).get_json()
-    assert len(by_category["points"]) == 5000

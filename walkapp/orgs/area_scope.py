@@ -126,6 +126,13 @@ def _restrict_to_scope(state: ORMExecuteState) -> None:
     state.statement = state.statement.options(*_scope_options(scope))
 
 
+def scoped(stmt: Any) -> Any:
+    """`stmt` with this request's area criteria, for a select run on the session's connection
+    (plain rows, no ORM bookkeeping): the connection skips the session's hook above."""
+    scope = current_scope()
+    return stmt if scope is None else stmt.options(*_scope_options(scope))
+
+
 @functools.lru_cache(maxsize=1024)
 def _scope_options(scope: AreaScope) -> tuple:
     """The loader criteria of one scope, built once: building them for every statement cost a

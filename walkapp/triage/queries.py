@@ -2,14 +2,16 @@
 the number of findings, the map points, the selection of a bulk action and the filter choices."""
 from __future__ import annotations
 
+import math
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import Select, String, exists, func, type_coerce
+from sqlalchemy import Integer, Select, String, cast, exists, func, type_coerce
 from sqlalchemy.orm import joinedload, selectinload
 
 from walkapp.auth.models import User
@@ -19,10 +21,11 @@ from walkapp.findings.models import Category, Finding, Photo
 from walkapp.findings.recurrence import EarlierFinding, earlier_findings, recurring_ids
 from walkapp.labels import PARTICIPANT_ROLE_LABELS, label
 from walkapp.measures.models import Measure, measure_findings
+from walkapp.orgs.area_scope import scoped
 from walkapp.walks.models import Participant, Walk
 
 PAGE_SIZE = 50
-# The map shows every matching finding, but a runaway filter must not ship megabytes of JSON.
+# Points mode never ships more than this many points, whatever TRIAGE_MAP_POINTS_SINGLE says.
 MAP_LIMIT = 5000
 SORTS = ("newest", "oldest", "rating", "category")
 YES_NO = ("yes", "no")
@@ -113,8 +116,9 @@ def ordered(stmt: Select, sort: str) -> Select:
 
 def count_findings(filters: TriageFilters) -> int:
     """Number of findings matching the filters (one statement)."""
-    subquery = filtered_select(filters).with_only_columns(Finding.id).subquery()
-    return db.session.execute(db.select(func.count()).select_from(subquery)).scalar_one()
+    # Counted on Finding itself, not over a subquery: a count over a subquery once escaped the
+    # area scope, and the list and the map view counted every area's findings.
+    return db.session.execute(filtered_select(filters).with_only_columns(func.count(Finding.id))).scalar_one()
 
 
 def measures_for(finding_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, list[Measure]]:
@@ -183,33 +187,124 @@ MAP_COLUMNS = (
     # uuid.UUID objects only to print them again was the largest single cost.
     type_coerce(Finding.id, String), Finding.lat, Finding.lon, Category.code, Finding.state, Finding.rating,
 )
+# Up to this many findings the map gets every point (a driftsafdeling's 80 findings, a whole
+# walk); above, clusters on a grid, so the answer stops growing with the findings. An app may
+# set TRIAGE_MAP_POINTS_SINGLE (tests lower it); never above MAP_LIMIT.
+MAP_POINTS_SINGLE = 1000
+# Cells along the longer side of the cluster grid laid over the findings' extent (at most
+# MAP_GRID² clusters).
+MAP_GRID = 32
+BBox = tuple[float, float, float, float]  # west, south, east, north in degrees
 
 
-def map_points(filters: TriageFilters) -> dict[str, Any]:
-    """The map view's points, compact: {"categories": [code, …], "states": [state, …],
-    "points": [[id hex, lat µ°, lon µ°, category index, state index, rating], …]}, capped at
-    MAP_LIMIT. Coordinates are integers in millionths of a degree (≈ 10 cm, more than a marker
-    shows; an int is shorter and far cheaper than round(x, 6)). Only what the map draws: no
-    user text, the popup loads on click."""
-    # Order only decides which findings a capped map leaves out: unordered first (one scan,
-    # no sort), and the list's order only when there are more than MAP_LIMIT.
-    stmt = filtered_select(filters).with_only_columns(*MAP_COLUMNS).join(Category, Category.id == Finding.category_id)
-    # Plain rows through the connection: the ORM's per-row bookkeeping was most of the time.
-    rows = db.session.connection().execute(stmt.limit(MAP_LIMIT + 1)).all()
-    if len(rows) > MAP_LIMIT:
-        ordered_stmt = ordered(filtered_select(filters), filters.sort).with_only_columns(*MAP_COLUMNS)
-        if filters.sort != "category":  # the category order joins it already
-            ordered_stmt = ordered_stmt.join(Category, Category.id == Finding.category_id)
-        rows = db.session.connection().execute(ordered_stmt.limit(MAP_LIMIT)).all()
+def parse_bbox(value: str | None) -> tuple[BBox | None, bool]:
+    """`w,s,e,n` in degrees → (bbox, True); no value → (None, True); anything else (not four
+    finite numbers, w ≥ e, s ≥ n, out of range) → (None, False): the map ignores it."""
+    if not value:
+        return None, True
+    parts = value.split(",")
+    if len(parts) != 4:
+        return None, False
+    try:
+        w, s, e, n = (float(p) for p in parts)
+    except ValueError:
+        return None, False
+    # NaN fails every comparison, so it is refused here too.
+    if not (-180 <= w < e <= 180 and -90 <= s < n <= 90):
+        return None, False
+    return (w, s, e, n), True
+
+
+def points_single() -> int:
+    """How many findings the map still gets as single points."""
+    return min(int(current_app.config.get("TRIAGE_MAP_POINTS_SINGLE", MAP_POINTS_SINGLE)), MAP_LIMIT)
+
+
+def _rows(stmt: Select) -> list:
+    """Plain rows of an ORM select (the ORM's per-row bookkeeping was most of the map's time),
+    with the area scope's criteria on it like every ORM query: the connection alone skips the
+    session's hook, and another area's findings would be counted."""
+    return db.session.connection().execute(scoped(stmt)).all()
+
+
+def _micro(degrees: float) -> int:
+    return round(degrees * 1e6)
+
+
+def map_points(filters: TriageFilters, bbox: BBox | None = None) -> dict[str, Any]:
+    """What the map view draws for the filters (inside `bbox` when given), in one of two
+    shapes, both with "total" (findings matched) and "extent" ([south, west, north, east] µ°
+    of them, null when none):
+
+    - {"mode": "points", "categories": [code, …], "states": [state, …], "points": [[id hex,
+      lat µ°, lon µ°, category index, state index, rating], …]} up to points_single();
+    - {"mode": "clusters", "clusters": [[count, mean lat µ°, mean lon µ°, worst (lowest)
+      rating, [south, west, north, east] µ° of its findings, id hex of a lone finding or
+      null], …]} above: at most MAP_GRID² rows, however many findings.
+
+    Coordinates are integers in millionths of a degree (≈ 10 cm, more than a marker shows; an
+    int is shorter and far cheaper than round(x, 6)). Only what the map draws: no user text,
+    the popup loads on click."""
+    where = filtered_select(filters)
+    if bbox is not None:
+        w, s, e, n = bbox
+        where = where.where(Finding.lat.between(s, n), Finding.lon.between(w, e))
+    total, south, north, west, east = _rows(where.with_only_columns(
+        func.count(Finding.id), func.min(Finding.lat), func.max(Finding.lat),
+        func.min(Finding.lon), func.max(Finding.lon),
+    ))[0]
+    extent = [_micro(south), _micro(west), _micro(north), _micro(east)] if total else None
+    head: dict[str, Any] = {"total": total, "extent": extent}
+    if total <= points_single():
+        return {"mode": "points", **head, **_points(where)}
+    return {"mode": "clusters", **head, "clusters": _clusters(where, south, north, west, east)}
+
+
+def _points(where: Select) -> dict[str, Any]:
+    """Every matching finding as a compact point (the caller checked there are few enough)."""
+    rows = _rows(where.with_only_columns(*MAP_COLUMNS).join(Category, Category.id == Finding.category_id))
     categories: dict[str, int] = {}
     states: dict[str, int] = {}
     points = [
         # PostgreSQL's driver hands a native uuid column over as uuid.UUID all the same.
-        [fid if type(fid) is str else fid.hex, round(lat * 1e6), round(lon * 1e6),
+        [fid if type(fid) is str else fid.hex, _micro(lat), _micro(lon),
          categories.setdefault(code, len(categories)), states.setdefault(state, len(states)), rating]
         for fid, lat, lon, code, state, rating in rows
     ]
     return {"categories": list(categories), "states": list(states), "points": points}
+
+
+def _clusters(where: Select, south: float, north: float, west: float, east: float) -> list[list]:
+    """The matching findings grouped on a grid of square cells over their extent, MAP_GRID
+    cells along its longer side (fewer along the other), in one GROUP BY. Square on the map, a
+    long, narrow estate gets a few rows of cells, not a thousand slivers. The cell index is a
+    truncating CAST of a non-negative number (SQLite has no floor()); the cell is a hair larger
+    than the extent / MAP_GRID so the last findings fall in the last cell, not one past it."""
+    # A degree of longitude is cos(latitude) of a degree of latitude on the ground.
+    shrink = max(math.cos(math.radians((south + north) / 2)), 0.01)
+    side = max(north - south, (east - west) * shrink, 1e-9) / MAP_GRID * (1 + 1e-9)
+    lat_cell, lon_cell = side, side / shrink
+    cells = where.with_only_columns(
+        cast((Finding.lat - south) / lat_cell, Integer).label("row"),
+        cast((Finding.lon - west) / lon_cell, Integer).label("col"),
+        Finding.lat, Finding.lon, Finding.rating,
+        # PostgreSQL has no min(uuid); as text both databases compare ids alike.
+        cast(Finding.id, String).label("fid"),
+    ).subquery()
+    rows = _rows(
+        db.select(
+            func.count(), func.avg(cells.c.lat), func.avg(cells.c.lon), func.min(cells.c.rating),
+            func.min(cells.c.lat), func.min(cells.c.lon), func.max(cells.c.lat), func.max(cells.c.lon),
+            func.min(cells.c.fid),
+        ).group_by(cells.c.row, cells.c.col)
+    )
+    # round(x * 1e6) written out: a function call per number was a third of this loop.
+    return [
+        [count, round(lat * 1e6), round(lon * 1e6), worst,
+         [round(s * 1e6), round(w * 1e6), round(n * 1e6), round(e * 1e6)],
+         fid.replace("-", "") if count == 1 else None]
+        for count, lat, lon, worst, s, w, n, e, fid in rows
+    ]
 
 
 def first_visible_photo(finding: Finding) -> Photo | None:

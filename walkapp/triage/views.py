@@ -62,7 +62,10 @@ def change_value(field: str, value: str) -> str:
 def map_labels() -> dict:
     """Texts of the triage map's popups; ratings with their words, not a bare number."""
     return {"open": _("Open the finding"), "rating": _("Rating"),
-            "ratings": [str(RATING_WORDS[r]) for r in sorted(RATING_WORDS)]}
+            "ratings": [str(RATING_WORDS[r]) for r in sorted(RATING_WORDS)],
+            # A cluster's name for screen readers and the pointer ("42 fund"), filled in by
+            # triage-map.js; and the word before its worst rating.
+            "cluster": _("%(count)s findings", count="{count}"), "worst": _("Most unsafe")}
 
 
 def measure_url(measure_id: int) -> str:
@@ -87,8 +90,9 @@ def list_findings():
         export_query=urlencode({k: v for k, v in args.items() if k != "sort"}),
     )
     if view == "map":
-        # The points themselves come from map_points_json, so this page does not grow with them.
-        count = min(queries.count_findings(filters), queries.MAP_LIMIT)
+        # The points themselves come from map_points_json, so this page does not grow with them;
+        # above the points threshold the map clusters them, so every finding is on it.
+        count = queries.count_findings(filters)
         points_url = url_for("triage.map_points_json", **{k: v for k, v in args.items()})
         return render_template("findings/triage.html", map_count=count, points_url=points_url,
                                page=None, **context), status
@@ -105,10 +109,13 @@ def list_findings():
 @bp.get("/findings/map-points")
 @staff_required
 def map_points_json():
-    """The filtered findings as compact map points (JSON) for the map view; filters that are
-    not valid are ignored, as on the page, and named in `ignored_filters`."""
+    """The filtered findings for the map view (JSON): compact points when few, clusters on a
+    grid when many, inside `bbox=w,s,e,n` when given. Filters that are not valid (and a bad
+    bbox) are ignored, as on the page, and named in `ignored_filters`."""
     form = filter_form()
-    return {**queries.map_points(form.to_filters()), "ignored_filters": sorted(form.errors)}
+    bbox, bbox_valid = queries.parse_bbox(request.args.get("bbox"))
+    ignored = sorted([*form.errors, *([] if bbox_valid else ["bbox"])])
+    return {**queries.map_points(form.to_filters(), bbox), "ignored_filters": ignored}
 
 
 @bp.get("/findings/<uuid:finding_id>/map-popup")
