@@ -501,6 +501,9 @@ def test_no_url_of_the_app_shows_or_changes_anything_of_area_b(scene_app, scene)
     another honest refusal), and B's rows and files are unchanged afterwards."""
     app, a, b = scene_app, scene["a"], scene["b"]
     secrets = [MARK, b["walk"]["join_code"], b["follow_up"]["join_code"], b["feedback_code"]]
+    # B's finding ids as compact answers write them (the map's points: 32 hex digits, no dashes;
+    # the dashed form is in the attackers' own URLs, which some answers repeat).
+    secrets += [uuid.UUID(str(fid)).hex for fid in b["walk"]["findings"]]
     secret_bytes = _secret_bytes(app, b)
     jobs = _requests(app, b, a, _attackers(app, scene))
 
