@@ -10,6 +10,7 @@ import shutil
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
+import pytest
 from flask import url_for
 
 from tests.conftest import join_walk, login, make_test_config
@@ -223,3 +224,19 @@ def test_a_follow_up_walk_runs_its_checks_module_after_capture(app, make_walk):
     join_walk(phone, walk["join_code"])
     html = phone.get(f"/walks/{walk['id']}/capture").get_data(as_text=True)
     assert capture_modules(html)["run"] == ["/static/js/capture.js", "/static/js/capture-checks.js"]
+
+
+def test_a_file_that_would_close_its_element_is_not_inlined(tmp_path, database_url):
+    """A script containing "</script>" would end the inline element early and spill the rest
+    into the page as text: inline_static refuses it instead of breaking the page."""
+    from walkapp.templating import inline_static
+
+    static = tmp_path / "static"
+    (static / "js").mkdir(parents=True)
+    (static / "js" / "ok.js").write_text("var a = 1 < 2;")
+    (static / "js" / "bad.js").write_text('document.write("</SCRIPT>");')
+    application = app_with_static(tmp_path, static, database_url)
+    with application.test_request_context():
+        assert inline_static("js/ok.js") == "var a = 1 < 2;"
+        with pytest.raises(ValueError, match="bad.js"):
+            inline_static("js/bad.js")
