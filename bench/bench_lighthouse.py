@@ -9,8 +9,8 @@ Map tiles are switched off (MAP_TILE_URL=""): they come from the tile server, no
 
 Lighthouse's mobile preset throttles by simulation (150 ms RTT, 1.6 Mbit/s, 4× CPU), so the
 figures compare across runs on a loaded machine. Printed per page: the performance score (median
-and range over the runs), first contentful paint and largest contentful paint (median ms), and
-the ratio join FCP / plain FCP. Aim: performance ≥ 98 on join, login and capture; ratio ≤ 1.5.
+and range over the runs), first contentful paint and largest contentful paint (median ms), the
+element that was the largest paint and the layout shift, and the ratio join FCP / plain FCP. Aim: performance ≥ 98 on join, login and capture; ratio ≤ 1.5.
 Not part of the tests.
 
 Lighthouse is not a Python package; install it pinned to 12.x next to this script (not committed):
@@ -156,8 +156,17 @@ def lighthouse(command: list[str], url: str, cookie: str | None = None, save: Pa
         "fcp": audits["first-contentful-paint"]["numericValue"],
         "lcp": audits["largest-contentful-paint"]["numericValue"],
         "bytes": audits["total-byte-weight"]["numericValue"],
+        "cls": audits["cumulative-layout-shift"]["numericValue"],
         "blocking": [item["url"] for item in audits["render-blocking-resources"].get("details", {}).get("items", [])],
+        "lcp_element": lcp_element(audits),
     }
+
+
+def lcp_element(audits: dict) -> str:
+    """The CSS selector of the element Lighthouse took as the largest contentful paint ("-" if none)."""
+    tables = audits["largest-contentful-paint-element"].get("details", {}).get("items", [])
+    nodes = [row["node"] for table in tables for row in table.get("items", []) if "node" in row]
+    return nodes[0].get("selector", "-") if nodes else "-"
 
 
 def main() -> None:
@@ -207,6 +216,10 @@ def main() -> None:
               + f" {statistics.median(r['fcp'] for r in runs):>8.0f} {statistics.median(r['lcp'] for r in runs):>8.0f}"
               f" {runs[-1]['bytes'] / 1024:>6.0f}  {', '.join(u.rsplit('/', 1)[-1].split('?')[0] for u in runs[-1]['blocking']) or '-'}")
     ratios = [j["fcp"] / p["fcp"] for j, p in zip(results["join"], results["plain"], strict=True)]
+    print("largest contentful paint (last run): " + "; ".join(
+        f"{name} {runs[-1]['lcp_element']}" for name, runs in results.items()))
+    print("cumulative layout shift (max): " + ", ".join(
+        f"{name} {max(r['cls'] for r in runs):.3f}" for name, runs in results.items()))
     print(f"join FCP / plain FCP: {statistics.median(ratios):.2f} [{min(ratios):.2f}–{max(ratios):.2f}]"
           f" (aim ≤ {AIM_RATIO})")
     low = [name for name in ("join", "login", "capture")

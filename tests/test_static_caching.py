@@ -10,6 +10,7 @@ import shutil
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
+import pytest
 from flask import url_for
 
 from tests.conftest import join_walk, login, make_test_config
@@ -27,6 +28,21 @@ def url_in(html: str, path: str) -> str:
     """The one static URL of the page whose path is `path` (it may be named more than once)."""
     (found,) = {url for url in static_urls(html) if urlsplit(url).path == path}
     return found
+
+
+def capture_modules(html: str) -> dict:
+    """The modules the capture page starts after its first paint (capture-start.js): the
+    imports it preloads and the entry modules it runs."""
+    block = re.search(r'<script type="application/json" id="capture-modules">(.*?)</script>', html, re.DOTALL)
+    return json.loads(block.group(1))
+
+
+def requested_before_first_paint(html: str) -> list[str]:
+    """What a browser must fetch before it can draw the page: stylesheets and classic scripts
+    without defer (module and deferred scripts wait for the parse, an inline one for nothing)."""
+    sheets = re.findall(r'<link rel="stylesheet" href="([^"]+)"', html)
+    scripts = re.findall(r'<script(?![^>]*\b(?:defer|async|type="module")\b)[^>]*\bsrc="([^"]+)"', html)
+    return [urlsplit(url).path for url in sheets + scripts]
 
 
 def service_worker_settings(client) -> dict:
@@ -146,7 +162,8 @@ def test_the_worker_keeps_every_static_file_the_capture_page_names(app, walk):
     html = phone.get(f"/walks/{walk['id']}/capture").get_data(as_text=True)
     precache = service_worker_settings(phone)["precache"]
     assert all("?" not in url for url in precache)
-    named = {urlsplit(url).path for url in static_urls(html)}
+    modules = capture_modules(html)
+    named = {urlsplit(url).path for url in static_urls(html) + modules["preload"] + modules["run"]}
     assert "/static/vendor/leaflet/leaflet.js" in named and "/static/js/capture.js" in named
     assert url_in(html, "/static/css/capture.css") != "/static/css/capture.css"  # versioned
     assert sorted(named - set(precache)) == []
@@ -157,7 +174,7 @@ def test_the_capture_page_preloads_its_modules_by_the_urls_they_are_imported_by(
     the capture page names them all up front, by the unversioned URLs the imports resolve to
     (a versioned one would be a second copy of the module, fetched twice)."""
     html = participant.get(f"/walks/{walk['id']}/capture").get_data(as_text=True)
-    preloads = re.findall(r'<link rel="modulepreload" href="([^"]+)">', html)
+    preloads = capture_modules(html)["preload"]
     # capture-sheet.js imports voice-note.js; capture-send.js imports outbox-send.js.
     assert {"/static/js/capture-sheet.js", "/static/js/voice-note.js", "/static/js/outbox-send.js",
             "/static/js/map.js"} <= set(preloads)
@@ -171,3 +188,55 @@ def test_a_module_a_page_loads_has_the_url_other_modules_import_it_by(logged_in,
     html = logged_in.get(f"/findings/{make_finding(walk['id'])}").get_data(as_text=True)
     assert '<script type="module" src="/static/js/triage-map.js"></script>' in html
     assert '<script type="module" src="/static/js/finding-place.js"></script>' in html
+
+
+def test_the_join_page_is_drawn_after_one_stylesheet(app, walk):
+    """The first screen after the QR scan waits for app.css alone (a cached year after that):
+    join.css and the text-size script are in the page, so its form is styled and an "A++"
+    chosen before is applied from the first paint, without more round trips on a phone network."""
+    html = app.test_client().get(f"/j/{walk['join_code']}").get_data(as_text=True)
+    assert requested_before_first_paint(html) == ["/static/css/app.css"]
+    join_css = (Path(app.static_folder) / "css" / "join.css").read_text()
+    text_size = (Path(app.static_folder) / "js" / "text-size.js").read_text()
+    assert f"<style>{join_css}</style>" in html
+    assert f"<script>{text_size}</script>" in html
+    assert "/static/css/join.css" not in html and "/static/js/text-size.js" not in html
+
+
+def test_the_capture_page_says_it_waits_for_the_position_before_any_script(participant, walk):
+    """The position note is in the page as sent, in its first state ("waiting for your position")
+    and shown: the largest text of the first screen needs no script, and the map's modules
+    start only after that first paint."""
+    html = participant.get(f"/walks/{walk['id']}/capture").get_data(as_text=True)
+    note = re.search(r'<p id="gps-note"[^>]*>([^<]*)</p>', html)
+    assert note and " hidden" not in note.group(0) and 'data-state="waiting"' in note.group(0)
+    assert note.group(1) == "Venter på din position … Tryk på kortet for at placere fundet."
+    assert "/static/js/capture.js" not in requested_before_first_paint(html)
+    assert not re.search(r'<script type="module" src=|<link rel="modulepreload"', html)
+    assert capture_modules(html)["run"] == ["/static/js/capture.js"]
+
+
+def test_a_follow_up_walk_runs_its_checks_module_after_capture(app, make_walk):
+    """A follow-up walk's page starts capture-checks.js too, after capture.js (its verdicts)."""
+    previous = make_walk(status="closed")["id"]
+    walk = make_walk(status="active", previous_walk_id=previous)
+    phone = app.test_client()
+    join_walk(phone, walk["join_code"])
+    html = phone.get(f"/walks/{walk['id']}/capture").get_data(as_text=True)
+    assert capture_modules(html)["run"] == ["/static/js/capture.js", "/static/js/capture-checks.js"]
+
+
+def test_a_file_that_would_close_its_element_is_not_inlined(tmp_path, database_url):
+    """A script containing "</script>" would end the inline element early and spill the rest
+    into the page as text: inline_static refuses it instead of breaking the page."""
+    from walkapp.templating import inline_static
+
+    static = tmp_path / "static"
+    (static / "js").mkdir(parents=True)
+    (static / "js" / "ok.js").write_text("var a = 1 < 2;")
+    (static / "js" / "bad.js").write_text('document.write("</SCRIPT>");')
+    application = app_with_static(tmp_path, static, database_url)
+    with application.test_request_context():
+        assert inline_static("js/ok.js") == "var a = 1 < 2;"
+        with pytest.raises(ValueError, match="bad.js"):
+            inline_static("js/bad.js")

@@ -8,6 +8,7 @@ from typing import Any
 
 from babel.numbers import format_decimal
 from flask import Flask, Response, current_app, request, url_for
+from markupsafe import Markup
 from werkzeug.security import safe_join
 
 from walkapp.i18n import current_language, show_date, show_datetime
@@ -132,6 +133,29 @@ def module_preloads(entry: str) -> list[str]:
     return [unversioned_static_url(name) for name in module_imports(entry)]
 
 
+# Inlined text must not close the element it is inlined into.
+CLOSING_TAG = re.compile(r"</(style|script)", re.IGNORECASE)
+
+
+def inline_static(filename: str) -> Markup:
+    """A small static CSS or script file's text, to put inside <style> or <script> on a page
+    whose first paint would otherwise wait for one more request (the join page after the QR
+    scan); kept per app until the file changes."""
+    version = static_version(filename)
+    if version is None:
+        raise FileNotFoundError(filename)
+    texts: dict[str, tuple[str, Markup]] = current_app.extensions.setdefault("inline_static", {})
+    known = texts.get(filename)
+    if known and known[0] == version:
+        return known[1]
+    with open(safe_join(current_app.static_folder, filename), encoding="utf-8") as handle:
+        text = handle.read()
+    if CLOSING_TAG.search(text):
+        raise ValueError(f"{filename} cannot be inlined: it contains a closing </style> or </script>")
+    texts[filename] = (version, Markup(text))
+    return texts[filename][1]
+
+
 def cache_static_file(response: Response) -> Response:
     """A year for a static file asked for by its current version; revalidation for any other."""
     if request.endpoint != "static" or response.status_code not in (200, 206, 304):
@@ -154,6 +178,7 @@ def register(app: Flask) -> None:
     app.jinja_env.globals["current_language"] = current_language
     app.jinja_env.globals["map_settings"] = map_settings
     app.jinja_env.globals["module_preloads"] = module_preloads
+    app.jinja_env.globals["inline_static"] = inline_static
     app.url_defaults(version_static_url)
     app.after_request(cache_static_file)
 

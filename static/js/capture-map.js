@@ -93,6 +93,7 @@ function showPosition(pos) {
   }
   if (following) centreOnMe(false);
   $("gps-note").hidden = true;
+  $("gps-note").setAttribute("data-state", "ok");
   // Until a place was chosen (a tap, a drag, the photo's own), the newest fix is the place.
   if (S.draft) placePin(gps.lat, gps.lon, "gps");
 }
@@ -103,6 +104,7 @@ function positionMissing() {
   S.gpsState = "off";
   var note = $("gps-note");
   note.textContent = T.gpsOff;
+  note.setAttribute("data-state", "off");
   note.hidden = false;
   if (S.draft) updatePlaceText();
 }

@@ -121,7 +121,7 @@ def test_the_location_note_never_covers_find_me(browser, live_server, make_walk,
     with phone(browser, live_server.url, width, height, wide_font=True, text_size=2.0) as device:
         page = device.page
         join_on(device, walk["join_code"])
-        page.wait_for_selector("#gps-note", state="visible")
+        page.wait_for_selector("#gps-note[data-state=off]", state="visible")
         found = boxes(page, {**BUTTONS, **OTHERS})
         assert "location note#0" in {b["name"] for b in found}
         assert overlaps(found) == []

@@ -50,7 +50,7 @@ def open_sheet_without_position(page, context, join_code: str, category: str) ->
     """Join with geolocation refused and open the sheet for a finding of this category."""
     context.clear_permissions()  # the phone says no to geolocation
     join(page, join_code)
-    page.locator("#gps-note").wait_for(state="visible")  # the phone's "no" has arrived
+    page.locator("#gps-note[data-state=off]").wait_for()  # the phone's "no" has arrived
     page.click("#new-finding")
     page.click(f".category-button[data-code={category}]")
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 
 from tests.browser.capture_helpers import (
     add_finding,
@@ -238,7 +239,12 @@ def test_map_tiles_are_cached_as_cors_responses_only(page, pixel7_context, live_
     wait_for_worker(page)
     page.reload()
     wait_ready(page)
-    page.wait_for_function("""async () => (await (await caches.open('tiles')).keys()).length >= 4""", timeout=15000)
+    # Polled here: wait_for_function does not await an async predicate (a Promise is truthy), so
+    # it would return at once, before the tiles are kept.
+    deadline = time.monotonic() + 15
+    while page.evaluate("async () => (await (await caches.open('tiles')).keys()).length") < 4:
+        assert time.monotonic() < deadline, "fewer than 4 tiles kept"
+        page.wait_for_timeout(100)
     kept = page.evaluate("""async () => { const c = await caches.open('tiles');
         return Promise.all((await c.keys()).map(async k => { const r = await c.match(k); return [r.type, r.status]; })); }""")
     assert kept and all(status == 200 and kind != "opaque" for kind, status in kept), kept

@@ -38,7 +38,6 @@ SHELL_FILES = (
     "js/capture-sheet.js",
     "js/capture-kind.js",
     "js/capture-place-list.js",
-    "js/text-size.js",
     "js/capture-checks.js",
     "js/capture.js",
     "js/outbox.js",
