@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import (
     Boolean,
@@ -16,6 +17,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     Uuid,
+    exists,
     select,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -228,6 +230,16 @@ def findings_in_scope(scope: AreaScope) -> Select:
 
 
 belongs_to_area(Finding, lambda scope: Finding.walk_id.in_(walks_in_scope(scope)))
-belongs_to_area(FindingChange, lambda scope: FindingChange.finding_id.in_(findings_in_scope(scope)))
-belongs_to_area(Photo, lambda scope: Photo.finding_id.in_(findings_in_scope(scope)))
-belongs_to_area(Audio, lambda scope: Audio.finding_id.in_(findings_in_scope(scope)))
+
+
+def of_a_finding_in_scope(scope: AreaScope, finding_id: Any) -> Any:
+    """The rows whose `finding_id` is a finding the request may see, asked per row (EXISTS on
+    the finding's primary key): `IN (every finding in scope)` made loading the photos of one
+    page of the list grow with the whole area."""
+    return exists().where(Finding.id == finding_id, Finding.walk_id.in_(walks_in_scope(scope))) \
+        .correlate_except(Finding)
+
+
+belongs_to_area(FindingChange, lambda scope: of_a_finding_in_scope(scope, FindingChange.finding_id))
+belongs_to_area(Photo, lambda scope: of_a_finding_in_scope(scope, Photo.finding_id))
+belongs_to_area(Audio, lambda scope: of_a_finding_in_scope(scope, Audio.finding_id))
