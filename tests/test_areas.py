@@ -231,3 +231,26 @@ def test_counts_over_subqueries_see_only_the_askers_area(app, make_walk, make_fi
         assert db.session.execute(over_table).scalar_one() == 0
         with unscoped():
             assert db.session.execute(over_subquery).scalar_one() == 1
+
+
+def test_a_walk_of_another_area_is_never_an_earlier_walk_at_the_spot(app, client, coordinator, make_walk,
+                                                                      make_finding, area_b):
+    """Bad data linking A's walk to B's as its previous walk (or a shared estate) must not show
+    B's finding and walk title as "found here before" to A's staff."""
+    from datetime import UTC, datetime, timedelta
+
+    from walkapp.walks.models import Walk
+
+    b_walk = make_walk(title="Urbanplanens hemmelige vandring", area_id=area_b["id"], status="closed",
+                       starts_at=datetime.now(UTC) - timedelta(days=400))["id"]
+    make_finding(b_walk, user_id=area_b["user"]["id"])
+    a_walk = make_walk(title="A", previous_walk_id=b_walk)["id"]
+    a_finding = make_finding(a_walk)
+    login(client, coordinator["email"])
+    body = client.get(f"/api/v1/walks/{a_walk}/findings").get_json()
+    [feature] = [f for f in body["features"] if f["properties"]["id"] == str(a_finding)]
+    assert feature["properties"]["earlier"] == []
+    page = client.get(f"/findings/{a_finding}").get_data(as_text=True)
+    assert "Urbanplanens hemmelige vandring" not in page
+    with app.app_context(), unscoped():
+        assert db.session.get(Walk, a_walk).previous_walk_id == b_walk  # the link is there

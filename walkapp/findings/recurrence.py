@@ -114,7 +114,10 @@ def earlier_findings(
               & earlier.state.not_in(NOT_COUNTED_STATES))
         .join(earlier_walk, (earlier_walk.id == earlier.walk_id)
               & (earlier_walk.starts_at < later_walk.starts_at))
-        .where(later.id.in_(ids), or_(shares_estate, in_chain))
+        .where(later.id.in_(ids), or_(shares_estate, in_chain),
+               # The area scope skips aliased tables; a plain select of the walks has it, so a
+               # walk of another area never counts as earlier, whatever links the data holds.
+               later.walk_id.in_(db.select(Walk.id)), earlier.walk_id.in_(db.select(Walk.id)))
     ).all()
     result: dict[uuid.UUID, list[EarlierFinding]] = defaultdict(list)
     for (later_id, lat, lon, earlier_id, e_lat, e_lon, observed_at,
