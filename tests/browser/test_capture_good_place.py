@@ -28,9 +28,12 @@ def test_good_place_is_sent_as_good_and_green_on_the_map(page, pixel7_context, l
     with live_server.app.app_context():
         assert db.session.get(Finding, finding_id).kind == "good"
         db.session.remove()
-    marker = page.locator(".marker-finding.good-place .marker-finding-face")
-    marker.wait_for()
-    assert marker.evaluate("e => getComputedStyle(e).backgroundColor") == "rgb(0, 200, 83)"
+    # Waited for, not read once: the map redraws its markers when the sent finding comes back
+    # from the server, and a marker being replaced has no computed colour for a moment.
+    page.wait_for_function("""() => {
+        const face = document.querySelector(".marker-finding.good-place .marker-finding-face");
+        return face !== null && getComputedStyle(face).backgroundColor === "rgb(0, 200, 83)";
+    }""")
 
     page.click("#show-list")
     badge = page.locator(f'.finding-item[data-id="{finding_id}"] .badge.good-place')
