@@ -274,19 +274,27 @@ def _points(where: Select) -> dict[str, Any]:
     return {"categories": list(categories), "states": list(states), "points": points}
 
 
+def _cell_index(position: Any) -> Any:
+    """The whole number of cells below a non-negative position: SQLite's CAST truncates, but
+    PostgreSQL's rounds to the nearest, which put findings in the next cell over."""
+    if db.engine.dialect.name == "postgresql":
+        return cast(func.floor(position), Integer)
+    return cast(position, Integer)
+
+
 def _clusters(where: Select, south: float, north: float, west: float, east: float) -> list[list]:
     """The matching findings grouped on a grid of square cells over their extent, MAP_GRID
     cells along its longer side (fewer along the other), in one GROUP BY. Square on the map, a
     long, narrow estate gets a few rows of cells, not a thousand slivers. The cell index is a
-    truncating CAST of a non-negative number (SQLite has no floor()); the cell is a hair larger
+    truncated non-negative number (`_cell_index`); the cell is a hair larger
     than the extent / MAP_GRID so the last findings fall in the last cell, not one past it."""
     # A degree of longitude is cos(latitude) of a degree of latitude on the ground.
     shrink = max(math.cos(math.radians((south + north) / 2)), 0.01)
     side = max(north - south, (east - west) * shrink, 1e-9) / MAP_GRID * (1 + 1e-9)
     lat_cell, lon_cell = side, side / shrink
     cells = where.with_only_columns(
-        cast((Finding.lat - south) / lat_cell, Integer).label("row"),
-        cast((Finding.lon - west) / lon_cell, Integer).label("col"),
+        _cell_index((Finding.lat - south) / lat_cell).label("row"),
+        _cell_index((Finding.lon - west) / lon_cell).label("col"),
         Finding.lat, Finding.lon, Finding.rating,
         # PostgreSQL has no min(uuid); as text both databases compare ids alike.
         cast(Finding.id, String).label("fid"),
