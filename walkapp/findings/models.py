@@ -12,13 +12,11 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
-    Select,
     String,
     Text,
     UniqueConstraint,
     Uuid,
     exists,
-    select,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -222,11 +220,6 @@ class Audio(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now_utc)
 
     finding: Mapped[Finding] = relationship(back_populates="audio")
-
-
-def findings_in_scope(scope: AreaScope) -> Select:
-    """The ids of the findings on the walks a request may see."""
-    return select(Finding.id).where(Finding.walk_id.in_(walks_in_scope(scope)))
 
 
 belongs_to_area(Finding, lambda scope: Finding.walk_id.in_(walks_in_scope(scope)))

@@ -116,8 +116,7 @@ def ordered(stmt: Select, sort: str) -> Select:
 
 def count_findings(filters: TriageFilters) -> int:
     """Number of findings matching the filters (one statement)."""
-    # Counted on Finding itself, not over a subquery: a count over a subquery once escaped the
-    # area scope, and the list and the map view counted every area's findings.
+    # On Finding itself: one statement without a subquery (the area scope covers either).
     return db.session.execute(filtered_select(filters).with_only_columns(func.count(Finding.id))).scalar_one()
 
 
