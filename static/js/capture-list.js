@@ -32,7 +32,24 @@ function photoThumbs(finding) {
   return urls;
 }
 
+// While the map is shown, the list is drawn in a task of its own (the latest findings only), not
+// inside the render that a sync or the page's start triggers: on a slow phone those long tasks
+// are what make a tap wait. Showing the list draws what is pending at once.
+var pendingList = null;
+
 onRender(function renderList(findings) {
+  if (!$("list-view").hidden) { pendingList = null; drawList(findings); return; }
+  if (!pendingList) setTimeout(drawPendingList, 0);
+  pendingList = findings;
+});
+
+function drawPendingList() {
+  var findings = pendingList;
+  pendingList = null;
+  if (findings) drawList(findings);
+}
+
+function drawList(findings) {
   var list = $("finding-list");
   list.textContent = "";
   $("list-empty").hidden = findings.length > 0;
@@ -94,11 +111,12 @@ onRender(function renderList(findings) {
     }
     list.appendChild(li);
   });
-});
+}
 
 /* ------------------------------------------------------------------ views */
 
 export function showList() {
+  drawPendingList();
   $("list-view").hidden = false;
   $("map-view").hidden = true;
   $("show-list").setAttribute("aria-pressed", "true");

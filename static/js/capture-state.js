@@ -89,8 +89,15 @@ export function allFindings() {
       delete list[item.findingId];
     }
   });
+  // Newest first, by time: each stamp carries its own offset (a phone's, the server's Copenhagen
+  // time), so as text they need not sort. (localeCompare also cost ~30 ms at start on a slow phone.)
   return Object.keys(list).map(function (id) { return list[id]; })
-    .sort(function (a, b) { return String(b.observed_at || "").localeCompare(String(a.observed_at || "")); });
+    .sort(function (a, b) { return observedTime(b) - observedTime(a); });
+}
+
+function observedTime(finding) {
+  const time = Date.parse(finding.observed_at || "");
+  return isNaN(time) ? 0 : time;
 }
 
 // The map and the list register here how they draw the findings (they import this module).
