@@ -7,7 +7,7 @@ import { findingState } from "./sync-status.js";
 import { $, T, categoryByCode, categoryName, el, onRender, state, walk } from "./capture-state.js";
 // Called only when a fix arrives or a marker is tapped, so this import circle is harmless.
 import { focusItem, showList } from "./capture-list.js";
-import { placePin, updatePlaceText } from "./capture-sheet.js";
+import { openSheetAt, placePin, updatePlaceText } from "./capture-sheet.js";
 
 var S = state;
 var TAP = 48; // every marker is a 48 px tap target, whatever its drawn size
@@ -69,6 +69,8 @@ function centreOnMe(zoomIn) {
 // Only the user's own drag or zoom stops the following (programmatic moves set movingMyself).
 map.on("dragstart", function () { setFollowing(false); });
 map.on("zoomstart", function () { if (!movingMyself) setFollowing(false); });
+// Leaflet sends no click after a drag or a pinch, so only a real tap starts a finding there.
+map.on("click", function (e) { openSheetAt(e.latlng.lat, e.latlng.lng); });
 
 if (findMe) {
   findMe.addEventListener("click", function () {

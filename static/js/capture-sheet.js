@@ -69,6 +69,14 @@ function openSheet() {
   startKind(S.draft);
 }
 
+/* A tap on the walk's big map: a new finding with its pin where the tap was (the waiting and
+ * no-position notes say "tap the map"; a tap on a marker opens the list, not this). */
+export function openSheetAt(lat, lon) {
+  if (S.draft || !$("new-finding")) return;
+  openSheet();
+  placePin(lat, lon, "map");
+}
+
 function closeSheet() {
   $("sheet").hidden = true;
   document.body.classList.remove("sheet-open");
