@@ -240,3 +240,19 @@ def test_a_file_that_would_close_its_element_is_not_inlined(tmp_path, database_u
         assert inline_static("js/ok.js") == "var a = 1 < 2;"
         with pytest.raises(ValueError, match="bad.js"):
             inline_static("js/bad.js")
+
+
+def test_static_files_the_worker_and_the_manifest_set_no_cookie(logged_in, participant, walk):
+    """A shared cache (nginx, a CDN) must not keep a response that sets a cookie, and would hand
+    that cookie to the next user: a logged-in coordinator and a joined phone get the static
+    files, the service worker and the manifest without Set-Cookie, and stay logged in, with
+    their pages still moving the session's expiry on."""
+    for client, page_url in ((logged_in, "/walks"), (participant, f"/walks/{walk['id']}/capture")):
+        html = client.get(page_url).get_data(as_text=True)
+        for url in (url_in(html, "/static/css/app.css"), "/static/js/map.js", "/sw.js", "/manifest.webmanifest"):
+            with client.get(url) as response:
+                assert response.status_code == 200, url
+                assert "Set-Cookie" not in response.headers, url
+        with client.get(page_url) as page:
+            assert page.status_code == 200, page_url  # still logged in / joined, not sent to the login
+            assert "Expires=" in page.headers["Set-Cookie"], page_url

@@ -3,6 +3,9 @@ from __future__ import annotations
 
 import io
 import random
+import time
+from collections.abc import Callable
+from typing import Any
 
 from PIL import Image
 
@@ -64,6 +67,15 @@ def with_gps(context) -> None:
     context.set_geolocation(HERE)
 
 
+def join_on_the_route(page, context, make_walk, **walk_fields) -> dict:
+    """A new walk, and a resident standing on its route with GPS who has joined it (on the
+    capture page, ready). The walk as make_walk returns it."""
+    walk = make_walk(**walk_fields)
+    with_gps(context)
+    join(page, walk["join_code"])
+    return walk
+
+
 def join(page, join_code: str) -> None:
     """Join through the QR link as a resident and wait for the capture page to be ready."""
     page.goto(f"/j/{join_code}")
@@ -100,12 +112,51 @@ def outbox_items(page, pick: str = "i => i") -> list:
     return page.evaluate(f"async () => (await ({OUTBOX_ITEMS_JS})()).map({pick})")
 
 
+def wait_until(page, condition: str | Callable[[], Any], timeout: float = 15, what: str = "") -> Any:
+    """Ask `condition` every 100 ms until its answer is truthy, and return that answer; fail
+    after `timeout` seconds. A string is a (possibly async) script, awaited by page.evaluate.
+
+    For what page.wait_for_function cannot do: it tests the predicate's return value as it
+    is, and a Promise is truthy, so an async predicate ends the wait at once (after one
+    evaluation, whatever it finds). Caches, IndexedDB and the server need awaiting."""
+    ask = (lambda: page.evaluate(condition)) if isinstance(condition, str) else condition
+    deadline = time.monotonic() + timeout
+    while not (answer := ask()):
+        assert time.monotonic() < deadline, f"not within {timeout} s: {what or condition}"
+        page.wait_for_timeout(100)
+    return answer
+
+
+def kept_page_js(path: str = "location.pathname") -> str:
+    """A script answering whether the service worker keeps the page at `path` (a JS expression)."""
+    return f"async () => !!(await (await caches.open('pages')).match({path}))"
+
+
 def wait_for_worker(page) -> None:
     """The service worker controls the page and has kept the page for offline use."""
     page.wait_for_function("() => navigator.serviceWorker.controller !== null", timeout=15000)
-    page.wait_for_function(
-        """async () => { const c = await caches.open('pages');
-             return !!(await c.match(location.pathname)); }""", timeout=15000)
+    wait_until(page, kept_page_js(), what="the capture page kept by the service worker")
+
+
+def save_finding(page) -> None:
+    """Tap Save in the sheet and wait for the sheet to close."""
+    page.click("#save-finding")
+    page.wait_for_selector("#sheet", state="hidden")
+
+
+def wait_sent(page, timeout: float = 30000) -> None:
+    """Everything the phone had to send has arrived ("Gemt" in the sync status)."""
+    page.wait_for_selector("#sync-status[data-state=sent]", timeout=timeout)
+
+
+def close_walk(app, walk_id: int) -> None:
+    """The coordinator closes the walk (on the server, as the staff page would)."""
+    from walkapp.walks.models import Walk
+
+    with app.app_context():
+        db.session.get(Walk, walk_id).status = "closed"
+        db.session.commit()
+        db.session.remove()
 
 
 def add_finding(page, category: str, photo: bytes | None, name: str = "photo.jpg", text: str = "") -> None:
@@ -117,8 +168,7 @@ def add_finding(page, category: str, photo: bytes | None, name: str = "photo.jpg
         page.wait_for_selector("#photo-thumbs img")
     if text:
         page.fill("#description", text)
-    page.click("#save-finding")
-    page.wait_for_selector("#sheet", state="hidden")
+    save_finding(page)
 
 
 def findings_on_server(app, walk_id: int):

@@ -3,23 +3,25 @@ from __future__ import annotations
 
 from tests.browser.capture_helpers import (
     add_finding,
+    close_walk,
     finding_row,
     findings_on_server,
     join,
+    join_on_the_route,
     jpeg_bytes,
+    save_finding,
+    wait_sent,
     with_gps,
 )
 
 
 def test_join_and_add_a_finding_with_a_photo(page, pixel7_context, live_server, make_walk):
     """Three taps after "New finding" store a finding with its photo on the server."""
-    walk = make_walk()
-    with_gps(pixel7_context)
-    join(page, walk["join_code"])
+    walk = join_on_the_route(page, pixel7_context, make_walk)
 
     add_finding(page, "lighting", jpeg_bytes(seed=1))
 
-    page.wait_for_selector("#sync-status[data-state=sent]", timeout=20000)
+    wait_sent(page)
     rows = findings_on_server(live_server.app, walk["id"])
     assert len(rows) == 1
     finding_id, category, photos, _ = rows[0]
@@ -49,9 +51,7 @@ def test_capture_page_fits_a_small_phone(page, pixel7_context, live_server, make
 
 def test_gps_place_photo_downscaled_and_rating(page, pixel7_context, live_server, make_walk):
     """The GPS position is the default place; a 12 MP photo arrives at most 2048 px wide."""
-    walk = make_walk()
-    with_gps(pixel7_context)
-    join(page, walk["join_code"])
+    walk = join_on_the_route(page, pixel7_context, make_walk)
     page.click("#new-finding")
     page.click(".category-button[data-code=vegetation]")
     page.wait_for_function("() => /8/.test(document.querySelector('#place-text').textContent)")
@@ -60,9 +60,8 @@ def test_gps_place_photo_downscaled_and_rating(page, pixel7_context, live_server
     page.wait_for_selector("#photo-thumbs img")
     page.click("#step-details .rating-button.r0")
     page.fill("#description", "Buskene skjuler stien")
-    page.click("#save-finding")
-    page.wait_for_selector("#sheet", state="hidden")
-    page.wait_for_selector("#sync-status[data-state=sent]", timeout=20000)
+    save_finding(page)
+    wait_sent(page)
     (finding_id, *_rest), = findings_on_server(live_server.app, walk["id"])
     row = finding_row(live_server.app, finding_id)
     assert row["location_source"] == "gps"
@@ -74,18 +73,15 @@ def test_gps_place_photo_downscaled_and_rating(page, pixel7_context, live_server
 
 def test_tapping_the_map_moves_the_place(page, pixel7_context, live_server, make_walk):
     """Correcting the pin on the map records the new place with location_source "map"."""
-    walk = make_walk()
-    with_gps(pixel7_context)
-    join(page, walk["join_code"])
+    walk = join_on_the_route(page, pixel7_context, make_walk)
     page.click("#new-finding")
     page.click(".category-button[data-code=traffic]")
     box = page.locator("#place-map").bounding_box()
     page.mouse.click(box["x"] + box["width"] * 0.25, box["y"] + box["height"] * 0.75)
     page.wait_for_function("() => document.querySelector('#place-text').textContent === "
                            "JSON.parse(document.querySelector('#capture-strings').textContent).placeMoved")
-    page.click("#save-finding")
-    page.wait_for_selector("#sheet", state="hidden")
-    page.wait_for_selector("#sync-status[data-state=sent]", timeout=20000)
+    save_finding(page)
+    wait_sent(page)
     (finding_id, *_rest), = findings_on_server(live_server.app, walk["id"])
     row = finding_row(live_server.app, finding_id)
     assert row["location_source"] == "map"
@@ -111,7 +107,7 @@ def test_same_place_adds_photo_and_text_to_the_existing_finding(page, pixel7_con
     assert "Tags på muren" in dialog.inner_text()
     page.click("#dup-same")
     page.wait_for_selector("#sheet", state="hidden")
-    page.wait_for_selector("#sync-status[data-state=sent]", timeout=20000)
+    wait_sent(page)
     rows = findings_on_server(live_server.app, walk["id"])
     assert len(rows) == 1
     row = finding_row(live_server.app, existing)
@@ -134,17 +130,15 @@ def test_new_finding_choice_keeps_both(page, pixel7_context, live_server, make_w
     page.locator("#dup-dialog").wait_for(state="visible")
     page.click("#dup-new")
     page.wait_for_selector("#sheet", state="hidden")
-    page.wait_for_selector("#sync-status[data-state=sent]", timeout=20000)
+    wait_sent(page)
     assert len(findings_on_server(live_server.app, walk["id"])) == 2
 
 
 def test_edit_and_delete_my_finding(page, pixel7_context, live_server, make_walk):
     """My own finding can be corrected and deleted from the list; the server follows."""
-    walk = make_walk()
-    with_gps(pixel7_context)
-    join(page, walk["join_code"])
+    walk = join_on_the_route(page, pixel7_context, make_walk)
     add_finding(page, "lighting", None, text="Lampen er i stykker")
-    page.wait_for_selector("#sync-status[data-state=sent]", timeout=20000)
+    wait_sent(page)
     (finding_id, *_rest), = findings_on_server(live_server.app, walk["id"])
 
     page.click("#show-list")
@@ -156,7 +150,7 @@ def test_edit_and_delete_my_finding(page, pixel7_context, live_server, make_walk
     page.click("#edit-form button[type=submit]")
     page.wait_for_function(
         "() => document.querySelector('.finding-item .description')?.textContent === 'Lampen er smadret'")
-    page.wait_for_selector("#sync-status[data-state=sent]", timeout=20000)
+    wait_sent(page)
     page.wait_for_function("() => document.querySelectorAll('.finding-item[data-state=sent]').length === 1")
     row = finding_row(live_server.app, finding_id)
     assert (row["category"], row["rating"], row["description"]) == ("vandalism", 1, "Lampen er smadret")
@@ -164,7 +158,7 @@ def test_edit_and_delete_my_finding(page, pixel7_context, live_server, make_walk
     page.once("dialog", lambda d: d.accept())
     item.locator(".delete-finding").click()
     page.wait_for_function("() => document.querySelectorAll('.finding-item').length === 0")
-    page.wait_for_selector("#sync-status[data-state=sent]", timeout=20000)
+    wait_sent(page)
     for _ in range(50):
         if finding_row(live_server.app, finding_id) is None:
             break
@@ -174,16 +168,8 @@ def test_edit_and_delete_my_finding(page, pixel7_context, live_server, make_walk
 
 def test_closed_walk_offers_no_new_finding(page, pixel7_context, live_server, make_walk):
     """Once the walk is closed, the capture page says so and hides the button and edit actions."""
-    walk = make_walk()
-    with_gps(pixel7_context)
-    join(page, walk["join_code"])
-    from walkapp.extensions import db
-    from walkapp.walks.models import Walk
-
-    with live_server.app.app_context():
-        db.session.get(Walk, walk["id"]).status = "closed"
-        db.session.commit()
-        db.session.remove()
+    walk = join_on_the_route(page, pixel7_context, make_walk)
+    close_walk(live_server.app, walk["id"])
     page.reload()
     page.wait_for_selector(".closed-note")
     assert page.locator("#new-finding").count() == 0

@@ -8,14 +8,18 @@ from tests.browser.capture_helpers import (
     HERE,
     OUTBOX_ITEMS_JS,
     add_finding,
+    close_walk,
     finding_row,
     findings_on_server,
     join,
+    join_on_the_route,
     jpeg_bytes,
     outbox_items,
     skip_blur,
     wait_for_worker,
     wait_ready,
+    wait_sent,
+    wait_until,
     with_gps,
 )
 from tests.browser.layout_helpers import assert_fits_phone
@@ -35,7 +39,7 @@ def test_photo_and_new_place_after_saving_offline_arrive_once(page, pixel7_conte
     join(page, walk["join_code"])
     wait_for_worker(page)
     add_finding(page, "lighting", None, text="Lampen er gået")
-    page.wait_for_selector("#sync-status[data-state=sent]", timeout=20000)
+    wait_sent(page)
     (finding_id, *_rest), = [r for r in findings_on_server(live_server.app, walk["id"]) if r[0] != someone_elses]
     key = str(finding_id)  # as the page knows it
     strings = json.loads(page.locator("#capture-strings").text_content())
@@ -70,7 +74,7 @@ def test_photo_and_new_place_after_saving_offline_arrive_once(page, pixel7_conte
     page.click("#move-save")
     page.locator("#move-dialog").wait_for(state="hidden")
     # The dialog closes as the write to IndexedDB starts: wait for the write, then look.
-    page.wait_for_function(f"async () => (await ({OUTBOX_ITEMS_JS})()).length === 2")
+    wait_until(page, f"async () => (await ({OUTBOX_ITEMS_JS})()).length === 2", what="photo and patch in the outbox")
     assert outbox_kinds(page) == ["photo", "patch"]
     new_place = outbox_items(page, "i => i.kind === 'patch' ? [i.body.lat, i.body.lon] : null")[1]
     assert new_place[1] < HERE["longitude"] - 0.0001
@@ -84,7 +88,7 @@ def test_photo_and_new_place_after_saving_offline_arrive_once(page, pixel7_conte
     assert before["photos"] == [] and before["lon"] == HERE["longitude"]
 
     pixel7_context.set_offline(False)
-    page.wait_for_selector("#sync-status[data-state=sent]", timeout=30000)
+    wait_sent(page)
     assert outbox_kinds(page) == []
     page.evaluate("() => window.dispatchEvent(new Event('online'))")  # one more pass sends nothing twice
     page.wait_for_timeout(1000)
@@ -97,9 +101,7 @@ def test_photo_and_new_place_after_saving_offline_arrive_once(page, pixel7_conte
 
 def test_a_photo_added_to_a_finding_not_yet_sent_follows_it(page, pixel7_context, live_server, make_walk):
     """Offline from the start: the photo added from the list waits for its finding, and both arrive."""
-    walk = make_walk()
-    with_gps(pixel7_context)
-    join(page, walk["join_code"])
+    walk = join_on_the_route(page, pixel7_context, make_walk)
     pixel7_context.set_offline(True)
     add_finding(page, "graffiti", None)
     page.click("#show-list")
@@ -111,25 +113,17 @@ def test_a_photo_added_to_a_finding_not_yet_sent_follows_it(page, pixel7_context
     item.locator(".list-thumbs img").wait_for()
     assert outbox_kinds(page) == ["finding", "photo"]
     pixel7_context.set_offline(False)
-    page.wait_for_selector("#sync-status[data-state=sent]", timeout=30000)
+    wait_sent(page)
     (_id, category, photos, _text), = findings_on_server(live_server.app, walk["id"])
     assert (category, photos) == ("graffiti", 1)
 
 
 def test_no_photo_or_move_on_a_closed_walk(page, pixel7_context, live_server, make_walk):
     """Once the walk is closed, a participant's list offers neither "Add photo" nor "Move the pin"."""
-    from walkapp.extensions import db
-    from walkapp.walks.models import Walk
-
-    walk = make_walk()
-    with_gps(pixel7_context)
-    join(page, walk["join_code"])
+    walk = join_on_the_route(page, pixel7_context, make_walk)
     add_finding(page, "lighting", None)
-    page.wait_for_selector("#sync-status[data-state=sent]", timeout=20000)
-    with live_server.app.app_context():
-        db.session.get(Walk, walk["id"]).status = "closed"
-        db.session.commit()
-        db.session.remove()
+    wait_sent(page)
+    close_walk(live_server.app, walk["id"])
     page.reload()
     wait_ready(page)
     page.click("#show-list")

@@ -9,7 +9,14 @@ from __future__ import annotations
 import pytest
 
 from tests.browser.a11y_helpers import axe_violations, tab_to
-from tests.browser.capture_helpers import FAKE_MEDIA, HERE, outbox_items, wait_ready
+from tests.browser.capture_helpers import (
+    FAKE_MEDIA,
+    HERE,
+    outbox_items,
+    save_finding,
+    wait_ready,
+    wait_sent,
+)
 from tests.browser.conftest import CHROMIUM_ARGS
 from tests.browser.layout_helpers import assert_fits_phone, boxes, off_screen, overlaps, phone
 from tests.conftest import chromium_path, skip_or_fail
@@ -131,8 +138,7 @@ def test_the_whole_capture_in_arabic_offline_then_sent_once(media_browser, live_
             assert overlaps(sheet) == [] and off_screen(sheet, width) == []
             assert page.evaluate("() => document.querySelector('#sheet').scrollWidth") <= width
             page.click("#place-list-toggle")
-        page.click("#save-finding")
-        page.wait_for_selector("#sheet", state="hidden")
+        save_finding(page)
         page.wait_for_function("() => document.querySelector('#saved-live').textContent === 'في انتظار الشبكة'")
 
         # 2: keyboard only, no map: the second point of the route from the list.
@@ -157,7 +163,7 @@ def test_the_whole_capture_in_arabic_offline_then_sent_once(media_browser, live_
 
         page.context.set_offline(False)
         page.evaluate("() => window.dispatchEvent(new Event('online'))")
-        page.wait_for_selector("#sync-status[data-state=sent]", timeout=30000)
+        wait_sent(page)
         page.wait_for_function("() => document.querySelector('#saved-live').textContent === 'تم الحفظ'")
         assert outbox_items(page) == []
         first_category = page.evaluate("() => document.querySelector('.category-button').dataset.code")

@@ -12,8 +12,11 @@ from tests.browser.capture_helpers import (
     finding_row,
     findings_on_server,
     join,
+    join_on_the_route,
     outbox_items,
+    save_finding,
     wait_ready,
+    wait_sent,
     with_gps,
 )
 from tests.browser.staff_helpers import log_in
@@ -73,9 +76,8 @@ def test_a_late_gps_fix_moves_the_pin_and_save_waits_for_a_place(page, pixel7_co
     assert page.locator("#place-map .leaflet-marker-icon").count() == 1
     # The pin is the GPS fix (the stored place below is exactly that fix).
     assert page.locator("#place-text").inner_text() == strings(page)["gpsAccuracy"].replace("{m}", "8")
-    page.click("#save-finding")
-    page.wait_for_selector("#sheet", state="hidden")
-    page.wait_for_selector("#sync-status[data-state=sent]", timeout=20000)
+    save_finding(page)
+    wait_sent(page)
     (finding_id, *_rest), = findings_on_server(live_server.app, walk["id"])
     row = finding_row(live_server.app, finding_id)
     assert row["location_source"] == "gps"
@@ -92,9 +94,8 @@ def test_a_tap_on_the_map_is_a_place_even_without_gps(page, pixel7_context, live
     page.click(".category-button[data-code=traffic]")
     box = page.locator("#place-map").bounding_box()
     page.mouse.click(box["x"] + box["width"] * 0.6, box["y"] + box["height"] * 0.6)
-    page.click("#save-finding")
-    page.wait_for_selector("#sheet", state="hidden")
-    page.wait_for_selector("#sync-status[data-state=sent]", timeout=20000)
+    save_finding(page)
+    wait_sent(page)
     (finding_id, *_rest), = findings_on_server(live_server.app, walk["id"])
     assert finding_row(live_server.app, finding_id)["location_source"] == "map"
 
@@ -108,7 +109,7 @@ def test_staff_can_add_a_finding_on_a_closed_walk(page, pixel7_context, live_ser
     wait_ready(page)
     assert page.locator(".closed-note").is_visible()
     add_finding(page, "access", None, text="Døren står åben")
-    page.wait_for_selector("#sync-status[data-state=sent]", timeout=20000)
+    wait_sent(page)
     assert [r[1] for r in findings_on_server(live_server.app, walk["id"])] == ["access"]
 
 
@@ -168,9 +169,7 @@ def test_hostile_names_on_the_new_markers_stay_text(page, pixel7_context, app, m
 
 def test_the_map_follows_me_until_i_move_it_and_find_me_resumes(page, pixel7_context, live_server, make_walk):
     """Following: the map centres on each fix; my own drag stops it; "Find me" centres and follows again."""
-    walk = make_walk()
-    with_gps(pixel7_context)
-    join(page, walk["join_code"])
+    join_on_the_route(page, pixel7_context, make_walk)
     wait_centred_on_me(page)
     assert page.locator("#find-me").get_attribute("aria-pressed") == "true"
 
@@ -204,9 +203,7 @@ def test_the_map_follows_me_until_i_move_it_and_find_me_resumes(page, pixel7_con
 
 def test_a_failed_save_is_told_in_the_page_not_an_alert(page, pixel7_context, live_server, make_walk):
     """If the phone cannot store the finding, a translated message shows in the sheet; no alert box."""
-    walk = make_walk()
-    with_gps(pixel7_context)
-    join(page, walk["join_code"])
+    join_on_the_route(page, pixel7_context, make_walk)
     dialogs = []
     page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
     # The phone's storage is full: IndexedDB refuses every write as a full disk makes it.
@@ -227,9 +224,7 @@ def test_a_failed_save_is_told_in_the_page_not_an_alert(page, pixel7_context, li
 
 def test_a_csrf_failure_is_told_in_words(page, pixel7_context, live_server, make_walk):
     """When the server keeps refusing the phone's CSRF token, the user reads what to do, not "csrf"."""
-    walk = make_walk()
-    with_gps(pixel7_context)
-    join(page, walk["join_code"])
+    walk = join_on_the_route(page, pixel7_context, make_walk)
     inner = live_server.app.wsgi_app
 
     def spoil_token(environ, start_response):
@@ -246,5 +241,5 @@ def test_a_csrf_failure_is_told_in_words(page, pixel7_context, live_server, make
     assert findings_on_server(live_server.app, walk["id"]) == []
     live_server.app.wsgi_app = inner
     page.click(".retry-finding")
-    page.wait_for_selector("#sync-status[data-state=sent]", timeout=20000)
+    wait_sent(page)
     assert len(findings_on_server(live_server.app, walk["id"])) == 1

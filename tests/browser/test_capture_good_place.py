@@ -2,16 +2,19 @@
 stored as a good place and drawn green on the capture map."""
 from __future__ import annotations
 
-from tests.browser.capture_helpers import findings_on_server, join, with_gps
+from tests.browser.capture_helpers import (
+    findings_on_server,
+    join_on_the_route,
+    save_finding,
+    wait_sent,
+)
 from walkapp.extensions import db
 from walkapp.findings.models import Finding
 
 
 def test_good_place_is_sent_as_good_and_green_on_the_map(page, pixel7_context, live_server, make_walk):
     """Pressing "Et godt sted" before the category stores kind=good; the marker is green."""
-    walk = make_walk()
-    with_gps(pixel7_context)
-    join(page, walk["join_code"])
+    walk = join_on_the_route(page, pixel7_context, make_walk)
     page.click("#new-finding")
     assert page.get_attribute("#kind-choice .kind-problem", "aria-pressed") == "true"
     page.click("#kind-choice .kind-good")
@@ -20,9 +23,8 @@ def test_good_place_is_sent_as_good_and_green_on_the_map(page, pixel7_context, l
     assert page.text_content("#details-title") == "Godt sted"
     page.wait_for_function("() => /8/.test(document.querySelector('#place-text').textContent)")
     page.fill("#description", "Mange mennesker ved caféen om aftenen")
-    page.click("#save-finding")
-    page.wait_for_selector("#sheet", state="hidden")
-    page.wait_for_selector("#sync-status[data-state=sent]", timeout=20000)
+    save_finding(page)
+    wait_sent(page)
     (finding_id, category, _photos, _), = findings_on_server(live_server.app, walk["id"])
     assert category == "life"
     with live_server.app.app_context():

@@ -8,11 +8,12 @@ import re
 from tests.browser.capture_helpers import (
     OUTBOX_ITEMS_JS,
     add_finding,
-    join,
+    join_on_the_route,
     jpeg_bytes,
     outbox_items,
     wait_ready,
-    with_gps,
+    wait_sent,
+    wait_until,
 )
 from walkapp.extensions import db
 
@@ -34,9 +35,7 @@ def stored_findings(app, walk_id: int) -> list[tuple[str, str, int]]:
 
 def test_english_on_the_capture_page_keeps_me_joined_and_my_outbox(page, pixel7_context, live_server, make_walk):
     """Danish → English on the capture page: English labels, same walk and participant, outbox intact, sent once."""
-    walk = make_walk()
-    with_gps(pixel7_context)
-    join(page, walk["join_code"])
+    walk = join_on_the_route(page, pixel7_context, make_walk)
     capture_url = page.url
     menu = page.locator(".capture-top .language-menu > summary")
     assert menu.locator("span[lang]").inner_text().strip() == "Dansk"
@@ -55,7 +54,8 @@ def test_english_on_the_capture_page_keeps_me_joined_and_my_outbox(page, pixel7_
 
     live_server.app.wsgi_app = busy
     add_finding(page, "graffiti", jpeg_bytes(seed=5), text="Tags på muren")
-    page.wait_for_function(f"async () => (await ({OUTBOX_ITEMS_JS})()).some(i => i.attempts > 0)", timeout=20000)
+    wait_until(page, f"async () => (await ({OUTBOX_ITEMS_JS})()).some(i => i.attempts > 0)", timeout=20,
+               what="a first attempt to send the finding")
     waiting = outbox_ids(page)
     assert [kind for kind, _id in waiting] == ["finding", "photo"]
 
@@ -73,15 +73,13 @@ def test_english_on_the_capture_page_keeps_me_joined_and_my_outbox(page, pixel7_
     hold["on"] = False
     live_server.app.wsgi_app = inner
     page.evaluate("() => window.dispatchEvent(new Event('online'))")  # the page's own trigger
-    page.wait_for_selector("#sync-status[data-state=sent]", timeout=30000)
+    wait_sent(page)
     assert stored_findings(live_server.app, walk["id"]) == [("Birte", "graffiti", 1)]
 
 
 def test_offline_the_switch_says_why_and_stays_on_the_walk(page, pixel7_context, live_server, make_walk):
     """Offline, tapping "English" keeps the Danish page and its outbox and tells the person in words."""
-    walk = make_walk()
-    with_gps(pixel7_context)
-    join(page, walk["join_code"])
+    join_on_the_route(page, pixel7_context, make_walk)
     pixel7_context.set_offline(True)
     add_finding(page, "lighting", None, text="Mørkt hjørne")
     before = outbox_ids(page)

@@ -17,6 +17,8 @@ from tests.browser.capture_helpers import (
     jpeg_bytes,
     jpeg_with_gps,
     outbox_items,
+    save_finding,
+    wait_sent,
 )
 from walkapp.extensions import db
 
@@ -65,9 +67,8 @@ def choose_photo_with_place(page, photo: bytes, name: str) -> None:
 
 def save_and_wait_sent(page) -> None:
     """Save the sheet and wait until the outbox has sent everything."""
-    page.click("#save-finding")
-    page.wait_for_selector("#sheet", state="hidden")
-    page.wait_for_selector("#sync-status[data-state=sent]", timeout=20000)
+    save_finding(page)
+    wait_sent(page)
 
 
 def test_without_a_position_one_message_and_no_pin_until_a_tap(page, pixel7_context, live_server, make_walk):

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from tests.browser.capture_helpers import HERE, add_finding, join, with_gps
+from tests.browser.capture_helpers import HERE, add_finding, join, wait_sent, with_gps
 from walkapp.extensions import db
 
 
@@ -26,13 +26,13 @@ def test_a_finding_at_last_years_spot_shows_reported_before(page, pixel7_context
     join(page, walk["join_code"])
 
     add_finding(page, "lighting", None)
-    page.wait_for_selector("#sync-status[data-state=sent]", timeout=20000)
+    wait_sent(page)
     page.click("#show-list")
     hint = page.locator(".finding-item .earlier-hint")
     hint.wait_for()
     assert hint.inner_text() == "Meldt før (2024)"
 
     add_finding(page, "litter", None)
-    page.wait_for_selector("#sync-status[data-state=sent]", timeout=20000)
+    wait_sent(page)
     page.wait_for_function("() => document.querySelectorAll('.finding-item').length === 2")
     assert page.locator(".finding-item .earlier-hint").count() == 1

@@ -6,7 +6,15 @@ from __future__ import annotations
 import pytest
 
 from tests.browser.a11y_helpers import axe_violations, tab_to
-from tests.browser.capture_helpers import findings_on_server, join, outbox_items, with_gps
+from tests.browser.capture_helpers import (
+    findings_on_server,
+    join,
+    join_on_the_route,
+    outbox_items,
+    save_finding,
+    wait_sent,
+    wait_until,
+)
 from tests.browser.layout_helpers import boxes, off_screen, overlaps, phone, too_small, unreachable
 from walkapp.extensions import db
 
@@ -90,7 +98,7 @@ def test_keyboard_only_findings_by_route_point_and_by_words_offline_then_sent_on
 
     pixel7_context.set_offline(False)
     page.evaluate("() => window.dispatchEvent(new Event('online'))")
-    page.wait_for_selector("#sync-status[data-state=sent]", timeout=30000)
+    wait_sent(page)
     page.wait_for_function("() => document.querySelector('#saved-live').textContent === 'Gemt'")
     assert stored_places(live_server.app, walk["id"]) == [
         ("route_point", 55.6664, 12.6054, ""),
@@ -216,9 +224,7 @@ def test_a_route_point_stays_when_a_new_fix_arrives_and_my_position_takes_the_fi
     """Punkt 1 chosen, then the phone moves: the finding stays at Punkt 1; "Ved min position"
     then puts it at the fix, saved as gps."""
     live_server.app.config["MAP_TILE_URL"] = NO_TILES
-    walk = make_walk(**MEETING)
-    with_gps(pixel7_context)
-    join(page, walk["join_code"])
+    join_on_the_route(page, pixel7_context, make_walk, **MEETING)
     page.click("#new-finding")
     page.click(".category-button[data-code=lighting]")
     page.click("#place-list-toggle")
@@ -229,8 +235,10 @@ def test_a_route_point_stays_when_a_new_fix_arrives_and_my_position_takes_the_fi
     assert page.locator("#place-text").inner_text() == "Sat ved Punkt 1."
     page.click("#place-at-me")
     assert page.locator("#place-text").inner_text().startswith("Din position")
-    page.click("#save-finding")
-    page.wait_for_selector("#sheet", state="hidden")
-    [body] = outbox_items(page, "i => i.body")
+    # Offline, so the saved finding stays in the outbox to be read (online it may already be
+    # sent and gone); and waited for, as the sheet closes when the write starts.
+    pixel7_context.set_offline(True)
+    save_finding(page)
+    [body] = wait_until(page, lambda: outbox_items(page, "i => i.body"), what="the finding in the outbox")
     assert (body["location_source"], body["lat"], body["lon"]) == ("gps", 55.6670, 12.6080)
     assert "location_text" not in body

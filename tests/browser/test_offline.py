@@ -4,17 +4,19 @@ from __future__ import annotations
 
 import json
 import re
-import time
 
 from tests.browser.capture_helpers import (
     add_finding,
+    close_walk,
     findings_on_server,
-    join,
+    join_on_the_route,
     jpeg_bytes,
+    kept_page_js,
     outbox_items,
     wait_for_worker,
     wait_ready,
-    with_gps,
+    wait_sent,
+    wait_until,
 )
 
 CATEGORIES = ("lighting", "graffiti", "litter")
@@ -22,9 +24,7 @@ CATEGORIES = ("lighting", "graffiti", "litter")
 
 def test_offline_findings_survive_a_reload_and_arrive_once(page, pixel7_context, live_server, make_walk):
     """Three findings with photos made offline are still waiting after a reload, then sent once each."""
-    walk = make_walk()
-    with_gps(pixel7_context)
-    join(page, walk["join_code"])
+    walk = join_on_the_route(page, pixel7_context, make_walk)
     wait_for_worker(page)
 
     pixel7_context.set_offline(True)
@@ -44,7 +44,7 @@ def test_offline_findings_survive_a_reload_and_arrive_once(page, pixel7_context,
     assert findings_on_server(live_server.app, walk["id"]) == []
 
     pixel7_context.set_offline(False)
-    page.wait_for_selector("#sync-status[data-state=sent]", timeout=30000)
+    wait_sent(page)
     rows = findings_on_server(live_server.app, walk["id"])
     assert sorted(r[1] for r in rows) == sorted(CATEGORIES)
     assert all(r[2] == 1 for r in rows), rows
@@ -54,9 +54,7 @@ def test_offline_findings_survive_a_reload_and_arrive_once(page, pixel7_context,
 
 def test_a_failed_attempt_is_retried(page, pixel7_context, live_server, make_walk):
     """The server answers 503 once: the finding stays in the outbox and arrives on the retry."""
-    walk = make_walk()
-    with_gps(pixel7_context)
-    join(page, walk["join_code"])
+    walk = join_on_the_route(page, pixel7_context, make_walk)
     attempts = []
     inner = live_server.app.wsgi_app
 
@@ -72,7 +70,7 @@ def test_a_failed_attempt_is_retried(page, pixel7_context, live_server, make_wal
 
     live_server.app.wsgi_app = fail_first
     add_finding(page, "vandalism", jpeg_bytes(seed=3))
-    page.wait_for_selector("#sync-status[data-state=sent]", timeout=30000)
+    wait_sent(page)
     assert len(attempts) >= 2
     rows = findings_on_server(live_server.app, walk["id"])
     assert len(rows) == 1 and rows[0][2] == 1
@@ -80,19 +78,10 @@ def test_a_failed_attempt_is_retried(page, pixel7_context, live_server, make_wal
 
 def test_finding_sent_after_the_walk_closed_needs_attention(page, pixel7_context, live_server, make_walk):
     """A finding that reaches the server after closing is kept on the phone and marked for the user."""
-    walk = make_walk()
-    with_gps(pixel7_context)
-    join(page, walk["join_code"])
+    walk = join_on_the_route(page, pixel7_context, make_walk)
     pixel7_context.set_offline(True)
     add_finding(page, "access", jpeg_bytes(seed=4), text="Kælderdør står åben")
-
-    from walkapp.extensions import db
-    from walkapp.walks.models import Walk
-
-    with live_server.app.app_context():
-        db.session.get(Walk, walk["id"]).status = "closed"
-        db.session.commit()
-        db.session.remove()
+    close_walk(live_server.app, walk["id"])
 
     pixel7_context.set_offline(False)
     page.wait_for_selector("#sync-status[data-state=attention]", timeout=30000)
@@ -118,14 +107,10 @@ def test_finding_sent_after_the_walk_closed_needs_attention(page, pixel7_context
 
 def test_the_installed_app_opened_offline_shows_the_capture_page(page, pixel7_context, live_server, make_walk):
     """Offline, the start URL "/" opens the walk's kept capture page with its outbox; other pages link to it."""
-    walk = make_walk()
-    with_gps(pixel7_context)
-    join(page, walk["join_code"])
+    walk = join_on_the_route(page, pixel7_context, make_walk)
     wait_for_worker(page)
     capture_path = f"/walks/{walk['id']}/capture"
-    page.wait_for_function(
-        """async () => { const c = await caches.open('pages');
-             return !!(await c.match('/__last-capture')); }""", timeout=15000)
+    wait_until(page, kept_page_js("'/__last-capture'"), what="the last capture page kept for the start URL")
 
     pixel7_context.set_offline(True)
     add_finding(page, "lighting", None, text="Lampen er gået")
@@ -144,7 +129,7 @@ def test_the_installed_app_opened_offline_shows_the_capture_page(page, pixel7_co
     wait_ready(page)
 
     pixel7_context.set_offline(False)
-    page.wait_for_selector("#sync-status[data-state=sent]", timeout=30000)
+    wait_sent(page)
     assert len(findings_on_server(live_server.app, walk["id"])) == 1
 
 
@@ -163,9 +148,7 @@ def test_one_finding_the_server_keeps_failing_does_not_hold_back_the_others(
     """500 for one finding: the later findings still arrive; it waits (with its photo) and arrives after recovery."""
     import json
 
-    walk = make_walk()
-    with_gps(pixel7_context)
-    join(page, walk["join_code"])
+    walk = join_on_the_route(page, pixel7_context, make_walk)
     inner = live_server.app.wsgi_app
     broken = {"id": None, "on": True, "hits": 0, "photo_posts": 0}
 
@@ -204,7 +187,7 @@ def test_one_finding_the_server_keeps_failing_does_not_hold_back_the_others(
     assert page.locator("#sync-status").get_attribute("data-state") == "waiting"
 
     broken["on"] = False
-    page.wait_for_selector("#sync-status[data-state=sent]", timeout=60000)
+    wait_sent(page, timeout=60000)
     rows = findings_on_server(live_server.app, walk["id"])
     assert sorted(r[1] for r in rows) == sorted(CATEGORIES)
     assert all(r[2] == 1 for r in rows), rows
@@ -233,18 +216,11 @@ def test_map_tiles_are_cached_as_cors_responses_only(page, pixel7_context, live_
     port = urlsplit(live_server.url).port
     # "localhost" is another origin than the app's 127.0.0.1: the tiles are cross-origin, like OSM's.
     live_server.app.config["MAP_TILE_URL"] = f"http://localhost:{port}/tiles/{{z}}/{{x}}/{{y}}.png"
-    walk = make_walk()
-    with_gps(pixel7_context)
-    join(page, walk["join_code"])
+    join_on_the_route(page, pixel7_context, make_walk)
     wait_for_worker(page)
     page.reload()
     wait_ready(page)
-    # Polled here: wait_for_function does not await an async predicate (a Promise is truthy), so
-    # it would return at once, before the tiles are kept.
-    deadline = time.monotonic() + 15
-    while page.evaluate("async () => (await (await caches.open('tiles')).keys()).length") < 4:
-        assert time.monotonic() < deadline, "fewer than 4 tiles kept"
-        page.wait_for_timeout(100)
+    wait_until(page, "async () => (await (await caches.open('tiles')).keys()).length >= 4", what="4 tiles kept")
     kept = page.evaluate("""async () => { const c = await caches.open('tiles');
         return Promise.all((await c.keys()).map(async k => { const r = await c.match(k); return [r.type, r.status]; })); }""")
     assert kept and all(status == 200 and kind != "opaque" for kind, status in kept), kept
@@ -269,9 +245,7 @@ def _worker_registration(page, scope: str) -> tuple:
 def test_the_worker_sends_what_a_closed_capture_page_left(page, pixel7_context, live_server, make_walk):
     """A finding and its photo saved offline arrive, once, after the capture page is gone: the
     service worker sends them on Background Sync with the outbox modules the page uses."""
-    walk = make_walk()
-    with_gps(pixel7_context)
-    join(page, walk["join_code"])
+    walk = join_on_the_route(page, pixel7_context, make_walk)
     wait_for_worker(page)
 
     pixel7_context.set_offline(True)

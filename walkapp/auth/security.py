@@ -14,6 +14,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import LoginManager, current_user
 
 from walkapp.auth.models import ApiToken, User
+from walkapp.auth.session_cookie import SessionCookieInterface
 from walkapp.db import now_utc
 from walkapp.errors import ApiError, wants_json
 from walkapp.extensions import csrf, db
@@ -103,6 +104,7 @@ def _bearer_token() -> str | None:
 
 def init_auth(app: Flask, login_manager: LoginManager) -> None:
     """Bind Flask-Login; authenticate bearer tokens and enforce CSRF for cookie writes."""
+    app.session_interface = SessionCookieInterface()  # no Set-Cookie on static files (see there)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = _l("Log in to see this page.")
