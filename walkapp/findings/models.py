@@ -16,7 +16,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     Uuid,
-    exists,
+    select,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -226,11 +226,15 @@ belongs_to_area(Finding, lambda scope: Finding.walk_id.in_(walks_in_scope(scope)
 
 
 def of_a_finding_in_scope(scope: AreaScope, finding_id: Any) -> Any:
-    """The rows whose `finding_id` is a finding the request may see, asked per row (EXISTS on
-    the finding's primary key): `IN (every finding in scope)` made loading the photos of one
-    page of the list grow with the whole area."""
-    return exists().where(Finding.id == finding_id, Finding.walk_id.in_(walks_in_scope(scope))) \
-        .correlate_except(Finding)
+    """The rows whose `finding_id` is a finding the request may see, asked per row: the
+    finding's walk, looked up by the finding's primary key, is one of the walks in scope (no
+    finding: NULL, not in scope). `IN (every finding in scope)` made loading the photos of one
+    page of the list grow with the whole area, and so did an EXISTS holding the walk test:
+    PostgreSQL turned it into a semi-join over every finding of the area."""
+    walk_of_finding = (
+        select(Finding.walk_id).where(Finding.id == finding_id).correlate_except(Finding).scalar_subquery()
+    )
+    return walk_of_finding.in_(walks_in_scope(scope))
 
 
 belongs_to_area(FindingChange, lambda scope: of_a_finding_in_scope(scope, FindingChange.finding_id))

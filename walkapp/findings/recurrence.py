@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Select, case, exists, func, or_
+from sqlalchemy import Select, case, func, union
 from sqlalchemy.orm import aliased
 
 from walkapp.dates import to_local
@@ -93,28 +93,38 @@ def earlier_findings(
     if not isinstance(ids, Select) and not ids:
         return {}
     later, earlier, later_walk, earlier_walk = _LATER, _EARLIER, _LATER_WALK, _EARLIER_WALK
-    chain = _chain(db.select(Finding.walk_id).where(Finding.id.in_(ids)))
+    later_walks = db.select(Finding.walk_id).where(Finding.id.in_(ids))
+    chain = _chain(later_walks)
     later_estate, earlier_estate = _LATER_ESTATE, _EARLIER_ESTATE
-    shares_estate = exists().where(
-        later_estate.c.walk_id == later.walk_id,
-        earlier_estate.c.estate_id == later_estate.c.estate_id,
-        earlier_estate.c.walk_id == earlier.walk_id,
-    )
-    in_chain = exists().where(chain.c.walk_id == later.walk_id, chain.c.ancestor_id == earlier.walk_id)
+    # The walks each later walk may recur from (a shared estate, or before it in its chain),
+    # found first: then only those walks' findings near the spot are read (ix_findings_walk_lat).
+    # Joining on the category and box first read every finding of the category in the area and
+    # tested the estates and the chain for each pair, which grew with the area's findings.
+    # UNION: a pair that shares an estate and a chain (or two estates) gives each finding once.
+    related = union(
+        db.select(later_estate.c.walk_id.label("later_walk_id"),
+                  earlier_estate.c.walk_id.label("earlier_walk_id"))
+        .join(earlier_estate, earlier_estate.c.estate_id == later_estate.c.estate_id)
+        .where(later_estate.c.walk_id.in_(later_walks)),
+        db.select(chain.c.walk_id, chain.c.ancestor_id),
+    ).subquery("related_walks")
     lon_box = _LATER_LON_BOX
     rows = db.session.execute(
         db.select(
             later.id, later.lat, later.lon, earlier.id, earlier.lat, earlier.lon, earlier.observed_at,
             earlier_walk.id, earlier_walk.title, earlier_walk.starts_at,
         )
+        .select_from(later)
         .join(later_walk, later_walk.id == later.walk_id)
-        .join(earlier, (earlier.category_id == later.category_id)
+        .join(related, related.c.later_walk_id == later.walk_id)
+        .join(earlier_walk, (earlier_walk.id == related.c.earlier_walk_id)
+              & (earlier_walk.starts_at < later_walk.starts_at))
+        .join(earlier, (earlier.walk_id == related.c.earlier_walk_id)
+              & (earlier.category_id == later.category_id)
               & earlier.lat.between(later.lat - _BOX_LAT, later.lat + _BOX_LAT)
               & earlier.lon.between(later.lon - lon_box, later.lon + lon_box)
               & earlier.state.not_in(NOT_COUNTED_STATES))
-        .join(earlier_walk, (earlier_walk.id == earlier.walk_id)
-              & (earlier_walk.starts_at < later_walk.starts_at))
-        .where(later.id.in_(ids), or_(shares_estate, in_chain),
+        .where(later.id.in_(ids),
                # The area scope skips aliased tables; a plain select of the walks has it, so a
                # walk of another area never counts as earlier, whatever links the data holds.
                later.walk_id.in_(db.select(Walk.id)), earlier.walk_id.in_(db.select(Walk.id)))
