@@ -5,7 +5,15 @@ from __future__ import annotations
 
 import math
 
-from tests.browser.capture_helpers import HERE, finding_row, findings_on_server, join, with_gps
+from tests.browser.capture_helpers import (
+    HERE,
+    close_walk,
+    finding_row,
+    findings_on_server,
+    join_on_the_route,
+    save_finding,
+    wait_sent,
+)
 
 NORTH_PX = 120  # how far above my position's dot the tap lands
 
@@ -21,9 +29,7 @@ def dot_centre(page) -> tuple[float, float]:
 def test_a_tap_on_the_map_starts_a_finding_placed_where_the_tap_was(page, pixel7_context, live_server, make_walk):
     """GPS on, tap 120 px north of my dot: the sheet opens, the place is "chosen on the map" (a
     later fix does not move it) and the stored finding lies north of me, not at my position."""
-    walk = make_walk()
-    with_gps(pixel7_context)
-    join(page, walk["join_code"])
+    walk = join_on_the_route(page, pixel7_context, make_walk)
     x, y = dot_centre(page)
 
     page.mouse.click(x, y - NORTH_PX)
@@ -34,10 +40,10 @@ def test_a_tap_on_the_map_starts_a_finding_placed_where_the_tap_was(page, pixel7
     # A new fix while the sheet is open leaves the tapped place alone.
     pixel7_context.set_geolocation({"latitude": 55.6670, "longitude": 12.6070, "accuracy": 8})
     page.wait_for_timeout(500)
-    page.click("#save-finding")
-    page.wait_for_selector("#sheet", state="hidden")
+    save_finding(page)
+    wait_sent(page)
 
-    [(finding_id, category, _photos, _text)] = _wait_for_one(live_server.app, walk["id"], page)
+    [(finding_id, category, _photos, _text)] = findings_on_server(live_server.app, walk["id"])
     row = finding_row(live_server.app, finding_id)
     assert category == "lighting" and row["location_source"] == "map"
     north_m = (row["lat"] - HERE["latitude"]) * 111_320
@@ -50,8 +56,7 @@ def test_a_drag_or_a_tap_on_a_marker_starts_no_finding(page, pixel7_context, liv
     """Moving the map is not a tap, and a finding's marker opens the list as before."""
     walk = make_walk()
     make_finding(walk["id"], lat=HERE["latitude"] + 0.0003, lon=HERE["longitude"])
-    with_gps(pixel7_context)
-    join(page, walk["join_code"])
+    join_on_the_route(page, pixel7_context, lambda: walk)
     x, y = dot_centre(page)
 
     page.mouse.move(x + 60, y + 60)
@@ -70,17 +75,8 @@ def test_a_drag_or_a_tap_on_a_marker_starts_no_finding(page, pixel7_context, liv
 
 def test_no_finding_starts_from_the_map_of_a_closed_walk(page, pixel7_context, live_server, make_walk):
     """A participant of a closed walk sees the map but adds nothing: a tap opens no sheet."""
-    walk = make_walk()
-    with_gps(pixel7_context)
-    join(page, walk["join_code"])
-    x, y = dot_centre(page)
-    with live_server.app.app_context():
-        from walkapp.extensions import db
-        from walkapp.walks.models import Walk
-
-        db.session.get(Walk, walk["id"]).status = "closed"
-        db.session.commit()
-        db.session.remove()
+    walk = join_on_the_route(page, pixel7_context, make_walk)
+    close_walk(live_server.app, walk["id"])
     page.reload()
     page.wait_for_selector("#capture-map.leaflet-container")
     assert page.locator("#new-finding").count() == 0
@@ -89,12 +85,3 @@ def test_no_finding_starts_from_the_map_of_a_closed_walk(page, pixel7_context, l
     page.wait_for_timeout(400)
     assert page.locator("#sheet").count() == 0 or page.locator("#sheet").is_hidden()
 
-
-def _wait_for_one(app, walk_id, page, tries: int = 50):
-    """The walk's findings once exactly one has arrived on the server."""
-    for _ in range(tries):
-        rows = findings_on_server(app, walk_id)
-        if rows:
-            return rows
-        page.wait_for_timeout(200)
-    return findings_on_server(app, walk_id)
