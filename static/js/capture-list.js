@@ -58,7 +58,8 @@ function drawList(findings) {
     var li = el("li", { "class": "finding-item state-" + state, "data-id": f.id, "data-state": state, tabindex: "-1" });
     var head = el("div", { "class": "finding-head" });
     var cat = categoryByCode[f.category];
-    if (cat) head.appendChild(el("img", { src: categoryIconUrl(cat.icon), alt: "", width: "32", height: "32" }));
+    // Lazy (set before src): the list is often hidden, and each image's fetch starts at once otherwise.
+    if (cat) head.appendChild(el("img", { loading: "lazy", src: categoryIconUrl(cat.icon), alt: "", width: "32", height: "32" }));
     head.appendChild(el("strong", {}, categoryName(f.category, f.category_name)));
     if (f.mine) head.appendChild(el("span", { "class": "badge mine" }, T.mine));
     var good = goodBadge(f);
@@ -74,7 +75,7 @@ function drawList(findings) {
     var thumbs = photoThumbs(f);
     if (thumbs.length) {
       var row = el("div", { "class": "list-thumbs" });
-      thumbs.forEach(function (src) { row.appendChild(el("img", { src: src, alt: T.findingPhoto, width: "72", height: "72" })); });
+      thumbs.forEach(function (src) { row.appendChild(el("img", { loading: "lazy", src: src, alt: T.findingPhoto, width: "72", height: "72" })); });
       li.appendChild(row);
     }
     if (state === "attention") {
