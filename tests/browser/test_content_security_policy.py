@@ -93,3 +93,30 @@ def test_a_script_that_got_into_the_page_does_not_run(staff_page):
     page.wait_for_function("() => window.__csp.length >= 2")
     assert page.evaluate("window.injected") is None and page.evaluate("window.handler") is None
     assert any("script-src" in v for v in violations(page, refused))
+
+
+def test_the_exported_map_works_under_its_own_policy(browser, logged_in, make_walk, make_finding):
+    """map.html is a download (opened from disk, under no policy: test_followup_map.py); shown
+    as a page with the policy the app sends with it, folium's inline code still draws the route,
+    the markers and the legend and opens popups, and nothing is refused."""
+    walk = make_walk(status="closed")
+    make_finding(walk["id"], description='<img src=x onerror="window.__pwned=1">', lat=55.6662, lon=12.6040)
+    make_finding(walk["id"], category="graffiti", lat=55.6667, lon=12.6062)
+    response = logged_in.get(f"/walks/{walk['id']}/map.html")
+    assert response.status_code == 200
+    context = browser.new_context()
+    context.route("http://walkapp.test/**", lambda route: route.fulfill(
+        status=200, body=response.get_data(), headers={
+            "Content-Type": "text/html; charset=utf-8",
+            "Content-Security-Policy": response.headers["Content-Security-Policy"]}))
+    page = context.new_page()
+    refused = watch(page)
+    page.goto("http://walkapp.test/map.html")
+    page.wait_for_selector("path.finding-marker")
+    assert page.locator("path.walk-route").count() == 1 and page.locator("path.finding-marker").count() == 2
+    assert page.locator("#followup-legend").is_visible()
+    page.locator("path.finding-marker").first.click(force=True)
+    page.locator(".leaflet-popup-content").wait_for()
+    assert page.evaluate("() => window.__pwned") is None
+    assert violations(page, refused) == []
+    context.close()
