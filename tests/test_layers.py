@@ -20,7 +20,7 @@ PACKAGE_ROOT = Path(__file__).resolve().parent.parent / "walkapp"
 # Lowest first; names on one tier may import each other.
 TIERS: list[set[str]] = [
     {"db", "geo", "i18n", "labels", "errors", "extensions", "templating", "dates", "urls",
-     "request_input", "config"},
+     "request_input", "config", "security_headers"},
     {"orgs"},
     {"auth"},
     {"walks"},

@@ -66,8 +66,9 @@ def create_app(test_config: dict[str, Any] | None = None, instance_path: str | o
     from walkapp import cli
     cli.register(app)
 
-    from walkapp import templating
+    from walkapp import security_headers, templating
     templating.register(app)
+    security_headers.init_app(app)
     return app
 
 

@@ -181,11 +181,3 @@ def register(app: Flask) -> None:
     app.jinja_env.globals["inline_static"] = inline_static
     app.url_defaults(version_static_url)
     app.after_request(cache_static_file)
-
-    @app.after_request
-    def security_headers(response):
-        """Defaults that cost nothing: no sniffing, no framing, no referrer leaks of join codes."""
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("X-Frame-Options", "DENY")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-        return response

@@ -46,7 +46,7 @@ def _meeting_page(browser, live_server, email: str, walk_id: int, viewport=LAPTO
     page = context.new_page()
     log_in(page, email)
     page.goto(f"/walks/{walk_id}/meeting")
-    page.wait_for_function("document.querySelectorAll('#agenda-list li').length > 0")
+    page.wait_for_function("() => document.querySelectorAll('#agenda-list li').length > 0")
     return context, page
 
 
@@ -98,7 +98,7 @@ def test_a_chair_decides_ten_findings_by_keyboard_only(browser, live_server, app
             decide()
             if index < 9:
                 page.wait_for_function(
-                    f"document.getElementById('current-number').textContent === 'Nr. {index + 2}'")
+                    f"() => document.getElementById('current-number').textContent === 'Nr. {index + 2}'")
             else:
                 page.wait_for_selector("#decision-done:not([hidden])")
             seconds.append(time.perf_counter() - started)
@@ -140,9 +140,9 @@ def test_two_chairs_at_once_see_each_other_and_one_is_refused(browser, live_serv
     try:
         a.keyboard.press("1")
         a.keyboard.press("Enter")
-        a.wait_for_function("document.getElementById('current-number').textContent === 'Nr. 2'")
+        a.wait_for_function("() => document.getElementById('current-number').textContent === 'Nr. 2'")
         started = time.perf_counter()
-        b.wait_for_function("document.querySelector('#agenda-list li').classList.contains('state-measure')",
+        b.wait_for_function("() => document.querySelector('#agenda-list li').classList.contains('state-measure')",
                             timeout=8000)
         seen_after = time.perf_counter() - started
         b.wait_for_selector("#decision-done:not([hidden])")
@@ -158,7 +158,7 @@ def test_two_chairs_at_once_see_each_other_and_one_is_refused(browser, live_serv
         a.keyboard.press("Enter")
         b.keyboard.press("Enter")
         for page in (a, b):
-            page.wait_for_function("document.getElementById('decision-message').textContent !== ''")
+            page.wait_for_function("() => document.getElementById('decision-message').textContent !== ''")
         messages = {"a": a.inner_text("#decision-message"), "b": b.inner_text("#decision-message")}
         refused = [who for who, text in messages.items() if text.startswith("Ikke gemt")]
         assert len(refused) == 1, messages
@@ -208,7 +208,7 @@ def test_the_projected_screen_needs_no_scrolling(browser, live_server, app, coor
         context, page = _meeting_page(browser, live_server, coordinator["email"], walk["id"], viewport)
         try:
             page.wait_for_selector(".photo-main")
-            page.wait_for_function("document.querySelector('.photo-main').complete")
+            page.wait_for_function("() => document.querySelector('.photo-main').complete")
             page.keyboard.press("1")  # the new-measure form is the tallest panel
             sizes = page.evaluate(FITS_JS)
             assert sizes["scroll"] <= sizes["height"], (viewport, sizes)

@@ -43,7 +43,7 @@ def test_drawing_a_box_and_confirming_blurs_the_stored_photo(browser, live_serve
         page.click("text=Slør område på foto 1")
         stage_image = page.locator(".redact-stage img")
         stage_image.wait_for()
-        page.wait_for_function("document.querySelector('.redact-stage img').complete")
+        page.wait_for_function("() => document.querySelector('.redact-stage img').complete")
         box = stage_image.bounding_box()
         page.mouse.click(box["x"] + 20, box["y"] + 20)  # a tap is no box
         page.mouse.move(box["x"] + box["width"] * 0.25, box["y"] + box["height"] * 0.25)

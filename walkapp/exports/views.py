@@ -8,6 +8,7 @@ from typing import Any
 from flask import Blueprint, Response, current_app, request, stream_with_context
 from flask_babel import gettext as _
 
+from walkapp import security_headers
 from walkapp.auth.security import staff_required
 from walkapp.errors import ApiError
 from walkapp.exports import tabular
@@ -204,7 +205,12 @@ def _map_response(items: list[ExportFinding], route: Any, title: str, filename: 
         tile_attribution=current_app.config["MAP_TILE_ATTRIBUTION"],
         default_center=(lat, lon),
     )
-    return attachment(render_map(folium_map), "text/html", filename)
+    html = render_map(folium_map)
+    response = attachment(html, "text/html", filename)
+    # A download is opened from disk, under no policy at all; but should a browser or proxy
+    # show it as a page of ours, the page policy would block folium's inline scripts.
+    response.headers[security_headers.HEADER] = security_headers.self_contained_policy(html)
+    return response
 
 
 @bp.route("/walks/<int:walk_id>/map.html")

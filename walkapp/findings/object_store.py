@@ -22,6 +22,7 @@ from typing import Any, BinaryIO, Protocol
 
 from flask import Flask, current_app
 
+from walkapp import security_headers
 from walkapp.findings.storage import (
     LEFTOVER_AGE_S,
     StoredFile,
@@ -35,6 +36,7 @@ from walkapp.findings.storage import (
     stored_names,
     write_atomic,
 )
+from walkapp.security_headers import url_origin
 
 log = logging.getLogger(__name__)
 EXTENSION_KEY = "walkapp_photo_store"
@@ -320,7 +322,27 @@ def make_store(config: dict, instance_path: str | Path) -> PhotoStore:
 def init_store(app: Flask) -> PhotoStore:
     """Choose the app's store once, when the app is made."""
     store = app.extensions[EXTENSION_KEY] = make_store(app.config, app.instance_path)
+    security_headers.allow_sources(app, presigned_sources)
     return store
+
+
+def presigned_sources() -> dict[str, list[str]]:
+    """The bucket's origin for the page policy when photos and voice notes are answered with a
+    redirect to a presigned URL: <img> and <audio> follow it, and CSP checks the redirect's
+    target. Taken from a URL the client signs (locally, no request), so the addressing style
+    (bucket.host or host/bucket) and AWS's regional hosts come out as boto3 makes them."""
+    store = current_store()
+    if current_app.config.get("PHOTO_REDIRECT") != "presigned" or store.kind != "s3":
+        return {}
+    origin = current_app.extensions.get("presigned_origin")
+    if origin is None:
+        try:
+            origin = url_origin(store.presigned_url("origin-probe", 60, "image/jpeg") or "")
+        except StorageUnavailable:  # no credentials yet: the endpoint, and ask again next time
+            origin = url_origin(current_app.config.get("S3_ENDPOINT_URL") or "")
+        else:
+            current_app.extensions["presigned_origin"] = origin
+    return {"img-src": [origin], "media-src": [origin]} if origin else {}
 
 
 def current_store() -> PhotoStore:
