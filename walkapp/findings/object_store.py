@@ -36,7 +36,6 @@ from walkapp.findings.storage import (
     stored_names,
     write_atomic,
 )
-from walkapp.security_headers import url_origin
 
 log = logging.getLogger(__name__)
 EXTENSION_KEY = "walkapp_photo_store"
@@ -337,9 +336,9 @@ def presigned_sources() -> dict[str, list[str]]:
     origin = current_app.extensions.get("presigned_origin")
     if origin is None:
         try:
-            origin = url_origin(store.presigned_url("origin-probe", 60, "image/jpeg") or "")
+            origin = security_headers.url_origin(store.presigned_url("origin-probe", 60, "image/jpeg") or "")
         except StorageUnavailable:  # no credentials yet: the endpoint, and ask again next time
-            origin = url_origin(current_app.config.get("S3_ENDPOINT_URL") or "")
+            origin = security_headers.url_origin(current_app.config.get("S3_ENDPOINT_URL") or "")
         else:
             current_app.extensions["presigned_origin"] = origin
     return {"img-src": [origin], "media-src": [origin]} if origin else {}
